@@ -1,0 +1,1 @@
+"""The `mhf` command: thin argparse wrappers over the vault and services."""

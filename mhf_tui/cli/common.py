@@ -1,0 +1,98 @@
+"""What every command needs: the data dir, passphrases, an open caseload, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from mhf_tui.errors import MhfError
+from mhf_tui.paths import DataDir
+
+Handler = Any  # Callable[[argparse.Namespace], int | None]
+
+
+def data_dir(args: argparse.Namespace) -> DataDir:
+    return DataDir.resolve(getattr(args, "home", None))
+
+
+class SecretReader:
+    """Passphrases come from stdin lines (`--passphrase-stdin`) or a no-echo prompt."""
+
+    def __init__(self, from_stdin: bool) -> None:
+        self.from_stdin = from_stdin
+
+    def read(self, prompt: str) -> str:
+        if self.from_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise MhfError("expected a passphrase on stdin, got end of input")
+            return line.rstrip("\r\n")
+        if not sys.stdin.isatty():
+            raise MhfError("no terminal to ask for a passphrase: use --passphrase-stdin")
+        return getpass.getpass(prompt)
+
+    def new_passphrase(self, prompt: str = "New passphrase: ") -> str:
+        from mhf_tui.vault.keys import passphrase_strength
+
+        first = self.read(prompt)
+        score, hint = passphrase_strength(first)
+        if score == 0:
+            raise MhfError(f"passphrase {hint}")
+        second = self.read("Repeat it: ")
+        if first != second:
+            raise MhfError("the two passphrases do not match")
+        if not self.from_stdin:
+            print(f"Passphrase strength: {hint}", file=sys.stderr)
+        return first
+
+
+def secrets_from(args: argparse.Namespace) -> SecretReader:
+    return SecretReader(bool(getattr(args, "passphrase_stdin", False)))
+
+
+@contextmanager
+def open_caseload(args: argparse.Namespace) -> Iterator[Any]:
+    """Lock the data dir, ask for the passphrase and yield an open `Caseload`."""
+    from mhf_tui.db.store import Caseload
+    from mhf_tui.vault.lock import InstanceLock
+    from mhf_tui.vault.vault import load_vault
+
+    data = data_dir(args)
+    load_vault(data)  # a clear "run mhf init" before asking for anything
+    with InstanceLock(data.lock):
+        passphrase = secrets_from(args).read("Passphrase: ")
+        caseload = Caseload.open(data, passphrase, sleep=_sleep_with_notice)
+        try:
+            yield caseload
+        finally:
+            caseload.close()
+
+
+def _sleep_with_notice(seconds: float) -> None:
+    import time
+
+    print(f"waiting {seconds:.0f} s after repeated wrong passphrases", file=sys.stderr)
+    time.sleep(seconds)
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def add_secret_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="read passphrase(s) from stdin, one per line, instead of prompting",
+    )
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")

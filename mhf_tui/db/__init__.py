@@ -1,0 +1,1 @@
+"""SQLModel tables, sessions and migrations. Never imports textual."""

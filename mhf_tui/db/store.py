@@ -1,0 +1,94 @@
+"""An unlocked caseload: the encrypted engine, migrated, plus who is using it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from mhf_tui.db.migrations import migrate, pending, schema_version
+from mhf_tui.db.session import unit_of_work
+from mhf_tui.db.tables import Setting
+from mhf_tui.paths import DataDir
+from mhf_tui.vault.engine import connect_raw, make_engine
+from mhf_tui.vault.vault import Sleeper, backup, integrity_problems, unlock_data_key
+
+
+class Caseload:
+    """Holds the data key only as long as it is open; `close()` forgets it."""
+
+    def __init__(self, data: DataDir, key: bytes, engine: Engine) -> None:
+        self.data = data
+        self._key: bytes | None = key
+        self.engine = engine
+        self._actor: str | None = None
+
+    @classmethod
+    def open(cls, data: DataDir, passphrase: str, *, sleep: Sleeper = time.sleep) -> Caseload:
+        return cls.open_with_key(data, unlock_data_key(data, passphrase, sleep=sleep))
+
+    @classmethod
+    def open_with_key(cls, data: DataDir, key: bytes) -> Caseload:
+        engine = make_engine(data.db, key)
+        try:
+            if pending(engine) > 0 and schema_version(engine) > 0:
+                backup(data, key)  # an encrypted copy before any schema change
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(data, key, engine)
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            raise RuntimeError("caseload is closed")
+        return self._key
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with unit_of_work(self.engine) as session:
+            yield session
+
+    @property
+    def actor(self) -> str:
+        """The facilitator named at set-up; recorded on notes and audit events."""
+        if self._actor is None:
+            with self.session() as s:
+                row = s.get(Setting, "facilitator_name")
+                self._actor = row.value if row else "facilitator"
+        return self._actor
+
+    def get_setting(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(Setting, key)
+            return row.value if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.session() as s:
+            row = s.get(Setting, key)
+            if row is None:
+                s.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+                s.add(row)
+        if key == "facilitator_name":
+            self._actor = value
+
+    def integrity_problems(self) -> list[str]:
+        conn = connect_raw(self.data.db, self.key)
+        try:
+            return integrity_problems(conn)
+        finally:
+            conn.close()
+
+    def backup(self, out: Path | None = None) -> Path:
+        return backup(self.data, self.key, out)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._key = None

@@ -1,0 +1,37 @@
+"""All tables. Importing this module registers every table on `SQLModel.metadata`.
+
+Feature areas keep their tables in their own module here and are imported below.
+"""
+
+from mhf_tui.db.tables.base import Row, utcnow
+from mhf_tui.db.tables.core import (
+    AuditEvent,
+    CarePlan,
+    ChangeCounter,
+    Contact,
+    Draft,
+    Note,
+    Patient,
+    Practice,
+    RelatedPerson,
+    Service,
+    Setting,
+    Signposting,
+)
+
+__all__ = [
+    "AuditEvent",
+    "CarePlan",
+    "ChangeCounter",
+    "Contact",
+    "Draft",
+    "Note",
+    "Patient",
+    "Practice",
+    "RelatedPerson",
+    "Row",
+    "Service",
+    "Setting",
+    "Signposting",
+    "utcnow",
+]

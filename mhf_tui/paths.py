@@ -1,0 +1,103 @@
+"""Where mhf keeps its files.
+
+One data dir holds everything (DESIGN.md, Storage). `--home` beats `MHF_HOME` beats the
+platformdirs default. The dir is created 0700 and every file in it 0600.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "mhf"
+
+
+def default_home() -> Path:
+    env = os.environ.get("MHF_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The files of one data dir, by name."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> DataDir:
+        return cls(Path(home).expanduser() if home else default_home())
+
+    @property
+    def db(self) -> Path:
+        return self.root / "caseload.db"
+
+    @property
+    def vault(self) -> Path:
+        return self.root / "vault.json"
+
+    @property
+    def unlock_state(self) -> Path:
+        return self.root / "unlock-state.json"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "mhf.lock"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    def ensure(self) -> None:
+        """Create the dir (0700) and its subdirs; tighten modes if they were looser."""
+        for d in (self.root, self.exports, self.backups):
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(d, 0o700)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file atomically with mode 0600: temp file in the same dir, fsync, rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

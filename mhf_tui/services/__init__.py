@@ -1,0 +1,2 @@
+"""The domain: plain functions over a SQLModel session, keyword-only arguments, typed
+inputs and outputs. Never imports textual."""

@@ -1,0 +1,1 @@
+"""Key management and the encrypted engine. Never imports textual."""

@@ -1,0 +1,115 @@
+"""vault.json and unlock-state.json: small JSON files beside the database, no secrets in clear."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mhf_tui.errors import MhfError
+from mhf_tui.paths import write_private
+from mhf_tui.vault.keys import KdfParams, Wrapped
+
+VAULT_FORMAT = 1
+MIN_MEMORY_KIB = 65536
+MIN_ITERATIONS = 3
+
+
+@dataclass(frozen=True)
+class VaultFile:
+    vault_id: str
+    kdf: KdfParams
+    passphrase_wrap: Wrapped
+    recovery_wrap: Wrapped
+    created_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": VAULT_FORMAT,
+            "vault_id": self.vault_id,
+            "cipher": "aes-256-gcm",
+            "kdf": self.kdf.to_json(),
+            "wraps": {
+                "passphrase": self.passphrase_wrap.to_json(),
+                "recovery": self.recovery_wrap.to_json(),
+            },
+            "created_at": self.created_at,
+        }
+
+    def save(self, path: Path) -> None:
+        write_private(path, json.dumps(self.to_json(), indent=2).encode() + b"\n")
+
+    @classmethod
+    def load(cls, path: Path) -> VaultFile:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("format") != VAULT_FORMAT:
+                raise MhfError(f"{path.name}: unsupported vault format {raw.get('format')!r}")
+            kdf = raw["kdf"]
+            if kdf.get("algorithm") != "argon2id":
+                raise MhfError(f"{path.name}: unsupported key derivation {kdf.get('algorithm')!r}")
+            params = KdfParams(
+                salt=kdf["salt"],
+                memory_kib=int(kdf["memory_kib"]),
+                iterations=int(kdf["iterations"]),
+                lanes=int(kdf["lanes"]),
+            )
+            wraps = raw["wraps"]
+            return cls(
+                vault_id=str(raw["vault_id"]),
+                kdf=params,
+                passphrase_wrap=Wrapped(**wraps["passphrase"]),
+                recovery_wrap=Wrapped(**wraps["recovery"]),
+                created_at=str(raw.get("created_at", "")),
+            )
+        except MhfError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise MhfError(f"{path.name} is damaged or unreadable ({type(exc).__name__})") from None
+
+
+@dataclass
+class UnlockState:
+    """Failed unlock attempts, persisted so a restart does not reset the delay."""
+
+    path: Path
+    failures: int = 0
+    last_failure: float = 0.0
+
+    FREE_ATTEMPTS = 3
+    MAX_DELAY_S = 300.0
+
+    @classmethod
+    def load(cls, path: Path) -> UnlockState:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(path, int(raw["failures"]), float(raw["last_failure"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls(path)
+
+    def delay_s(self) -> float:
+        """Seconds to wait before the next attempt: 0, then 1, 2, 4... after 3 failures."""
+        if self.failures < self.FREE_ATTEMPTS:
+            return 0.0
+        return min(2.0 ** (self.failures - self.FREE_ATTEMPTS), self.MAX_DELAY_S)
+
+    def remaining_s(self, now: float | None = None) -> float:
+        now = time.time() if now is None else now
+        return max(0.0, self.last_failure + self.delay_s() - now)
+
+    def record_failure(self) -> None:
+        self.failures += 1
+        self.last_failure = time.time()
+        self._save()
+
+    def record_success(self) -> None:
+        if self.failures:
+            self.failures = 0
+            self.last_failure = 0.0
+            self._save()
+
+    def _save(self) -> None:
+        data = {"failures": self.failures, "last_failure": self.last_failure}
+        write_private(self.path, json.dumps(data).encode())
