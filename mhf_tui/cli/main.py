@@ -14,6 +14,10 @@ from mhf_tui.errors import MhfError
 #: command modules; each has register(subparsers, common_parent, secret_parent)
 COMMAND_MODULES = [
     "mhf_tui.cli.vault_cmds",
+    "mhf_tui.cli.caseload_cmds",
+    "mhf_tui.cli.reviews_cmds",
+    "mhf_tui.cli.sync_cmds",
+    "mhf_tui.cli.ig_cmds",
 ]
 
 

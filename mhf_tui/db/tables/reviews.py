@@ -1,0 +1,1 @@
+"""Tables for review checklists and outcome measures (none yet)."""

@@ -1,0 +1,1 @@
+"""Tables for sync exports and the practice-side store (none yet)."""

@@ -1,0 +1,1 @@
+"""Sync files to practices and the practice-side importer. Never imports textual."""
