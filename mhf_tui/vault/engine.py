@@ -41,7 +41,12 @@ def make_engine(path: Path, key: bytes) -> Engine:
         return conn
 
     engine = create_engine(
-        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=2, max_overflow=4
+        "sqlite://",
+        creator=creator,
+        module=sqlcipher3,  # so driver errors surface as sqlalchemy.exc.* types
+        poolclass=QueuePool,
+        pool_size=2,
+        max_overflow=4,
     )
 
     @event.listens_for(engine, "connect")
