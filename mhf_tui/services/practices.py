@@ -1,0 +1,134 @@
+"""GP practices the facilitator works in: the unit patients belong to and sync files go to."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from mhf_tui.db.tables import Patient, Practice
+from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.validation import normalise_ods_code, optional_text, required_text
+
+
+@dataclass(frozen=True)
+class PracticeCreate:
+    ods_code: str
+    name: str
+    #: age X25519 public key (age1...) the practice's sync files are encrypted to
+    recipient: str | None = None
+
+
+@dataclass(frozen=True)
+class PracticeRead:
+    id: uuid.UUID
+    ods_code: str
+    name: str
+    recipient: str | None
+    last_ack_seq: int
+    last_export_number: int
+    last_export_at: datetime | None
+    last_ack_at: datetime | None
+    patient_count: int = 0
+
+    @classmethod
+    def from_row(cls, row: Practice, patient_count: int = 0) -> PracticeRead:
+        return cls(
+            id=row.id,
+            ods_code=row.ods_code,
+            name=row.name,
+            recipient=row.recipient,
+            last_ack_seq=row.last_ack_seq,
+            last_export_number=row.last_export_number,
+            last_export_at=row.last_export_at,
+            last_ack_at=row.last_ack_at,
+            patient_count=patient_count,
+        )
+
+
+class PracticeNotFound(MhfError):
+    def __init__(self, ods: str) -> None:
+        super().__init__(
+            f"no practice with ODS code {ods} on this caseload; add it first with "
+            f"`mhf practice add --ods {ods} --name NAME`"
+        )
+
+
+def _recipient(value: str | None) -> str | None:
+    text = optional_text(value, "recipient", max_length=200)
+    if not text:
+        return None
+    if not text.startswith("age1") or not text.isalnum():
+        raise ValidationError("recipient must be an age public key (starts with age1)")
+    return text
+
+
+def add_practice(session: Session, *, actor: str, data: PracticeCreate) -> PracticeRead:
+    ods = normalise_ods_code(data.ods_code)
+    name = required_text(data.name, "practice name")
+    if session.exec(select(Practice).where(Practice.ods_code == ods)).first():
+        raise ValidationError(f"practice {ods} is already on this caseload")
+    row = Practice(ods_code=ods, name=name, recipient=_recipient(data.recipient))
+    session.add(row)
+    session.flush()
+    record_event(session, actor=actor, action="create", entity="practice", entity_id=row.id)
+    return PracticeRead.from_row(row)
+
+
+def update_practice(
+    session: Session,
+    *,
+    actor: str,
+    practice_id: uuid.UUID,
+    name: str | None = None,
+    recipient: str | None = None,
+) -> PracticeRead:
+    """Rename, or set the sync recipient (pass "" to clear it)."""
+    row = session.get(Practice, practice_id)
+    if row is None:
+        raise MhfError("no such practice")
+    changed: list[str] = []
+    if name is not None:
+        row.name = required_text(name, "practice name")
+        changed.append("name")
+    if recipient is not None:
+        row.recipient = _recipient(recipient)
+        changed.append("recipient")
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity="practice",
+        entity_id=row.id,
+        detail="fields=" + ",".join(changed),
+    )
+    return PracticeRead.from_row(row)
+
+
+def get_practice_row_by_ods(session: Session, ods_code: str) -> Practice:
+    ods = normalise_ods_code(ods_code)
+    row = session.exec(select(Practice).where(Practice.ods_code == ods)).first()
+    if row is None:
+        raise PracticeNotFound(ods)
+    return row
+
+
+def get_practice_by_ods(session: Session, *, ods_code: str) -> PracticeRead:
+    return PracticeRead.from_row(get_practice_row_by_ods(session, ods_code))
+
+
+def list_practices(session: Session) -> list[PracticeRead]:
+    counts = dict(
+        session.exec(
+            select(Patient.practice_id, func.count(col(Patient.id))).group_by(
+                col(Patient.practice_id)
+            )
+        ).all()
+    )
+    rows = session.exec(select(Practice).order_by(col(Practice.ods_code))).all()
+    return [PracticeRead.from_row(r, counts.get(r.id, 0)) for r in rows]
