@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, func, select
 
-from mhf_tui.db.tables import Contact, Note, Patient
+from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.validation import choice
@@ -110,7 +110,10 @@ def add_note(
     text: str,
     kind: str = "contact",
     contact_id: uuid.UUID | None = None,
+    draft_id: uuid.UUID | None = None,
 ) -> NoteRead:
+    """Write a new note. `draft_id`: the draft it was typed in, deleted in the same unit
+    of work so a saved note never also lingers as a draft."""
     body = _clean_text(text)
     kind = choice(kind, "note kind", NOTE_KINDS)
     if session.get(Patient, patient_id) is None:
@@ -130,6 +133,10 @@ def add_note(
         author=actor,
     )
     session.add(row)
+    if draft_id is not None:
+        draft = session.get(Draft, draft_id)
+        if draft is not None:
+            session.delete(draft)
     session.flush()
     record_event(
         session,

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from mhf_tui.db.store import Caseload
 from mhf_tui.paths import DataDir
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.directory import seed_national_directory
+from mhf_tui.sync.device import create_device_key_hook
 from mhf_tui.vault.vault import create_vault
 
 #: Feature areas that need something at creation (a signing key, the national service
 #: directory) add a function here; each runs once, inside the set-up transaction's caseload.
-ON_CREATE: list[Callable[[Caseload], None]] = []
+ON_CREATE: list[Callable[[Caseload], None]] = [seed_national_directory, create_device_key_hook]
 
 
 def initialise_caseload(

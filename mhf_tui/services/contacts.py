@@ -1,0 +1,181 @@
+"""Contacts (encounters): who was seen, how, for how long, and what happens next."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, col, select
+
+from mhf_tui.db.tables import Contact, Patient, utcnow
+from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.notes import NoteRead, add_note
+from mhf_tui.services.practices import get_practice_row_by_ods
+from mhf_tui.services.validation import optional_date, optional_text
+
+CONTACT_MODES = ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled")
+MODE_ALIASES = {
+    "f2f": "face_to_face",
+    "face to face": "face_to_face",
+    "face-to-face": "face_to_face",
+    "telephone": "phone",
+    "home visit": "home_visit",
+    "home-visit": "home_visit",
+    "visit": "home_visit",
+    "did not attend": "dna",
+    "did_not_attend": "dna",
+}
+MODE_LABELS = {
+    "face_to_face": "Face to face",
+    "phone": "Phone",
+    "video": "Video",
+    "home_visit": "Home visit",
+    "dna": "Did not attend",
+    "cancelled": "Cancelled",
+}
+
+
+def normalise_mode(value: str) -> str:
+    text = (value or "").strip().lower()
+    text = MODE_ALIASES.get(text, text.replace(" ", "_").replace("-", "_"))
+    if text not in CONTACT_MODES:
+        raise ValidationError("contact mode must be one of " + ", ".join(CONTACT_MODES))
+    return text
+
+
+@dataclass(frozen=True)
+class ContactCreate:
+    mode: str
+    #: default now; must be aware (UTC) and not in the future
+    occurred_at: datetime | None = None
+    duration_minutes: int | None = None
+    #: where it happened, if at one of the practices (ODS code)
+    practice_ods: str | None = None
+    location: str = ""
+    reason: str = ""
+    outcome: str = ""
+    follow_up_on: date | str | None = None
+
+
+@dataclass(frozen=True)
+class ContactRead:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    occurred_at: datetime
+    mode: str
+    duration_minutes: int | None
+    practice_id: uuid.UUID | None
+    location: str
+    reason: str
+    outcome: str
+    follow_up_on: date | None
+    follow_up_done: bool
+    author: str
+
+    @classmethod
+    def from_row(cls, row: Contact) -> ContactRead:
+        return cls(
+            id=row.id,
+            patient_id=row.patient_id,
+            occurred_at=row.occurred_at,
+            mode=row.mode,
+            duration_minutes=row.duration_minutes,
+            practice_id=row.practice_id,
+            location=row.location,
+            reason=row.reason,
+            outcome=row.outcome,
+            follow_up_on=row.follow_up_on,
+            follow_up_done=row.follow_up_done,
+            author=row.author,
+        )
+
+    @property
+    def mode_label(self) -> str:
+        return MODE_LABELS.get(self.mode, self.mode)
+
+
+def _occurred(value: datetime | None) -> datetime:
+    if value is None:
+        return utcnow()
+    if value.tzinfo is None:
+        raise ValidationError("contact time must carry a time zone")
+    when = value.astimezone(UTC)
+    if when > utcnow():
+        raise ValidationError("contact time is in the future")
+    return when
+
+
+def _duration(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not 0 <= value <= 24 * 60:
+        raise ValidationError("duration must be between 0 and 1440 minutes")
+    return value
+
+
+def add_contact(
+    session: Session,
+    *,
+    actor: str,
+    patient_id: uuid.UUID,
+    data: ContactCreate,
+    note_text: str | None = None,
+) -> tuple[ContactRead, NoteRead | None]:
+    """Record an encounter, optionally with its note (same unit of work)."""
+    if session.get(Patient, patient_id) is None:
+        raise MhfError("no such patient on this caseload")
+    practice_id = (
+        get_practice_row_by_ods(session, data.practice_ods).id if data.practice_ods else None
+    )
+    row = Contact(
+        patient_id=patient_id,
+        occurred_at=_occurred(data.occurred_at),
+        mode=normalise_mode(data.mode),
+        duration_minutes=_duration(data.duration_minutes),
+        practice_id=practice_id,
+        location=optional_text(data.location, "location", max_length=200),
+        reason=optional_text(data.reason, "reason"),
+        outcome=optional_text(data.outcome, "outcome"),
+        follow_up_on=optional_date(data.follow_up_on, "follow-up date"),
+        author=actor,
+    )
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity="contact",
+        entity_id=row.id,
+        patient_id=patient_id,
+    )
+    note = None
+    if note_text is not None and note_text.strip():
+        note = add_note(
+            session,
+            actor=actor,
+            patient_id=patient_id,
+            text=note_text,
+            kind="phone_call" if row.mode == "phone" else "contact",
+            contact_id=row.id,
+        )
+    return ContactRead.from_row(row), note
+
+
+def list_contacts(session: Session, *, patient_id: uuid.UUID) -> list[ContactRead]:
+    """A patient's contacts, newest first."""
+    stmt = (
+        select(Contact)
+        .where(Contact.patient_id == patient_id)
+        .order_by(col(Contact.occurred_at).desc())
+    )
+    return [ContactRead.from_row(r) for r in session.exec(stmt)]
+
+
+def get_contact(session: Session, *, contact_id: uuid.UUID) -> ContactRead:
+    row = session.get(Contact, contact_id)
+    if row is None:
+        raise MhfError("no such contact on this caseload")
+    return ContactRead.from_row(row)

@@ -1,0 +1,89 @@
+"""Reading user CSV files for all-or-nothing imports: strict header, line-numbered problems.
+
+Problems never quote cell values (they may be patient data and end up in scrollback).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from mhf_tui.errors import ValidationError
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+class CsvImportError(ValidationError):
+    """Nothing was imported; `problems` lists every bad line ("line N: reason")."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        lines = [f"nothing imported: {len(problems)} problem(s)", *shown]
+        if more:
+            lines.append(f"... and {more} more")
+        super().__init__("\n".join(lines))
+
+
+def decode_csv_bytes(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvImportError(["the file is not UTF-8 text (save it as CSV UTF-8)"]) from None
+
+
+def read_csv(
+    text: str, *, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """Rows as (line number, {column: stripped cell}) and the problems with lines that
+    could not be read (so the caller can report them with its own). The header must name
+    every required column, may name optional ones, and nothing else: a bad header raises."""
+    if "\x00" in text:
+        raise CsvImportError(["the file contains NUL characters; it is not a CSV text file"])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise CsvImportError([f"line 1: cannot read the header ({exc})"]) from None
+    if header is None or not any(h.strip() for h in header):
+        raise CsvImportError(["line 1: the file is empty; expected a header row"])
+    columns = [h.strip().lower() for h in header]
+    problems: list[str] = []
+    unknown = [c for c in columns if c not in required and c not in optional]
+    missing = [c for c in required if c not in columns]
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if unknown:
+        problems.append("line 1: unknown column(s): " + ", ".join(unknown))
+    if missing:
+        problems.append("line 1: missing column(s): " + ", ".join(missing))
+    if duplicated:
+        problems.append("line 1: repeated column(s): " + ", ".join(duplicated))
+    if problems:
+        raise CsvImportError([*problems, "expected header: " + ",".join([*required, *optional])])
+    rows: list[tuple[int, dict[str, str]]] = []
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"line {reader.line_num}: not valid CSV ({exc})")
+            break
+        line = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue  # blank lines are harmless
+        if len(cells) != len(columns):
+            problems.append(f"line {line}: expected {len(columns)} fields, found {len(cells)}")
+            continue
+        rows.append((line, {col: cell.strip() for col, cell in zip(columns, cells, strict=True)}))
+    return rows, problems
+
+
+def write_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()

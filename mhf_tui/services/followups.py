@@ -1,0 +1,135 @@
+"""What needs following up: contact follow-ups, open signposting and care-plan reviews,
+due in the next few days or overdue (the dashboard's "today" list)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
+from mhf_tui.errors import MhfError
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.signposting import OPEN_STATUSES
+from mhf_tui.services.validation import optional_date
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    kind: str  # contact, signposting, care_plan_review
+    source_id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name: str
+    nhs_number: str | None
+    due_on: date
+    label: str
+    overdue: bool
+
+
+def follow_ups_due(
+    session: Session, *, today: date | None = None, within_days: int = 0
+) -> list[FollowUp]:
+    """Everything due up to `today + within_days`, overdue included, oldest first.
+    Discharged patients are left out."""
+    today = today or date.today()
+    horizon = today + timedelta(days=within_days)
+    patients = {
+        p.id: p for p in session.exec(select(Patient).where(Patient.status != "discharged"))
+    }
+    items: list[FollowUp] = []
+
+    def add(kind: str, source: uuid.UUID, pid: uuid.UUID, due: date, label: str) -> None:
+        patient = patients.get(pid)
+        if patient is None:
+            return
+        items.append(
+            FollowUp(
+                kind=kind,
+                source_id=source,
+                patient_id=pid,
+                patient_name=f"{patient.family_name.upper()}, {patient.given_name}",
+                nhs_number=patient.nhs_number,
+                due_on=due,
+                label=label,
+                overdue=due < today,
+            )
+        )
+
+    contacts = session.exec(
+        select(Contact).where(
+            col(Contact.follow_up_on).is_not(None),
+            col(Contact.follow_up_on) <= horizon,
+            col(Contact.follow_up_done).is_(False),
+        )
+    )
+    for c in contacts:
+        assert c.follow_up_on is not None
+        add("contact", c.id, c.patient_id, c.follow_up_on, "Follow up contact")
+
+    signposts = session.exec(
+        select(Signposting, Service)
+        .join(Service, col(Signposting.service_id) == col(Service.id))
+        .where(
+            col(Signposting.follow_up_on).is_not(None),
+            col(Signposting.follow_up_on) <= horizon,
+            col(Signposting.status).in_(OPEN_STATUSES),
+        )
+    )
+    for s, service in signposts:
+        assert s.follow_up_on is not None
+        add("signposting", s.id, s.patient_id, s.follow_up_on, f"Signposting: {service.name}")
+
+    latest: dict[uuid.UUID, tuple[int, uuid.UUID, date | None]] = {}
+    for plan_id, pid, version, review_on in session.exec(
+        select(CarePlan.id, CarePlan.patient_id, CarePlan.version, col(CarePlan.review_on))
+    ):
+        if pid not in latest or version > latest[pid][0]:
+            latest[pid] = (version, plan_id, review_on)
+    for pid, (_version, plan_id, review_on) in latest.items():
+        if review_on is not None and review_on <= horizon:
+            add("care_plan_review", plan_id, pid, review_on, "Care plan review")
+
+    items.sort(key=lambda f: (f.due_on, f.patient_name))
+    return items
+
+
+def set_contact_follow_up(
+    session: Session, *, actor: str, contact_id: uuid.UUID, on: date | str | None
+) -> None:
+    """Set, move or clear (None) the follow-up date of a contact."""
+    row = session.get(Contact, contact_id)
+    if row is None:
+        raise MhfError("no such contact on this caseload")
+    row.follow_up_on = optional_date(on, "follow-up date")
+    row.follow_up_done = False
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity="contact",
+        entity_id=row.id,
+        patient_id=row.patient_id,
+        detail="fields=follow_up_on",
+    )
+
+
+def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid.UUID) -> None:
+    row = session.get(Contact, contact_id)
+    if row is None:
+        raise MhfError("no such contact on this caseload")
+    row.follow_up_done = True
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity="contact",
+        entity_id=row.id,
+        patient_id=row.patient_id,
+        detail="fields=follow_up_done",
+    )
