@@ -1,0 +1,424 @@
+"""Reviews: start a checklist from a template, answer items, save partially, complete.
+
+Answers are append-only (like notes): every change is a new `ReviewAnswer` version in the
+item's lineage, so a completed review keeps what was recorded at completion and each
+amendment after it, with who and why. A completed review's answers change only with a
+reason. The next review is due `recurrence_months` after the day the last one took place.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import String, cast
+from sqlmodel import Session, col, select
+
+from mhf_tui.db.tables import Patient, utcnow
+from mhf_tui.db.tables.reviews import Review, ReviewAnswer
+from mhf_tui.errors import ValidationError
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.templates import (
+    ReviewTemplate,
+    TemplateItem,
+    TemplateSet,
+    clean_answer,
+)
+
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+ABANDONED = "abandoned"
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later (or earlier), clamped to the month's last day:
+    29 Feb 2024 + 12 months is 28 Feb 2025, 31 Jan + 1 month is 28/29 Feb."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def within_months(observed_on: date, *, as_of: date, months: int) -> bool:
+    """QOF-style "recorded in the preceding N months" counted back from `as_of`."""
+    return add_months(as_of, -months) <= observed_on <= as_of
+
+
+def next_due_on(performed_on: date, template: ReviewTemplate) -> date:
+    return add_months(performed_on, template.recurrence_months)
+
+
+# --- finding ---------------------------------------------------------------------------
+
+
+def find_review(session: Session, *, ref: str | uuid.UUID) -> Review:
+    """A review by id, or by an unambiguous prefix of at least 6 characters of its id."""
+    if isinstance(ref, uuid.UUID):
+        review = session.get(Review, ref)
+        if review is None:
+            raise ValidationError("no such review")
+        return review
+    text = ref.strip().lower()
+    try:
+        exact: uuid.UUID | None = uuid.UUID(text)
+    except ValueError:
+        exact = None
+    if exact is not None:
+        review = session.get(Review, exact)
+    else:
+        if len(text) < 6 or any(c not in "0123456789abcdef-" for c in text):
+            raise ValidationError("give a review id (or at least its first 6 characters)")
+        # Ids are stored as 32 hex digits without dashes.
+        prefix = text.replace("-", "")
+        matches = list(
+            session.exec(select(Review).where(cast(col(Review.id), String).like(f"{prefix}%")))
+        )
+        if len(matches) > 1:
+            raise ValidationError(f"review id {ref!r} is ambiguous; give more characters")
+        review = matches[0] if matches else None
+    if review is None:
+        raise ValidationError(f"no review with id {ref!r}")
+    return review
+
+
+def current_answers(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
+    """The latest version of each item's answer, withdrawn answers left out."""
+    rows = session.exec(
+        select(ReviewAnswer)
+        .where(ReviewAnswer.review_id == review_id)
+        .order_by(col(ReviewAnswer.version))
+    ).all()
+    latest: dict[str, ReviewAnswer] = {}
+    for row in rows:
+        latest[row.item_id] = row
+    return {k: v for k, v in latest.items() if not v.entered_in_error}
+
+
+def answer_history(session: Session, *, review_id: uuid.UUID, item_id: str) -> list[ReviewAnswer]:
+    return list(
+        session.exec(
+            select(ReviewAnswer)
+            .where(ReviewAnswer.review_id == review_id, ReviewAnswer.item_id == item_id)
+            .order_by(col(ReviewAnswer.version))
+        ).all()
+    )
+
+
+def patient_reviews(session: Session, *, patient_id: uuid.UUID) -> list[Review]:
+    """A patient's reviews, newest first."""
+    return list(
+        session.exec(
+            select(Review)
+            .where(Review.patient_id == patient_id)
+            .order_by(col(Review.performed_on).desc(), col(Review.created_at).desc())
+        ).all()
+    )
+
+
+def last_completed(session: Session, *, patient_id: uuid.UUID, template_id: str) -> Review | None:
+    return session.exec(
+        select(Review)
+        .where(
+            Review.patient_id == patient_id,
+            Review.template_id == template_id,
+            Review.status == COMPLETED,
+        )
+        .order_by(col(Review.performed_on).desc())
+        .limit(1)
+    ).first()
+
+
+def open_review(session: Session, *, patient_id: uuid.UUID, template_id: str) -> Review | None:
+    """The in-progress review of this template, if one was started and not finished."""
+    return session.exec(
+        select(Review)
+        .where(
+            Review.patient_id == patient_id,
+            Review.template_id == template_id,
+            Review.status == IN_PROGRESS,
+        )
+        .order_by(col(Review.created_at).desc())
+        .limit(1)
+    ).first()
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def start_review(
+    session: Session,
+    *,
+    patient_id: uuid.UUID,
+    template: ReviewTemplate,
+    actor: str,
+    performed_on: date | None = None,
+) -> Review:
+    """A new in-progress review. If one of this template is already open for the patient it
+    is returned instead, so a half-done check is carried on rather than duplicated."""
+    if session.get(Patient, patient_id) is None:
+        raise ValidationError("no such patient")
+    existing = open_review(session, patient_id=patient_id, template_id=template.id)
+    if existing is not None:
+        return existing
+    today = date.today()
+    when = performed_on or today
+    if when > today:
+        raise ValidationError("a review cannot take place in the future")
+    review = Review(
+        patient_id=patient_id,
+        template_id=template.id,
+        template_version=template.version,
+        performed_on=when,
+        author=actor,
+    )
+    session.add(review)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity="review",
+        entity_id=review.id,
+        patient_id=patient_id,
+        detail=f"template={template.id}",
+    )
+    return review
+
+
+def answer_items(
+    session: Session,
+    *,
+    review_id: uuid.UUID,
+    answers: Mapping[str, str],
+    templates: TemplateSet,
+    actor: str,
+    observed_on: date | None = None,
+    amend_reason: str = "",
+) -> list[ReviewAnswer]:
+    """Record answers (item id -> typed value), all or none: one bad value stores nothing.
+
+    An empty value withdraws an earlier answer. An unchanged value adds no version. On a
+    completed review a reason is required and required items cannot be withdrawn.
+    """
+    review = session.get(Review, review_id)
+    if review is None:
+        raise ValidationError("no such review")
+    if review.status == ABANDONED:
+        raise ValidationError("this review was abandoned; start a new one")
+    template = templates.get(review.template_id)
+    completed = review.status == COMPLETED
+    reason = amend_reason.strip()
+    if completed and not reason:
+        raise ValidationError("this review is completed: give a reason to amend it")
+    when = observed_on or review.performed_on
+    if when > date.today():
+        raise ValidationError("an answer cannot be observed in the future")
+    existing = current_answers(session, review_id=review.id)
+    history_heads = _lineage_heads(session, review_id=review.id)
+    problems: list[str] = []
+    planned: list[tuple[TemplateItem, str | None]] = []
+    raw: str | None
+    for item_id, raw in answers.items():
+        try:
+            item = template.item(item_id)
+            if not raw.strip():
+                if completed and item.required:
+                    raise ValidationError(f"{item.label} is required and cannot be withdrawn")
+                planned.append((item, None))
+                continue
+            clean_answer(item, raw)
+            planned.append((item, raw))
+        except ValidationError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ValidationError("; ".join(problems))
+    written: list[ReviewAnswer] = []
+    for item, raw in planned:
+        head = history_heads.get(item.id)
+        current = existing.get(item.id)
+        if raw is None:
+            if current is None:
+                continue  # nothing to withdraw
+            clean_value, number, unit, code = "", None, "", ""
+        else:
+            clean = clean_answer(item, raw)
+            if (
+                current is not None
+                and current.value == clean.value
+                and (observed_on is None or current.observed_on == when)
+            ):
+                continue
+            clean_value, number, unit, code = clean.value, clean.number, clean.unit, clean.code
+        row = ReviewAnswer(
+            review_id=review.id,
+            patient_id=review.patient_id,
+            item_id=item.id,
+            lineage_id=head.lineage_id if head else uuid.uuid4(),
+            version=head.version + 1 if head else 1,
+            replaces_id=head.id if head else None,
+            value=clean_value,
+            number=number,
+            unit=unit,
+            code=code,
+            check=item.check,
+            observed_on=when,
+            author=actor,
+            amend_reason=reason if completed else "",
+            entered_in_error=raw is None,
+        )
+        session.add(row)
+        written.append(row)
+    if written:
+        session.flush()
+        record_event(
+            session,
+            actor=actor,
+            action="amend" if completed else "update",
+            entity="review",
+            entity_id=review.id,
+            patient_id=review.patient_id,
+            detail="items=" + ",".join(r.item_id for r in written),
+        )
+    return written
+
+
+def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
+    rows = session.exec(
+        select(ReviewAnswer)
+        .where(ReviewAnswer.review_id == review_id)
+        .order_by(col(ReviewAnswer.version))
+    ).all()
+    return {row.item_id: row for row in rows}
+
+
+def missing_required(
+    session: Session, *, review: Review, template: ReviewTemplate
+) -> list[TemplateItem]:
+    answered = current_answers(session, review_id=review.id)
+    return [item for item in template.required_items if item.id not in answered]
+
+
+def complete_review(
+    session: Session, *, review_id: uuid.UUID, templates: TemplateSet, actor: str
+) -> Review:
+    """Mark a review done; refuses while a required item is unanswered."""
+    review = session.get(Review, review_id)
+    if review is None:
+        raise ValidationError("no such review")
+    if review.status != IN_PROGRESS:
+        raise ValidationError(f"this review is already {review.status.replace('_', ' ')}")
+    template = templates.get(review.template_id)
+    missing = missing_required(session, review=review, template=template)
+    if missing:
+        names = ", ".join(item.label for item in missing)
+        raise ValidationError(f"cannot complete: required item(s) not answered: {names}")
+    review.status = COMPLETED
+    review.completed_at = utcnow()
+    review.next_due_on = next_due_on(review.performed_on, template)
+    session.add(review)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity="review",
+        entity_id=review.id,
+        patient_id=review.patient_id,
+        detail="status=completed",
+    )
+    return review
+
+
+def abandon_review(session: Session, *, review_id: uuid.UUID, actor: str) -> Review:
+    """Set aside an in-progress review (started in error); its answers are kept."""
+    review = session.get(Review, review_id)
+    if review is None:
+        raise ValidationError("no such review")
+    if review.status != IN_PROGRESS:
+        raise ValidationError("only a review in progress can be abandoned")
+    review.status = ABANDONED
+    session.add(review)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity="review",
+        entity_id=review.id,
+        patient_id=review.patient_id,
+        detail="status=abandoned",
+    )
+    return review
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    item: TemplateItem
+    answer: ReviewAnswer | None
+    versions: int
+
+    @property
+    def display(self) -> str:
+        if self.answer is None:
+            return ""
+        value = self.answer.value
+        if self.item.type == "choice":
+            choice = self.item.choice(value)
+            return choice.label if choice else value
+        if self.item.type == "number" and self.item.unit:
+            return f"{value} {self.item.unit}"
+        return value
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    review: Review
+    template: ReviewTemplate
+    answers: list[AnswerView]
+    missing_required: list[TemplateItem]
+
+
+def review_detail(
+    session: Session, *, review_id: uuid.UUID, templates: TemplateSet, actor: str
+) -> ReviewDetail:
+    """A review with every item and its current answer (records a view event)."""
+    review = session.get(Review, review_id)
+    if review is None:
+        raise ValidationError("no such review")
+    template = templates.get(review.template_id)
+    rows = session.exec(
+        select(ReviewAnswer)
+        .where(ReviewAnswer.review_id == review.id)
+        .order_by(col(ReviewAnswer.version))
+    ).all()
+    latest: dict[str, ReviewAnswer] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        latest[row.item_id] = row
+        counts[row.item_id] = counts.get(row.item_id, 0) + 1
+    views = []
+    for item in template.items:
+        head = latest.get(item.id)
+        views.append(
+            AnswerView(
+                item=item,
+                answer=head if head is not None and not head.entered_in_error else None,
+                versions=counts.get(item.id, 0),
+            )
+        )
+    missing = [v.item for v in views if v.item.required and v.answer is None]
+    record_event(
+        session,
+        actor=actor,
+        action="view",
+        entity="review",
+        entity_id=review.id,
+        patient_id=review.patient_id,
+    )
+    return ReviewDetail(review=review, template=template, answers=views, missing_required=missing)
