@@ -1,0 +1,141 @@
+"""Acks: the practice's proof that it imported a given sync file.
+
+The ack is JSON with an HMAC-SHA256 under the export's `ack_key`, a random secret that
+travels only inside the encrypted sync file. So only someone who decrypted that file can
+make a valid ack for it, and the facilitator, who kept the key, can check it. The ack holds
+ids, hashes and counts, never patient data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from mhf_tui.db.tables import Practice, utcnow
+from mhf_tui.db.tables.sync import SyncExport, SyncPatient
+from mhf_tui.paths import write_private
+from mhf_tui.services.audit import record_event
+from mhf_tui.sync.device import load_device
+from mhf_tui.sync.package import ACK_SUFFIX, SyncError, canonical_json
+
+ACK_FORMAT = "mhf-ack"
+ACK_VERSION = 1
+
+
+def _mac(ack_key_hex: str, body: dict[str, Any]) -> str:
+    return hmac.new(bytes.fromhex(ack_key_hex), canonical_json(body), hashlib.sha256).hexdigest()
+
+
+def make_ack(
+    *,
+    manifest: dict[str, Any],
+    manifest_sha256: str,
+    counts: dict[str, int],
+) -> dict[str, Any]:
+    body = {
+        "format": ACK_FORMAT,
+        "format_version": ACK_VERSION,
+        "device_id": manifest["device_id"],
+        "practice_ods": manifest["practice_ods"],
+        "sequence": manifest["sequence"],
+        "bundle_sha256": manifest["bundle_sha256"],
+        "manifest_sha256": manifest_sha256,
+        "imported_at": utcnow().isoformat(timespec="seconds"),
+        "counts": counts,
+    }
+    return {"ack": body, "mac": _mac(manifest["ack_key"], body)}
+
+
+def ack_file_name(ods: str, sequence: int) -> str:
+    return f"{ods}-{sequence}{ACK_SUFFIX}"
+
+
+def write_ack(directory: Path, ack: dict[str, Any]) -> Path:
+    body = ack["ack"]
+    path = directory / ack_file_name(body["practice_ods"], body["sequence"])
+    write_private(path, json.dumps(ack, indent=2, sort_keys=True).encode() + b"\n")
+    return path
+
+
+@dataclass(frozen=True)
+class AckResult:
+    practice_ods: str
+    number: int
+    last_ack_seq: int
+    already: bool
+
+
+def read_ack(path: Path) -> dict[str, Any]:
+    try:
+        raw = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise SyncError(f"cannot read {path} ({exc.strerror})") from None
+    except ValueError:
+        raise SyncError(f"{path.name} is not an mhf ack file") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("ack"), dict):
+        raise SyncError(f"{path.name} is not an mhf ack file")
+    body = raw["ack"]
+    if body.get("format") != ACK_FORMAT:
+        raise SyncError(f"{path.name} is not an mhf ack file")
+    if body.get("format_version") != ACK_VERSION:
+        raise SyncError(f"unsupported ack format version {body.get('format_version')!r}")
+    if not isinstance(raw.get("mac"), str):
+        raise SyncError(f"{path.name} is not signed")
+    return raw
+
+
+def apply_ack(session: Session, *, ack: dict[str, Any], actor: str) -> AckResult:
+    """Check the ack is for an export this device made (device, practice, number, bundle
+    hash, MAC under that export's key), then move the practice's acknowledged sequence on."""
+    body = ack["ack"]
+    device = load_device(session)
+    if body.get("device_id") != device.device_id:
+        raise SyncError("this ack is for a sync file from another device")
+    ods = str(body.get("practice_ods", ""))
+    practice = session.exec(select(Practice).where(Practice.ods_code == ods)).first()
+    if practice is None:
+        raise SyncError(f"this ack is for practice {ods[:12]!r}, which is not in this caseload")
+    export = session.exec(
+        select(SyncExport).where(
+            SyncExport.practice_id == practice.id, SyncExport.number == body.get("sequence")
+        )
+    ).first()
+    if export is None:
+        raise SyncError(f"no sync file {ods}-{body.get('sequence')} was exported from here")
+    if body.get("bundle_sha256") != export.bundle_sha256:
+        raise SyncError(f"the ack does not match sync file {ods}-{export.number} (bundle hash)")
+    if not hmac.compare_digest(str(ack["mac"]), _mac(export.ack_key, body)):
+        raise SyncError("the ack's signature is not valid: it was altered or forged")
+    if export.acked_at is not None:
+        return AckResult(ods, export.number, practice.last_ack_seq, True)
+    now = utcnow()
+    export.acked_at = now
+    session.add(export)
+    if export.change_seq_to > practice.last_ack_seq:
+        practice.last_ack_seq = export.change_seq_to
+    practice.last_ack_at = now
+    session.add(practice)
+    for row in session.exec(
+        select(SyncPatient).where(
+            SyncPatient.practice_id == practice.id,
+            col(SyncPatient.first_export_number) <= export.number,
+            col(SyncPatient.acked).is_(False),
+        )
+    ):
+        row.acked = True
+        session.add(row)
+    record_event(
+        session,
+        actor=actor,
+        action="ack",
+        entity="practice",
+        entity_id=practice.id,
+        detail=f"sync file {export.number} acknowledged; last_ack_seq={practice.last_ack_seq}",
+    )
+    return AckResult(ods, export.number, practice.last_ack_seq, False)

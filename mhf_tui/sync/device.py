@@ -1,0 +1,101 @@
+"""This device's identity: its id and the Ed25519 key that signs sync manifests.
+
+The private key lives only in the encrypted database (a `Setting`), so a stolen laptop
+cannot sign files without the passphrase. The practice trusts the public key on first import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+from sqlmodel import Session
+
+from mhf_tui.db.tables import Setting
+
+if TYPE_CHECKING:
+    from mhf_tui.db.store import Caseload
+
+SIGNING_KEY_SETTING = "device_signing_key"
+DEVICE_ID_SETTING = "device_id"
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    facilitator: str
+    signing_key: Ed25519PrivateKey
+
+    @property
+    def public_key_hex(self) -> str:
+        return public_key_hex(self.signing_key.public_key())
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key_hex)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.signing_key.sign(data)
+
+
+def public_key_hex(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def fingerprint(public_hex: str) -> str:
+    """A short form to read aloud when a practice checks which device sent a file."""
+    digest = hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()[:20].upper()
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
+
+def _get(session: Session, key: str) -> str | None:
+    row = session.get(Setting, key)
+    return row.value if row else None
+
+
+def _put(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def ensure_device_key(session: Session) -> None:
+    """Create the device id and signing key if missing (run at `mhf init`)."""
+    if _get(session, DEVICE_ID_SETTING) is None:
+        _put(session, DEVICE_ID_SETTING, str(uuid.uuid4()))
+    if _get(session, SIGNING_KEY_SETTING) is None:
+        raw = Ed25519PrivateKey.generate().private_bytes(
+            Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+        )
+        _put(session, SIGNING_KEY_SETTING, raw.hex())
+    session.flush()
+
+
+def load_device(session: Session) -> Device:
+    """This device's identity; a caseload made before signing keys existed gets one now."""
+    ensure_device_key(session)
+    device_id = _get(session, DEVICE_ID_SETTING) or ""
+    raw = bytes.fromhex(_get(session, SIGNING_KEY_SETTING) or "")
+    facilitator = _get(session, "facilitator_name") or "facilitator"
+    return Device(device_id, facilitator, Ed25519PrivateKey.from_private_bytes(raw))
+
+
+def create_device_key_hook(caseload: Caseload) -> None:
+    """`ON_CREATE` hook: the key exists from the first moment the caseload does."""
+    with caseload.session() as session:
+        ensure_device_key(session)
