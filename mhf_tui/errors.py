@@ -5,6 +5,8 @@ stderr and exits non-zero; the UI shows it as a notification. Messages never con
 patient data, because they may end up in terminal scrollback.
 """
 
+import errno
+
 
 class MhfError(Exception):
     """An error with a message fit to show the user as is."""
@@ -31,6 +33,21 @@ class InstanceLocked(MhfError):
     def __init__(self, home: object, pid: str) -> None:
         holder = f"process {pid}" if pid else "another process"
         super().__init__(f"the data dir {home} is in use by {holder}; close it first")
+
+
+class DiskFull(MhfError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the disk is full: the last change was not saved (everything saved before it is "
+            "safe); free some space and try again"
+        )
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC/EDQUOT from the OS, or SQLite's SQLITE_FULL (seen through any driver layer)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "database or disk is full" in str(exc)
 
 
 class ValidationError(MhfError):

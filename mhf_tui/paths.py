@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mhf_tui.errors import DiskFull, is_disk_full
+
 APP_NAME = "mhf"
 
 
@@ -81,9 +83,11 @@ def write_private(path: Path, data: bytes) -> None:
             n = os.write(fd, view)
             view = view[n:]
         os.fsync(fd)
-    except BaseException:
+    except BaseException as exc:
         os.close(fd)
         tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFull() from None
         raise
     os.close(fd)
     os.replace(tmp, path)

@@ -9,7 +9,7 @@ import os
 import sys
 
 from mhf_tui import __version__
-from mhf_tui.errors import MhfError
+from mhf_tui.errors import DiskFull, MhfError, is_disk_full
 
 #: command modules; each has register(subparsers, common_parent, secret_parent)
 COMMAND_MODULES = [
@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("MHF_DEBUG"):
             raise
+        if is_disk_full(exc):
+            print(f"mhf: {DiskFull()}", file=sys.stderr)
+            return 1
         # The message may hold patient data, so only the type is printed.
         print(
             f"mhf: unexpected error ({type(exc).__name__}); nothing further was changed. "

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from mhf_tui.db.tables import Row, utcnow
+from mhf_tui.errors import DiskFull, is_disk_full
 
 
 def _stamp_changes(session: OrmSession, _ctx: Any, _instances: Any) -> None:
@@ -52,8 +53,10 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        if is_disk_full(exc):
+            raise DiskFull() from None
         raise
     finally:
         session.close()

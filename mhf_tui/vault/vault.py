@@ -16,7 +16,14 @@ from pathlib import Path
 
 import sqlcipher3
 
-from mhf_tui.errors import MhfError, VaultExists, VaultMissing, WrongPassphrase
+from mhf_tui.errors import (
+    DiskFull,
+    MhfError,
+    VaultExists,
+    VaultMissing,
+    WrongPassphrase,
+    is_disk_full,
+)
 from mhf_tui.paths import DataDir, fsync_dir, write_private
 from mhf_tui.vault.engine import connect_raw, key_pragma
 from mhf_tui.vault.files import UnlockState, VaultFile
@@ -192,6 +199,10 @@ def backup(data: DataDir, dek: bytes, out: Path | None = None) -> Path:
             tar.add(data.vault, arcname="vault.json")
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_private(target, buf.getvalue())
+    except (OSError, sqlcipher3.OperationalError) as exc:
+        if is_disk_full(exc):
+            raise DiskFull() from None
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
