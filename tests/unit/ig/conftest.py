@@ -74,14 +74,22 @@ def add_patient(
     session.add(row)
     session.flush()
     record_event(
-        session, actor=ACTOR, action="create", entity="patient", entity_id=row.id,
+        session,
+        actor=ACTOR,
+        action="create",
+        entity="patient",
+        entity_id=row.id,
         patient_id=row.id,
     )
     return row
 
 
 def add_note_versions(
-    session: Session, patient: Patient, texts: list[str], *, error_last: bool = False,
+    session: Session,
+    patient: Patient,
+    texts: list[str],
+    *,
+    error_last: bool = False,
     written: date = date(2024, 1, 10),
 ) -> list[Note]:
     """One note lineage: version 1 and corrections; optionally the last version is the

@@ -39,42 +39,97 @@ def two_patients(caseload: Caseload, practice: Practice) -> dict[str, uuid.UUID]
         alice = add_patient(s, practice, 1, "Quillfeather", "Alicia", phone="07700 900001")
         bob = add_patient(s, practice, 2, "Zebulonsson", "Bartholomew")
         add_note_versions(
-            s, alice, ["First draft ALPHA-ONE", "Corrected ALPHA-TWO", "withdrawn ALPHA-THREE"],
+            s,
+            alice,
+            ["First draft ALPHA-ONE", "Corrected ALPHA-TWO", "withdrawn ALPHA-THREE"],
             error_last=True,
         )
         add_note_versions(s, alice, ["Second lineage BETA-ONE"], written=date(2024, 2, 1))
         add_note_versions(s, bob, ["Bob secret GAMMA-NOTE"])
         lineage = uuid.uuid4()
-        v1 = CarePlan(patient_id=alice.id, lineage_id=lineage, crisis_plan="PLAN-V1 call sister",
-                      goals=[{"id": "g1", "goal": "Walk daily", "score": 3}])
+        v1 = CarePlan(
+            patient_id=alice.id,
+            lineage_id=lineage,
+            crisis_plan="PLAN-V1 call sister",
+            goals=[{"id": "g1", "goal": "Walk daily", "score": 3}],
+        )
         s.add(v1)
         s.flush()
-        s.add(CarePlan(patient_id=alice.id, lineage_id=lineage, version=2, replaces_id=v1.id,
-                       crisis_plan="PLAN-V2 call crisis line",
-                       actions=[{"action": "GP review", "owner": "GP", "due": "2024-03-01",
-                                 "done": False}]))
-        s.add(Contact(patient_id=alice.id, mode="phone", reason="CONTACT-REASON low mood",
-                      occurred_at=at(date(2024, 1, 9))))
-        s.add(RelatedPerson(patient_id=alice.id, name="Carer Person-Kappa", role="carer",
-                            consent_to_contact=True))
+        s.add(
+            CarePlan(
+                patient_id=alice.id,
+                lineage_id=lineage,
+                version=2,
+                replaces_id=v1.id,
+                crisis_plan="PLAN-V2 call crisis line",
+                actions=[
+                    {"action": "GP review", "owner": "GP", "due": "2024-03-01", "done": False}
+                ],
+            )
+        )
+        s.add(
+            Contact(
+                patient_id=alice.id,
+                mode="phone",
+                reason="CONTACT-REASON low mood",
+                occurred_at=at(date(2024, 1, 9)),
+            )
+        )
+        s.add(
+            RelatedPerson(
+                patient_id=alice.id,
+                name="Carer Person-Kappa",
+                role="carer",
+                consent_to_contact=True,
+            )
+        )
         s.add(RelatedPerson(patient_id=bob.id, name="Bob Carer-Omega"))
         service = Service(name="Talking Therapies Test", category="iapt")
         s.add(service)
         s.flush()
-        s.add(Signposting(patient_id=alice.id, service_id=service.id,
-                          signposted_on=date(2024, 1, 11), outcome_note="SIGNPOST-OUTCOME"))
+        s.add(
+            Signposting(
+                patient_id=alice.id,
+                service_id=service.id,
+                signposted_on=date(2024, 1, 11),
+                outcome_note="SIGNPOST-OUTCOME",
+            )
+        )
         s.add(Draft(patient_id=alice.id, text="DRAFT-TEXT unsaved"))
-        review = Review(patient_id=alice.id, template_id="smi_physical_health",
-                        performed_on=date(2024, 1, 12))
+        review = Review(
+            patient_id=alice.id, template_id="smi_physical_health", performed_on=date(2024, 1, 12)
+        )
         s.add(review)
         s.flush()
-        s.add(ReviewAnswer(review_id=review.id, patient_id=alice.id, item_id="bmi",
-                           lineage_id=uuid.uuid4(), value="REVIEW-BMI-27.5", number=27.5,
-                           observed_on=date(2024, 1, 12)))
-        s.add(OutcomeMeasure(patient_id=alice.id, measure="phq9", taken_on=date(2024, 1, 12),
-                             items=[1, 1, 1, 1, 1, 1, 1, 1, 0], total=8, band="mild"))
-        record_event(s, actor="Another Clinician", action="view", entity="patient",
-                     entity_id=alice.id, patient_id=alice.id)
+        s.add(
+            ReviewAnswer(
+                review_id=review.id,
+                patient_id=alice.id,
+                item_id="bmi",
+                lineage_id=uuid.uuid4(),
+                value="REVIEW-BMI-27.5",
+                number=27.5,
+                observed_on=date(2024, 1, 12),
+            )
+        )
+        s.add(
+            OutcomeMeasure(
+                patient_id=alice.id,
+                measure="phq9",
+                taken_on=date(2024, 1, 12),
+                items=[1, 1, 1, 1, 1, 1, 1, 1, 0],
+                total=8,
+                band="mild",
+            )
+        )
+        record_event(
+            s,
+            actor="Another Clinician",
+            action="view",
+            entity="patient",
+            entity_id=alice.id,
+            patient_id=alice.id,
+        )
         return {"alice": alice.id, "bob": bob.id}
 
 
@@ -85,12 +140,26 @@ def test_summary_contains_every_note_version_and_access_history_and_nothing_of_o
         doc = build_summary(s, patient_id=two_patients["alice"], actor=ACTOR)
     for text in (render_html(doc), render_text(doc)):
         for expected in (
-            "Quillfeather", format_nhs_number(nhs_number(1)), "07700 900001",
-            "First draft ALPHA-ONE", "Corrected ALPHA-TWO", "withdrawn ALPHA-THREE",
-            "Second lineage BETA-ONE", "ENTERED IN ERROR", "SUPERSEDED",
-            "PLAN-V1 call sister", "PLAN-V2 call crisis line", "Walk daily", "GP review",
-            "CONTACT-REASON low mood", "Carer Person-Kappa", "Talking Therapies Test",
-            "SIGNPOST-OUTCOME", "DRAFT-TEXT unsaved", "REVIEW-BMI-27.5", "PHQ-9",
+            "Quillfeather",
+            format_nhs_number(nhs_number(1)),
+            "07700 900001",
+            "First draft ALPHA-ONE",
+            "Corrected ALPHA-TWO",
+            "withdrawn ALPHA-THREE",
+            "Second lineage BETA-ONE",
+            "ENTERED IN ERROR",
+            "SUPERSEDED",
+            "PLAN-V1 call sister",
+            "PLAN-V2 call crisis line",
+            "Walk daily",
+            "GP review",
+            "CONTACT-REASON low mood",
+            "Carer Person-Kappa",
+            "Talking Therapies Test",
+            "SIGNPOST-OUTCOME",
+            "DRAFT-TEXT unsaved",
+            "REVIEW-BMI-27.5",
+            "PHQ-9",
             "Another Clinician",  # the access history
             "Who has looked at or changed this record",
         ):
@@ -136,7 +205,10 @@ def test_encrypted_to_recipient_decrypts_and_is_not_readable_raw(
     out = tmp_path / "summary.html.age"
     with caseload.session() as s:
         result = export_summary(
-            s, patient_id=two_patients["alice"], actor=ACTOR, out=out,
+            s,
+            patient_id=two_patients["alice"],
+            actor=ACTOR,
+            out=out,
             recipients=[str(identity.to_public())],
         )
     raw = out.read_bytes()
@@ -155,13 +227,17 @@ def test_export_is_audited_without_patient_data(
 ) -> None:
     out = tmp_path / "Quillfeather-Alicia.txt"
     with caseload.session() as s:
-        export_summary(s, patient_id=two_patients["alice"], actor=ACTOR, out=out,
-                       fmt="text", plaintext=True)
+        export_summary(
+            s, patient_id=two_patients["alice"], actor=ACTOR, out=out, fmt="text", plaintext=True
+        )
     with caseload.session() as s:
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "export")).one()
     assert event.patient_id == str(two_patients["alice"])
-    assert json.loads(event.detail) == {"format": "text", "protection": "plaintext",
-                                        "recipients": 0}
+    assert json.loads(event.detail) == {
+        "format": "text",
+        "protection": "plaintext",
+        "recipients": 0,
+    }
     assert "Quillfeather" not in event.detail and nhs_number(1) not in event.detail
     assert out.read_text().startswith("Record held about Alicia Quillfeather")
 
@@ -173,8 +249,9 @@ def test_refuses_to_overwrite_an_existing_file(
     out.write_text("keep me")
     with pytest.raises(ValidationError, match="already exists"):
         with caseload.session() as s:
-            export_summary(s, patient_id=two_patients["alice"], actor=ACTOR, out=out,
-                           plaintext=True)
+            export_summary(
+                s, patient_id=two_patients["alice"], actor=ACTOR, out=out, plaintext=True
+            )
     assert out.read_text() == "keep me"
 
 
@@ -184,8 +261,19 @@ def test_cli_plaintext_needs_flag_and_warns(
     home = str(caseload.data.root)
     caseload.close()
     out = tmp_path / "plain.html"
-    r = mhf("patient", "summary", "--home", home, "--passphrase-stdin", "--nhs", nhs_number(1),
-            "--out", str(out), "--plaintext", stdin=f"{PASS}\n")
+    r = mhf(
+        "patient",
+        "summary",
+        "--home",
+        home,
+        "--passphrase-stdin",
+        "--nhs",
+        nhs_number(1),
+        "--out",
+        str(out),
+        "--plaintext",
+        stdin=f"{PASS}\n",
+    )
     assert r.code == 0, r.err
     assert "UNENCRYPTED" in r.err
     assert "Quillfeather" in out.read_text()
@@ -199,8 +287,20 @@ def test_cli_passphrase_export_decrypts_with_the_second_stdin_line(
     caseload.close()
     out = tmp_path / "summary.txt.age"
     file_pass = "lighthouse mango quietly seven"
-    r = mhf("patient", "summary", "--home", home, "--passphrase-stdin", "--nhs", nhs_number(1),
-            "--out", str(out), "--format", "text", stdin=f"{PASS}\n{file_pass}\n")
+    r = mhf(
+        "patient",
+        "summary",
+        "--home",
+        home,
+        "--passphrase-stdin",
+        "--nhs",
+        nhs_number(1),
+        "--out",
+        str(out),
+        "--format",
+        "text",
+        stdin=f"{PASS}\n{file_pass}\n",
+    )
     assert r.code == 0, r.err
     raw = out.read_bytes()
     assert b"Quillfeather" not in raw
