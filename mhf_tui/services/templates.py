@@ -26,6 +26,8 @@ ITEM_TYPES = ("number", "choice", "yes_no", "text", "date")
 APPLIES_TO = ("smi_register", "care_plan", "active")
 SHIPPED_DIR = "review_templates"  # inside the mhf_tui package
 TEXT_MAX = 2000
+#: how shipped templates are listed (most used first)
+SHIPPED_ORDER = ("smi_physical_health_check", "medication_monitoring", "care_plan_review")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _SNOMED = re.compile(r"^[1-9][0-9]{5,17}$")
 
@@ -351,6 +353,10 @@ def load_templates(user_dir: Path | None = None) -> TemplateSet:
         if template.id in result:
             raise TemplateError(f"review template {name}: id {template.id!r} is used twice")
         result.templates[template.id] = template
+    order = {template_id: n for n, template_id in enumerate(SHIPPED_ORDER)}
+    result.templates = dict(
+        sorted(result.templates.items(), key=lambda kv: order.get(kv[0], len(order)))
+    )
     if user_dir is not None and user_dir.is_dir():
         user_ids: set[str] = set()
         for path in sorted(user_dir.iterdir()):
