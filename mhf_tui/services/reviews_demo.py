@@ -1,0 +1,289 @@
+"""Demo reviews and outcome measures, in the states a real caseload is in.
+
+Registered in `mhf_tui.services.demo.DEMO_EXTENSIONS`. For SMI-register patients: some never
+had a physical health check, some are overdue, some due within the month, some done
+recently (with bloods sometimes still missing), a few half-done; medication monitoring and
+care-plan reviews likewise. PHQ-9/GAD-7 series for about a third of active patients, most
+improving, some not, an occasional item 9 above 0; goal-based scores for care-plan goals.
+
+Rows are added in bulk (one audit event for the whole demo is written by the demo builder);
+all randomness comes from the builder's `rng`, so a seed gives the same caseload.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from mhf_tui.db.tables import CarePlan, Setting
+from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
+from mhf_tui.services.outcomes import GAD7, GBO, PHQ9, score
+from mhf_tui.services.patients import PatientRead
+from mhf_tui.services.reviews import COMPLETED, IN_PROGRESS, next_due_on
+from mhf_tui.services.templates import ReviewTemplate, TemplateItem, clean_answer, load_templates
+
+RECALLED = ("active", "on_hold")
+
+
+def _value(item: TemplateItem, rng: random.Random, smoker: str) -> str | None:
+    """A plausible typed answer for an item, or None to leave it unanswered."""
+    plausible = {
+        "bmi": lambda: f"{rng.gauss(29.5, 5.5):.1f}",
+        "bp_systolic": lambda: str(int(rng.gauss(128, 14))),
+        "bp_diastolic": lambda: str(int(rng.gauss(81, 9))),
+        "alcohol_units_week": lambda: str(max(0, int(rng.expovariate(1 / 9)))),
+        "hba1c": lambda: str(int(rng.gauss(40, 7))),
+        "blood_glucose": lambda: f"{rng.gauss(5.6, 1.0):.1f}",
+        "cholesterol": lambda: f"{rng.gauss(5.1, 0.9):.1f}",
+        "weight": lambda: f"{rng.gauss(86, 16):.1f}",
+    }
+    if item.id == "smoking_status":
+        return smoker
+    if item.id in plausible:
+        return plausible[item.id]()
+    if item.type == "yes_no":
+        return "yes" if rng.random() < 0.8 else "no"
+    if item.type == "choice":
+        return item.choices[0].id if rng.random() < 0.7 else rng.choice(item.choices).id
+    if item.id == "referral_details":
+        return rng.choice(("Stop smoking service", "Weight management group", ""))
+    if item.id == "next_steps":
+        return rng.choice(("Review crisis plan with carer", "GP to review medication", ""))
+    if item.id == "medicines":
+        return rng.choice(("Olanzapine 10 mg", "Aripiprazole 15 mg", "Lithium 800 mg", ""))
+    return None
+
+
+def _review(
+    session_rows: list[object],
+    *,
+    patient: PatientRead,
+    template: ReviewTemplate,
+    on: date,
+    rng: random.Random,
+    actor: str,
+    complete: bool,
+    smoker: str,
+    skip: frozenset[str] = frozenset(),
+) -> None:
+    review = Review(
+        patient_id=patient.id,
+        template_id=template.id,
+        template_version=template.version,
+        performed_on=on,
+        status=COMPLETED if complete else IN_PROGRESS,
+        completed_at=datetime.combine(on, time(11, 0), tzinfo=UTC) if complete else None,
+        next_due_on=next_due_on(on, template) if complete else None,
+        author=actor,
+    )
+    session_rows.append(review)
+    items = template.items if complete else template.items[:3]
+    for item in items:
+        if item.id in skip or (not item.required and item.id not in _ALWAYS and rng.random() < 0.4):
+            continue
+        raw = _value(item, rng, smoker)
+        if not raw:
+            continue
+        clean = clean_answer(item, _clamp(item, raw))
+        answer_id = uuid.uuid4()
+        session_rows.append(
+            ReviewAnswer(
+                id=answer_id,
+                review_id=review.id,
+                patient_id=patient.id,
+                item_id=item.id,
+                lineage_id=answer_id,
+                value=clean.value,
+                number=clean.number,
+                unit=clean.unit,
+                code=clean.code,
+                check=item.check,
+                observed_on=on,
+                author=actor,
+            )
+        )
+
+
+#: optional items the demo usually fills (bloods), so the QOF report is not all gaps
+_ALWAYS = frozenset({"hba1c", "cholesterol"})
+
+
+def _clamp(item: TemplateItem, raw: str) -> str:
+    if item.type != "number":
+        return raw
+    number = float(raw)
+    if item.min is not None:
+        number = max(number, item.min)
+    if item.max is not None:
+        number = min(number, item.max)
+    return str(int(number)) if item.integer else f"{number:g}"
+
+
+def _items_for_total(rng: random.Random, total: int, count: int) -> list[int]:
+    items = [0] * count
+    for _ in range(total):
+        open_slots = [i for i in range(count) if items[i] < 3]
+        items[rng.choice(open_slots)] += 1
+    return items
+
+
+def _series(rng: random.Random, start: int, top: int, points: int) -> list[int]:
+    """Totals that mostly improve (about one in five gets worse or stalls)."""
+    direction = rng.choices((-1, 0, 1), (75, 10, 15))[0]
+    totals = [start]
+    for _ in range(points - 1):
+        step = direction * rng.randint(1, 4) + rng.randint(-1, 1)
+        totals.append(max(0, min(top, totals[-1] + step)))
+    return totals
+
+
+def add_demo_reviews(session: Session, rng: random.Random, patients: list[PatientRead]) -> None:
+    today = date.today()
+    setting = session.get(Setting, "facilitator_name")
+    actor = setting.value if setting else "facilitator"
+    templates = load_templates()
+    phc = templates.get("smi_physical_health_check")
+    meds = templates.get("medication_monitoring")
+    cpr = templates.get("care_plan_review")
+    ids = [p.id for p in patients]
+    plans: dict[uuid.UUID, list[dict[str, object]]] = {}
+    for plan in session.exec(select(CarePlan).where(col(CarePlan.patient_id).in_(ids))):
+        plans[plan.patient_id] = list(plan.goals)
+    rows: list[object] = []
+    for patient in patients:
+        if patient.status not in RECALLED:
+            continue
+        smoker = rng.choices(("current", "ex", "never"), (40, 25, 35))[0]
+        if patient.smi_register:
+            state = rng.choices(
+                ("never", "overdue", "due_soon", "recent", "in_progress"), (14, 26, 12, 40, 8)
+            )[0]
+            ago = {
+                "overdue": rng.randint(370, 560),
+                "due_soon": rng.randint(336, 364),
+                "recent": rng.randint(5, 330),
+                "in_progress": rng.randint(370, 500),
+            }.get(state)
+            if ago is not None:
+                if rng.random() < 0.4:  # the year before, for history
+                    _review(
+                        rows,
+                        patient=patient,
+                        template=phc,
+                        rng=rng,
+                        actor=actor,
+                        on=today - timedelta(days=ago + 365),
+                        complete=True,
+                        smoker=smoker,
+                    )
+                missing = frozenset(rng.sample(("cholesterol", "hba1c"), rng.choice((0, 0, 1))))
+                _review(
+                    rows,
+                    patient=patient,
+                    template=phc,
+                    rng=rng,
+                    actor=actor,
+                    on=today - timedelta(days=ago),
+                    complete=True,
+                    smoker=smoker,
+                    skip=missing,
+                )
+            if state == "in_progress":
+                _review(
+                    rows,
+                    patient=patient,
+                    template=phc,
+                    rng=rng,
+                    actor=actor,
+                    on=today - timedelta(days=rng.randint(0, 6)),
+                    complete=False,
+                    smoker=smoker,
+                )
+            if rng.random() < 0.6:
+                _review(
+                    rows,
+                    patient=patient,
+                    template=meds,
+                    rng=rng,
+                    actor=actor,
+                    on=today - timedelta(days=rng.randint(10, 450)),
+                    complete=True,
+                    smoker=smoker,
+                )
+        if (patient.smi_register or patient.id in plans) and rng.random() < 0.5:
+            _review(
+                rows,
+                patient=patient,
+                template=cpr,
+                rng=rng,
+                actor=actor,
+                on=today - timedelta(days=rng.randint(10, 420)),
+                complete=True,
+                smoker=smoker,
+            )
+        if rng.random() < 0.35:
+            _add_outcomes(rows, patient=patient, rng=rng, today=today, actor=actor)
+        for goal in plans.get(patient.id, []):
+            if rng.random() < 0.6:
+                start = rng.randint(1, 5)
+                for n, value in enumerate(sorted(rng.randint(start, 9) for _ in range(3))):
+                    rows.append(
+                        OutcomeMeasure(
+                            patient_id=patient.id,
+                            measure=GBO,
+                            taken_on=today - timedelta(days=120 - 50 * n),
+                            items=[value],
+                            total=value,
+                            goal_id=str(goal.get("id", "")),
+                            goal_text=str(goal.get("goal", "")),
+                            author=actor,
+                        )
+                    )
+    for start in range(0, len(rows), 2000):
+        session.add_all(rows[start : start + 2000])
+        session.flush()
+
+
+def _add_outcomes(
+    rows: list[object], *, patient: PatientRead, rng: random.Random, today: date, actor: str
+) -> None:
+    points = rng.randint(2, 6)
+    first_day = today - timedelta(days=28 * points + rng.randint(0, 20))
+    phq_totals = _series(rng, rng.randint(9, 24), 27, points)
+    gad_totals = _series(rng, rng.randint(7, 19), 21, points) if rng.random() < 0.6 else []
+    for n in range(points):
+        day = first_day + timedelta(days=28 * n)
+        items = [*_items_for_total(rng, min(phq_totals[n], 24), 8), 0]
+        if rng.random() < 0.05 and items[0] > 0:  # item 9 above 0 is the exception
+            items[0] -= 1
+            items[8] = 1
+        result = score(PHQ9, items)
+        rows.append(
+            OutcomeMeasure(
+                patient_id=patient.id,
+                measure=PHQ9,
+                taken_on=day,
+                items=items,
+                total=result.total,
+                band=result.band,
+                risk_prompt=bool(result.risk_prompt),
+                author=actor,
+            )
+        )
+        if gad_totals:
+            gad_items = _items_for_total(rng, gad_totals[n], 7)
+            gad = score(GAD7, gad_items)
+            rows.append(
+                OutcomeMeasure(
+                    patient_id=patient.id,
+                    measure=GAD7,
+                    taken_on=day,
+                    items=gad_items,
+                    total=gad.total,
+                    band=gad.band,
+                    author=actor,
+                )
+            )
