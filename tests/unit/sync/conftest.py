@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from pyrage import x25519
+from sqlmodel import Session
 
 from mhf_tui.cli.main import main
 from mhf_tui.db.store import Caseload
@@ -74,11 +75,10 @@ class World:
         return note
 
 
-def _fill(session: object, practice: Practice, patients: int, notes_each: int, world: World) -> None:
-    s = session
+def _fill(s: Session, practice: Practice, patients: int, notes_each: int, world: World) -> None:
     service = Service(name="Talking Therapies Test", category="iapt", phone="0100 000 0000")
-    s.add(service)  # type: ignore[attr-defined]
-    s.flush()  # type: ignore[attr-defined]
+    s.add(service)
+    s.flush()
     when = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
     for i in range(patients):
         p = Patient(
@@ -95,8 +95,8 @@ def _fill(session: object, practice: Practice, patients: int, notes_each: int, w
             smi_register=True,
             alert_risk=i == 0,
         )
-        s.add(p)  # type: ignore[attr-defined]
-        s.flush()  # type: ignore[attr-defined]  # no ORM relationships: insert parents first
+        s.add(p)
+        s.flush()  # no ORM relationships: insert parents first
         world.patients.append(p.id)
         c = Contact(
             patient_id=p.id,
@@ -107,8 +107,8 @@ def _fill(session: object, practice: Practice, patients: int, notes_each: int, w
             outcome="agreed plan",
             follow_up_on=date(2026, 2, 1),
         )
-        s.add(c)  # type: ignore[attr-defined]
-        s.flush()  # type: ignore[attr-defined]
+        s.add(c)
+        s.flush()
         for j in range(notes_each):
             n = Note(
                 patient_id=p.id,
@@ -117,9 +117,9 @@ def _fill(session: object, practice: Practice, patients: int, notes_each: int, w
                 text=f"{MARKER} note {j} for patient {i}",
                 author="Test Facilitator",
             )
-            s.add(n)  # type: ignore[attr-defined]
+            s.add(n)
             world.notes.append(n.id)
-        s.add(  # type: ignore[attr-defined]
+        s.add(
             CarePlan(
                 patient_id=p.id,
                 lineage_id=uuid.uuid4(),
@@ -129,7 +129,7 @@ def _fill(session: object, practice: Practice, patients: int, notes_each: int, w
                 review_on=date(2026, 6, 1),
             )
         )
-        s.add(  # type: ignore[attr-defined]
+        s.add(
             Signposting(
                 patient_id=p.id,
                 service_id=service.id,
@@ -145,10 +145,10 @@ def _fill(session: object, practice: Practice, patients: int, notes_each: int, w
         practice_id=practice.id,
         share_with_practice=False,
     )
-    s.add(objector)  # type: ignore[attr-defined]
-    s.flush()  # type: ignore[attr-defined]
+    s.add(objector)
+    s.flush()
     world.objector = objector.id
-    s.add(  # type: ignore[attr-defined]
+    s.add(
         Note(
             patient_id=objector.id,
             lineage_id=uuid.uuid4(),

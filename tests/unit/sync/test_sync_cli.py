@@ -1,0 +1,149 @@
+"""The commands end to end, the standard `age` tool, and no plaintext on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mhf_tui.sync import package
+from tests.unit.sync.conftest import MARKER, ODS, PASS, STORE_PASS, World, nhs_number
+from tests.unit.sync.helpers import export
+
+
+def _home(world: World) -> list[str]:
+    return ["--home", str(world.home), "--passphrase-stdin"]
+
+
+def test_facilitator_and_practice_commands(world: World, mhf: Callable, tmp_path: Path):
+    world.caseload.close()
+    key = tmp_path / "surgery.key"
+    r = mhf("practice", "keygen", "--out", str(key))
+    assert r.code == 0, r.err
+    recipient = r.out.strip()
+    assert recipient.startswith("age1") and oct(key.stat().st_mode & 0o777) == "0o600"
+    assert mhf("practice", "keygen", "--out", str(key)).code == 1  # never overwrites
+
+    r = mhf("sync", "recipient", ODS, recipient, *_home(world), stdin=f"{PASS}\n")
+    assert r.code == 0, r.err
+    r = mhf("sync", "whoami", *_home(world), "--json", stdin=f"{PASS}\n")
+    who = json.loads(r.out)
+    assert len(who["public_key"]) == 64 and who["device_id"]
+
+    out = tmp_path / "out"
+    r = mhf(
+        "sync", "export", "--practice", ODS, "--out", str(out), *_home(world), stdin=f"{PASS}\n"
+    )
+    assert r.code == 0, r.err
+    sync_file = Path(r.out.strip())
+    assert sync_file == out / f"{ODS}-1.mhfsync"
+
+    store = tmp_path / "store"
+    r = mhf(
+        "practice", "import", str(sync_file), "--identity", str(key), "--store", str(store),
+        "--passphrase-stdin", "--json", stdin=f"{STORE_PASS}\n{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    summary = json.loads(r.out)
+    assert summary["counts"]["Patient"] == 3 and summary["withheld_objection"] == 1
+    assert "Store recovery key" in r.err
+
+    r = mhf(
+        "practice", "import", str(sync_file), "--identity", str(key), "--store", str(store),
+        "--passphrase-stdin", stdin=f"{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 1 and r.out == ""
+    assert r.err.count("\n") == 1 and "replay" in r.err
+
+    r = mhf("sync", "ack", summary["ack_path"], *_home(world), stdin=f"{PASS}\n")
+    assert r.code == 0 and "recorded" in r.out, r.err
+    r = mhf("sync", "status", *_home(world), "--json", stdin=f"{PASS}\n")
+    status = {s["ods_code"]: s for s in json.loads(r.out)}
+    assert status[ODS]["last_acked_number"] == 1 and status[ODS]["waiting"] == 0
+    r = mhf("sync", "export", "--practice", ODS, *_home(world), stdin=f"{PASS}\n")
+    assert r.code == 0 and "nothing new" in r.out
+
+    r = mhf(
+        "practice", "show", "--store", str(store), "--nhs", nhs_number(1), "--passphrase-stdin",
+        stdin=f"{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert MARKER.upper() in r.out and "Contacts (1)" in r.out and "Sleep better" in r.out
+    assert "Testperson1" not in r.out
+
+    bundle_path = tmp_path / "handover.json"
+    r = mhf(
+        "practice", "bundle", "--store", str(store), "--out", str(bundle_path),
+        "--passphrase-stdin", stdin=f"{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    handed = json.loads(bundle_path.read_text())
+    assert handed["type"] == "transaction" and len(handed["entry"]) == 19
+
+
+def test_wrong_store_passphrase_is_one_line(world: World, mhf: Callable, tmp_path: Path):
+    from tests.unit.sync.helpers import do_import
+
+    out, store = tmp_path / "out", tmp_path / "store"
+    do_import(world, export(world, out).path, store)
+    world.add_note(world.patients[0], "more")
+    second = export(world, out).path
+    r = mhf(
+        "practice", "import", str(second), "--identity", str(world.identity_path),
+        "--store", str(store), "--passphrase-stdin", stdin="not the passphrase\n",
+    )  # fmt: skip
+    assert r.code == 1 and r.err == "mhf: wrong passphrase\n"
+
+
+@pytest.mark.skipif(shutil.which("age") is None, reason="the age CLI is not installed")
+def test_standard_age_tool_decrypts_the_file(world: World, tmp_path: Path):
+    path = export(world, tmp_path / "out").path
+    done = subprocess.run(
+        ["age", "-d", "-i", str(world.identity_path), str(path)],
+        capture_output=True,
+        check=True,
+    )
+    import io
+
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
+        assert tar.getnames() == ["manifest.json", "bundle.json", "manifest.sig"]
+
+
+def test_no_plaintext_reaches_the_disk_during_export(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    renamed: list[bytes] = []
+    real_replace = os.replace
+
+    def checking_replace(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
+        renamed.append(Path(src).read_bytes())
+        real_replace(src, dst)
+
+    monkeypatch.setattr(package.os, "replace", checking_replace)
+    start = time.time() - 1
+    out = tmp_path / "out"
+    export(world, out)
+    assert len(renamed) == 1 and renamed[0].startswith(b"age-encryption.org/v1\n")
+    needles = [MARKER.encode(), MARKER.encode("utf-16-le"), MARKER.upper().encode()]
+    roots = [out, world.home, Path(tempfile.gettempdir())]
+    scanned = 0
+    for root in roots:
+        for path in root.rglob("*"):
+            try:
+                if not path.is_file() or path.stat().st_mtime < start:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            scanned += 1
+            for needle in needles:
+                assert needle not in data, f"{needle!r} in clear in {path}"
+    assert scanned >= 2
