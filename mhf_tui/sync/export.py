@@ -30,6 +30,7 @@ from mhf_tui.db.tables import (
     Signposting,
     utcnow,
 )
+from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.db.tables.sync import SyncExport, SyncPatient
 from mhf_tui.services.audit import record_event
 from mhf_tui.sync import fhir
@@ -133,7 +134,7 @@ def select_changes(
     since = practice.last_ack_seq
     upto = current_change_seq(session)
     sel = Selection(practice, since, upto)
-    step = _stepper(progress, 0.0, 0.6, 5)
+    step = _stepper(progress, 0.0, 0.6, 7)
     sel.withheld_objection = int(
         session.exec(
             select(func.count())
@@ -176,7 +177,27 @@ def select_changes(
         sel.resources.append(fhir.service_request(sp, services.get(sp.service_id)))
         sel.patient_ids.add(sp.patient_id)
     step("signposting")
+    _add_review_answers(session, sel, practice, since)
+    step("review answers")
+    for m in _rows(session, OutcomeMeasure, practice, since):
+        sel.resources.append(fhir.questionnaire_response(m))
+        sel.patient_ids.add(m.patient_id)
+    step("outcome measures")
     return sel
+
+
+def _add_review_answers(session: Session, sel: Selection, practice: Practice, since: int) -> None:
+    """One Observation per answer lineage, carrying its newest version."""
+    latest: dict[uuid.UUID, ReviewAnswer] = {}
+    for answer in _rows(session, ReviewAnswer, practice, since):
+        held = latest.get(answer.lineage_id)
+        if held is None or answer.version > held.version:
+            latest[answer.lineage_id] = answer
+    review_ids = {a.review_id for a in latest.values()}
+    reviews = {r.id: r for r in session.exec(select(Review).where(col(Review.id).in_(review_ids)))}
+    for answer in latest.values():
+        sel.resources.append(fhir.observation(answer, reviews.get(answer.review_id)))
+        sel.patient_ids.add(answer.patient_id)
 
 
 def _stepper(
@@ -396,7 +417,7 @@ def sync_status(session: Session) -> list[PracticeSyncStatus]:
                     .where(_in_scope(model, practice, practice.last_ack_seq))
                 ).one()
             )
-            for model in (Contact, Note, CarePlan, Signposting)
+            for model in (Contact, Note, CarePlan, Signposting, ReviewAnswer, OutcomeMeasure)
         ) + int(
             session.exec(
                 select(func.count())

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mhf_tui.db.tables import CarePlan, Contact, Note, Patient, Service, Signposting
+from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 
 Resource = dict[str, Any]
 
@@ -295,6 +296,89 @@ def service_request(s: Signposting, service: Service | None) -> Resource:
         f"Outcome: {s.outcome_note}" if s.outcome_note else "",
     ]
     r["note"] = [{"text": text} for text in notes if text]
+    return r
+
+
+def observation(answer: ReviewAnswer, review: Review | None) -> Resource:
+    """A review answer. The resource id is the answer's lineage, so an amended answer
+    replaces the one the practice holds (status `amended` or `entered-in-error`)."""
+    if answer.entered_in_error:
+        status = "entered-in-error"
+    else:
+        status = "amended" if answer.version > 1 else "final"
+    label = answer.item_id.replace("_", " ")
+    code: dict[str, Any] = {"text": label}
+    if answer.code:
+        code["coding"] = [{"system": SNOMED_SYSTEM, "code": answer.code}]
+    r: Resource = {
+        "resourceType": "Observation",
+        "id": str(answer.lineage_id),
+        "status": status,
+        "code": code,
+        "subject": ref("Patient", answer.patient_id),
+        "effectiveDateTime": day(answer.observed_on),
+        "issued": instant(answer.recorded_at),
+    }
+    if review is not None:
+        r["category"] = [{"text": review.template_id.replace("_", " ")}]
+    if answer.author:
+        r["performer"] = [{"display": answer.author}]
+    if not answer.entered_in_error:
+        if answer.number is not None:
+            quantity: dict[str, Any] = {"value": answer.number}
+            if answer.unit:
+                quantity["unit"] = answer.unit
+            r["valueQuantity"] = quantity
+        elif answer.value:
+            r["valueString"] = answer.value
+    if answer.amend_reason:
+        r["note"] = [{"text": f"Amended: {answer.amend_reason}"}]
+    return r
+
+
+#: LOINC panels, used as the questionnaire's canonical URL
+QUESTIONNAIRE = {
+    "phq9": ("http://loinc.org/q/44249-1", "PHQ-9"),
+    "gad7": ("http://loinc.org/q/69737-5", "GAD-7"),
+}
+
+
+def questionnaire_response(m: OutcomeMeasure) -> Resource:
+    """PHQ-9 / GAD-7 with every item, or a goal-based outcome score."""
+    r: Resource = {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(m.id),
+        "status": "completed",
+        "subject": ref("Patient", m.patient_id),
+        "authored": day(m.taken_on),
+    }
+    if m.measure in QUESTIONNAIRE:
+        r["questionnaire"] = QUESTIONNAIRE[m.measure][0]
+    if m.author:
+        r["author"] = {"display": m.author}
+    items: list[dict[str, Any]] = [
+        {"linkId": str(i), "answer": [{"valueInteger": value}]}
+        for i, value in enumerate(m.items or [], start=1)
+    ]
+    if m.measure == "gbo":
+        items = [
+            {
+                "linkId": "goal",
+                "text": m.goal_text or "Goal",
+                "answer": [{"valueInteger": m.total}],
+            }
+        ]
+    else:
+        name = QUESTIONNAIRE.get(m.measure, ("", m.measure))[1]
+        band = f" ({m.band})" if m.band else ""
+        items.append(
+            {
+                "linkId": "total",
+                "text": f"{name} total score{band}",
+                "answer": [{"valueInteger": m.total}],
+            }
+        )
+    r["item"] = items
     return r
 
 

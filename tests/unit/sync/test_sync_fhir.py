@@ -88,3 +88,53 @@ def test_codes_are_from_the_required_r4_value_sets(world: World, tmp_path: Path)
                 assert resource[element] in allowed, (kind, element)
                 checked += 1
     assert checked >= 20
+
+
+def test_review_answers_and_outcomes_map_to_observation_and_questionnaire_response(
+    world: World, tmp_path: Path
+):
+    import uuid
+    from datetime import date
+
+    from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
+
+    patient = world.patients[0]
+    lineage = uuid.uuid4()
+    with world.caseload.session() as s:
+        review = Review(
+            patient_id=patient,
+            template_id="smi_physical_health_check",
+            performed_on=date(2026, 3, 1),
+        )
+        s.add(review)
+        s.flush()
+        first = ReviewAnswer(
+            review_id=review.id, patient_id=patient, item_id="bmi", lineage_id=lineage,
+            value="31", number=31.0, unit="kg/m2", code="60621009", observed_on=date(2026, 3, 1),
+        )  # fmt: skip
+        s.add(first)
+        s.flush()
+        s.add(
+            ReviewAnswer(
+                review_id=review.id, patient_id=patient, item_id="bmi", lineage_id=lineage,
+                version=2, replaces_id=first.id, value="30", number=30.0, unit="kg/m2",
+                code="60621009", observed_on=date(2026, 3, 1), amend_reason="misread scale",
+            )
+        )  # fmt: skip
+        s.add(
+            OutcomeMeasure(
+                patient_id=patient, measure="phq9", taken_on=date(2026, 3, 1),
+                items=[1, 2, 1, 0, 3, 1, 2, 0, 0], total=10, band="moderate",
+            )
+        )  # fmt: skip
+    raw = json.loads(unpack(world, export(world, tmp_path / "out").path)["bundle.json"])
+    bundle_model.Bundle.model_validate(raw)
+    resources = [e["resource"] for e in raw["entry"]]
+    [obs] = [r for r in resources if r["resourceType"] == "Observation"]
+    assert obs["id"] == str(lineage) and obs["status"] == "amended"
+    assert obs["code"]["coding"] == [{"system": "http://snomed.info/sct", "code": "60621009"}]
+    assert obs["valueQuantity"] == {"value": 30.0, "unit": "kg/m2"}
+    [qr] = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert qr["questionnaire"] == "http://loinc.org/q/44249-1"
+    assert [i["linkId"] for i in qr["item"]] == [*map(str, range(1, 10)), "total"]
+    assert qr["item"][-1]["answer"] == [{"valueInteger": 10}]
