@@ -52,10 +52,16 @@ class RecordReadOnly(ValidationError):
     """An edit was attempted on a discharged or deceased patient's record."""
 
 
-def ensure_editable(patient: Patient) -> None:
-    """Refuse edits to a record that is no longer operational. Services that change a
-    patient's record (details, contacts, notes, care plans, signposting, reviews,
-    outcomes, related people) call this before writing."""
+def ensure_editable(patient: Patient, *, correction: bool = False) -> None:
+    """Refuse additions to a record that is no longer operational. Services that add to
+    or change a patient's record (details, contacts, notes, care plans, signposting,
+    reviews, outcomes, related people) call this before writing.
+
+    `correction=True` is for amending an existing entry or marking it entered in error:
+    that stays possible on a closed record, because a patient's right to rectification
+    does not end at discharge, and the correction is a new version beside the original."""
+    if correction:
+        return
     if patient.date_of_death is not None:
         raise RecordReadOnly("this patient has died: the record is read-only")
     if patient.status == "discharged":

@@ -272,7 +272,7 @@ def _notes(session: Session, patient_id: uuid.UUID) -> tuple[Section, int]:
                 f"{note.version}",
                 fields=[
                     ("Written by", show(note.author)),
-                    ("Reason for amendment", show(note.amend_reason)),
+                    ("Reason given for the change", show(note.amend_reason)),
                     ("Note id", show(note.id)),
                     ("Replaces", show(note.replaces_id)),
                 ],

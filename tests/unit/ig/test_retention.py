@@ -102,6 +102,7 @@ def test_discharge_makes_the_record_read_only_and_reopen_restarts_retention(
         discharge(s, patient_id=p.id, actor=ACTOR, on=date(2020, 5, 1))
         with pytest.raises(RecordReadOnly, match="read-only"):
             ensure_editable(p)
+        ensure_editable(p, correction=True)  # rectification stays possible
         assert patient_retention(s, p).destroy_after == date(2040, 5, 1)
         reopen(s, patient_id=p.id, actor=ACTOR)
         ensure_editable(p)
