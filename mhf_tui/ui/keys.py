@@ -1,0 +1,83 @@
+"""Every app-wide key, in one table: the App's BINDINGS, the footer, Help and the command
+palette are all generated from it, so they cannot disagree.
+
+Each binding has an id; users remap keys in `config.toml` under `[keys]`, e.g.
+`quick_note = "ctrl+e"`. Screen-specific keys live in each screen's BINDINGS (also with ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class AppKey:
+    id: str
+    key: str
+    action: str
+    label: str
+    category: str
+    help: str
+    show: bool = True
+    priority: bool = False
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.action,
+            self.label,
+            show=self.show,
+            priority=self.priority,
+            id=self.id,
+            tooltip=self.help,
+        )
+
+
+# Keys that type a character (`/`, `n`, `?`) are not priority: in a text field they type.
+APP_KEYS: tuple[AppKey, ...] = (
+    AppKey(
+        "find", "slash", "find", "Find", "Caseload", "find a patient: focus the caseload filter"
+    ),
+    AppKey("quick_note", "n", "quick_note", "Note", "Notes", "quick note (when not typing)"),
+    AppKey(
+        "quick_note_anywhere",
+        "ctrl+n",
+        "quick_note",
+        "Note",
+        "Notes",
+        "quick note from anywhere, even while typing",
+        show=False,
+        priority=True,
+    ),
+    AppKey("lock", "ctrl+l", "lock", "Lock", "App", "lock now", priority=True),
+    AppKey("help", "question_mark", "help", "Help", "App", "show all keys"),
+    AppKey("help_f1", "f1", "help", "Help", "App", "show all keys", show=False, priority=True),
+    AppKey(
+        "command_palette",
+        "ctrl+p",
+        "command_palette",
+        "Palette",
+        "App",
+        "command palette: every action by name",
+        show=False,
+        priority=True,
+    ),
+    AppKey("go_dashboard", "f2", "go('dashboard')", "Dashboard", "Go", "dashboard", show=False),
+    AppKey("go_caseload", "f3", "go('caseload')", "Caseload", "Go", "caseload list", show=False),
+    AppKey(
+        "go_directory", "f4", "go('directory')", "Directory", "Go", "service directory", show=False
+    ),
+    AppKey("go_sync", "f5", "go('sync')", "Sync", "Go", "sync with practices", show=False),
+    AppKey("go_settings", "f6", "go('settings')", "Settings", "Go", "settings", show=False),
+    AppKey(
+        "quit",
+        "ctrl+q",
+        "quit",
+        "Quit",
+        "App",
+        "quit (unsaved notes are kept as drafts)",
+        priority=True,
+    ),
+)

@@ -1,0 +1,91 @@
+"""Help: every key, generated from the bindings (App keys, with the user's remapping, then
+each screen's own), so it is never out of date."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from mhf_tui.ui.keys import APP_KEYS
+
+if TYPE_CHECKING:
+    from mhf_tui.ui.app import MhfApp
+
+
+def screen_classes() -> list[type[Screen[Any]]]:
+    from mhf_tui.ui.screens.caseload import CaseloadScreen
+    from mhf_tui.ui.screens.dashboard import DashboardScreen
+    from mhf_tui.ui.screens.directory import DirectoryScreen
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.screens.quick_note import PatientPicker, QuickNoteScreen
+    from mhf_tui.ui.screens.settings import SettingsScreen
+    from mhf_tui.ui.screens.sync import SyncScreen
+
+    return [
+        DashboardScreen,
+        CaseloadScreen,
+        PatientScreen,
+        QuickNoteScreen,
+        PatientPicker,
+        DirectoryScreen,
+        SyncScreen,
+        SettingsScreen,
+    ]
+
+
+def key_label(app: MhfApp, binding: Binding) -> str:
+    keys = app._keymap.get(binding.id, binding.key) if binding.id else binding.key
+    return ", ".join(
+        app.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(",")
+    )
+
+
+def help_lines(app: MhfApp) -> list[tuple[str, list[tuple[str, str]]]]:
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    sections.append(("Everywhere", [(key_label(app, k.binding()), k.help) for k in APP_KEYS]))
+    for cls in screen_classes():
+        rows = []
+        for b in cls.BINDINGS:
+            if isinstance(b, Binding) and b.description:
+                rows.append((key_label(app, b), b.tooltip or b.description))
+        extra = getattr(cls, "HELP_EXTRA", ())
+        rows.extend(extra)
+        if rows:
+            sections.append((getattr(cls, "HELP_TITLE", cls.__name__), rows))
+    return sections
+
+
+class HelpScreen(ModalScreen[None]):
+    SHOWS_PATIENT_DATA = False
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help_close"),
+    ]
+    app: MhfApp
+
+    def __init__(self, under: Screen[Any] | None = None) -> None:
+        super().__init__(id="help")
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append("Keys", style="bold")
+        text.append("   (remap in config.toml under [keys]; escape closes)\n", style="dim")
+        for title, rows in help_lines(self.app):
+            text.append(f"\n{title}\n", style="bold underline")
+            for key, what in rows:
+                text.append(f"  {key:<16}", style="bold")
+                text.append(f"{what}\n")
+        text.append(
+            "\nAlerts: R risk, SG safeguarding, LW lone worker, DNT do not text.\n", style="dim"
+        )
+        with VerticalScroll(id="help-body"):
+            yield Static(text, id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,343 @@
+"""Quick note: the fastest path from "just saw them" to a saved, durable note.
+
+`n` (or `ctrl+n` anywhere) opens it for the open patient, or a patient picker first
+(type a name, `enter`). Type, `ctrl+s`, and you are back where you were. Contact mode and a
+follow-up date are optional (a contact is recorded only when a mode is chosen).
+
+The text is saved as a draft, encrypted in the database, a moment after each change, so it
+survives lock, crash and quit; saving the note deletes the draft in the same transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from mhf_tui.ui.messages import DataChanged
+from mhf_tui.ui.screens.base import DraftSnapshot, MhfModal
+from mhf_tui.ui.widgets.safe import literal
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from mhf_tui.ui.app import MhfApp
+
+AUTOSAVE_DELAY = 0.4
+#: (label, value) as Select wants them
+MODES = (
+    ("Face to face", "face_to_face"),
+    ("Phone", "phone"),
+    ("Video", "video"),
+    ("Home visit", "home_visit"),
+    ("Did not attend", "dna"),
+    ("Cancelled", "cancelled"),
+)
+MODE_VALUES = frozenset(value for _, value in MODES)
+
+
+@dataclass(frozen=True)
+class Opened:
+    title: str
+    draft_id: uuid.UUID | None
+    text: str
+    fields: dict[str, Any]
+
+
+def _open(session: Session, patient_id: uuid.UUID, draft_id: uuid.UUID | None) -> Opened:
+    from mhf_tui.services import drafts, patients
+
+    patient = patients.get_patient(session, patient_id=patient_id)
+    title = f"{patient.display_name} · {patient.nhs_number_formatted} · {patient.practice_ods}"
+    draft = (
+        drafts.get_draft(session, draft_id=draft_id)
+        if draft_id
+        else drafts.find_draft(session, kind="note", patient_id=patient_id)
+    )
+    if draft is None:
+        return Opened(title, None, "", {})
+    return Opened(title, draft.id, draft.text, dict(draft.fields))
+
+
+class QuickNoteScreen(MhfModal[bool]):
+    CATEGORY = "Note"
+    HELP_TITLE = "Quick note"
+    HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("tab", "move to contact mode and follow-up date (both optional)"),
+    )
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="note_save",
+            priority=True,
+            tooltip="save the note and go back",
+        ),
+        Binding(
+            "escape",
+            "cancel",
+            "Close (keep draft)",
+            id="note_close",
+            tooltip="close; the text is kept as a draft",
+        ),
+    ]
+    app: MhfApp
+
+    def __init__(self, patient_id: uuid.UUID, *, draft_id: uuid.UUID | None = None) -> None:
+        super().__init__(id="quick-note")
+        self.patient_id = patient_id
+        self.requested_draft = draft_id
+        self.draft_id = draft_id or uuid.uuid4()
+        self.saved = False
+        self.loaded = False
+        self._autosave: Timer | None = None
+        #: orders draft writes and the final save: a late draft write must not resurrect
+        #: the draft the note save just deleted
+        self._write_lock = threading.Lock()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog"):
+            yield Static("Quick note", classes="dialog-title", id="note-title")
+            yield TextArea(
+                id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
+            )
+            with Horizontal(id="note-options"):
+                yield Select(MODES, prompt="Contact mode (optional)", id="note-mode")
+                yield Input(
+                    id="note-follow-up", placeholder="Follow-up date, e.g. 2026-12-01 (optional)"
+                )
+            yield Static("ctrl+s save · escape close (kept as draft)", id="note-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+        pid, requested = self.patient_id, self.requested_draft
+        self.db_call("open the note", lambda s: _open(s, pid, requested), self.opened)
+
+    def opened(self, opened: Opened) -> None:
+        self.query_one("#note-title", Static).update(Text("Quick note · ") + literal(opened.title))
+        area = self.query_one(TextArea)
+        if opened.draft_id is not None and opened.text and not area.text:
+            self.draft_id = opened.draft_id
+            area.load_text(opened.text)
+            area.move_cursor(area.document.end)
+            mode = opened.fields.get("mode")
+            if mode in MODE_VALUES:
+                self.query_one("#note-mode", Select).value = mode
+            self.query_one("#note-follow-up", Input).value = str(opened.fields.get("follow_up", ""))
+            self.set_status("Your unsaved draft is back.")
+        self.loaded = True
+
+    def set_status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#note-status", Static)
+        status.update(Text(text))
+        status.set_class(error, "error")
+
+    # --- drafts ---------------------------------------------------------------------
+
+    def snapshot(self) -> DraftSnapshot:
+        mode = self.query_one("#note-mode", Select).value
+        fields: dict[str, Any] = {
+            "mode": mode if isinstance(mode, str) else "",
+            "follow_up": self.query_one("#note-follow-up", Input).value,
+        }
+        return DraftSnapshot(self.draft_id, self.patient_id, self.query_one(TextArea).text, fields)
+
+    @on(TextArea.Changed)
+    @on(Input.Changed, "#note-follow-up")
+    @on(Select.Changed, "#note-mode")
+    def schedule_autosave(self) -> None:
+        if not self.loaded or self.saved:
+            return
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_DELAY, self.autosave)
+
+    def autosave(self) -> None:
+        snap = self.snapshot()
+        if not snap.text.strip() or self.saved:
+            return
+        lock = self._write_lock
+
+        def write(session: Session) -> None:
+            from mhf_tui.services import drafts
+
+            with lock:
+                if not self.saved:
+                    drafts.save_draft(
+                        session,
+                        draft_id=snap.draft_id,
+                        kind="note",
+                        patient_id=snap.patient_id,
+                        text=snap.text,
+                        fields=snap.fields,
+                    )
+
+        self.db_call(
+            "save the draft", write, lambda _: self.set_status("Draft saved."), exclusive=False
+        )
+
+    def pending_draft(self) -> DraftSnapshot | None:
+        if self.saved or not self.is_mounted:
+            return None
+        snap = self.snapshot()
+        return snap if snap.text.strip() else None
+
+    def rebuild(self) -> QuickNoteScreen | None:
+        if self.saved or self.pending_draft() is None:
+            return None
+        return QuickNoteScreen(self.patient_id, draft_id=self.draft_id)
+
+    # --- save and close -------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.saved:
+            return
+        snap = self.snapshot()
+        if not snap.text.strip():
+            self.set_status("Type the note first.", error=True)
+            return
+        follow_up = str(snap.fields["follow_up"]).strip() or None
+        mode = snap.fields["mode"] or None
+        if follow_up and not mode:
+            self.set_status("Choose a contact mode to set a follow-up date.", error=True)
+            self.query_one("#note-mode", Select).focus()
+            return
+        if self._autosave is not None:
+            self._autosave.stop()
+        actor = self.app.caseload.actor if self.app.caseload else ""
+        lock = self._write_lock
+
+        def write(session: Session) -> None:
+            from mhf_tui.services import contacts, notes
+
+            with lock:
+                contact_id = None
+                kind = "contact"
+                if mode:
+                    contact, _ = contacts.add_contact(
+                        session,
+                        actor=actor,
+                        patient_id=snap.patient_id,
+                        data=contacts.ContactCreate(mode=mode, follow_up_on=follow_up),
+                    )
+                    contact_id = contact.id
+                    kind = "phone_call" if mode == "phone" else "contact"
+                notes.add_note(
+                    session,
+                    actor=actor,
+                    patient_id=snap.patient_id,
+                    text=snap.text,
+                    kind=kind,
+                    contact_id=contact_id,
+                    draft_id=snap.draft_id,
+                )
+                self.saved = True
+
+        self.set_status("Saving…")
+        self.db_call("save the note", write, self.done, exclusive=False)
+
+    def on_service_failed(self, message: Any) -> None:
+        if message.action == "save the note":
+            self.set_status(message.message, error=True)
+
+    def done(self, _: None) -> None:
+        self.app.post_message(DataChanged(self.patient_id))
+        self.notify("Note saved.")
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        if self.pending_draft() is not None:
+            self.autosave()
+            self.notify("Kept as a draft: it is on the dashboard.")
+        self.dismiss(False)
+
+
+class PatientPicker(MhfModal[uuid.UUID]):
+    """Type part of a name (or NHS number); `enter` picks the highlighted match."""
+
+    CATEGORY = "Note"
+    HELP_TITLE = "Patient picker (quick note with no patient open)"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker_cancel"),
+        Binding("down", "move(1)", "Down", show=False, id="picker_down"),
+        Binding("up", "move(-1)", "Up", show=False, id="picker_up"),
+    ]
+    LIMIT = 30
+    app: MhfApp
+
+    def __init__(self) -> None:
+        super().__init__(id="picker")
+        self.ids: list[uuid.UUID] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-dialog"):
+            yield Static("Quick note for which patient?", classes="dialog-title")
+            yield Input(id="picker-filter", placeholder="name, NHS number, practice… (enter picks)")
+            yield OptionList(id="picker-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self.refresh_list("")
+
+    @on(Input.Changed)
+    def changed(self, event: Input.Changed) -> None:
+        self.refresh_list(event.value)
+
+    def refresh_list(self, query: str) -> None:
+        from mhf_tui.ui.screens.caseload import age_on
+
+        options = self.query_one(OptionList)
+        options.clear_options()
+        finder = self.app.finder
+        if finder is None:
+            return
+        rows = finder.search(query, limit=self.LIMIT)
+        self.ids = [r.id for r in rows]
+        today = self.app.today()
+        options.add_options(
+            [
+                Option(
+                    literal(r.display_name)
+                    + Text(
+                        f"  {r.nhs_number_formatted}  {age_on(r.date_of_birth, today)}y  "
+                        f"{r.practice_ods}",
+                        style="dim",
+                    )
+                )
+                for r in rows
+            ]
+        )
+        if rows:
+            options.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        options = self.query_one(OptionList)
+        if not self.ids:
+            return
+        self.dismiss(self.ids[options.highlighted or 0])
+
+    @on(OptionList.OptionSelected)
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.ids[event.option_index])

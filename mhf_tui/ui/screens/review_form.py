@@ -1,0 +1,592 @@
+"""The review form: one line per checklist item, typed from the keyboard.
+
+Built for speed between appointments: type a value, `enter` checks it against the item
+(range, unit, options) and moves to the next line; a choice takes its number (1, 2, 3), yes/no
+takes y or n. `ctrl+s` saves what is there (a review can be finished later), `ctrl+d`
+completes it (required items are checked first, on screen), `escape` saves and closes.
+
+A completed review opens for amendment: changed answers are saved as new versions with a
+reason, the originals kept. Unsaved values survive auto-lock as an encrypted draft.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from mhf_tui.errors import MhfError
+from mhf_tui.ui.messages import DataChanged, ServiceFailed
+from mhf_tui.ui.screens.base import DraftSnapshot, MhfScreen
+from mhf_tui.ui.widgets.safe import literal
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from mhf_tui.services.templates import ReviewTemplate, TemplateItem, TemplateSet
+    from mhf_tui.ui.app import MhfApp
+
+DRAFT_KIND = "review"
+_TEMPLATES: dict[str, Any] = {}
+
+
+def ui_templates(app: Any) -> TemplateSet:
+    """The templates for this data dir (shipped plus the user's), loaded once per run.
+    Raises `TemplateError` (an MhfError) naming a malformed file."""
+    from mhf_tui.services.templates import load_templates
+
+    key = str(app.data.templates)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = load_templates(app.data.templates)
+    templates: TemplateSet = _TEMPLATES[key]
+    return templates
+
+
+@dataclass
+class FormData:
+    title: str
+    template: ReviewTemplate
+    review_id: uuid.UUID | None
+    status: str
+    performed_on: date | None
+    values: dict[str, str]
+    labels: dict[str, str]
+    draft_values: dict[str, str] = field(default_factory=dict)
+    draft_id: uuid.UUID | None = None
+
+
+def _display(item: TemplateItem, value: str) -> str:
+    if item.type == "choice":
+        choice = item.choice(value)
+        return choice.label if choice else value
+    return value
+
+
+def load_form(
+    session: Session,
+    *,
+    templates: TemplateSet,
+    patient_id: uuid.UUID,
+    template_id: str | None,
+    review_id: uuid.UUID | None,
+    draft_id: uuid.UUID | None,
+    actor: str,
+) -> FormData:
+    from mhf_tui.services import drafts, patients
+    from mhf_tui.services.reviews import open_review, review_detail
+
+    patient = patients.get_patient(session, patient_id=patient_id)
+    if review_id is None and template_id is not None:
+        existing = open_review(session, patient_id=patient_id, template_id=template_id)
+        review_id = existing.id if existing else None
+    values: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    status, performed_on = "new", None
+    if review_id is not None:
+        detail = review_detail(session, review_id=review_id, templates=templates, actor=actor)
+        template = detail.template
+        status, performed_on = detail.review.status, detail.review.performed_on
+        for view in detail.answers:
+            if view.answer is not None:
+                values[view.item.id] = view.answer.value
+                labels[view.item.id] = view.display
+    else:
+        if template_id is None:
+            raise MhfError("no review template chosen")
+        template = templates.get(template_id)
+    draft_values: dict[str, str] = {}
+    if draft_id is not None:
+        draft = drafts.get_draft(session, draft_id=draft_id)
+        if draft is not None:
+            draft_values = {str(k): str(v) for k, v in dict(draft.fields.get("values", {})).items()}
+    title = f"{template.title} · {patient.display_name} · NHS {patient.nhs_number_formatted}"
+    return FormData(
+        title=title,
+        template=template,
+        review_id=review_id,
+        status=status,
+        performed_on=performed_on,
+        values=values,
+        labels=labels,
+        draft_values=draft_values,
+        draft_id=draft_id,
+    )
+
+
+@dataclass(frozen=True)
+class Saved:
+    review_id: uuid.UUID
+    written: int
+    completed: bool
+    next_due_on: date | None
+
+
+def save_form(
+    session: Session,
+    *,
+    templates: TemplateSet,
+    patient_id: uuid.UUID,
+    template: ReviewTemplate,
+    review_id: uuid.UUID | None,
+    answers: dict[str, str],
+    actor: str,
+    today: date,
+    complete: bool,
+    reason: str,
+    draft_id: uuid.UUID | None,
+) -> Saved:
+    """One unit of work: start the review if needed, store changed answers, complete."""
+    from mhf_tui.services import drafts
+    from mhf_tui.services.reviews import answer_items, complete_review, start_review
+
+    if review_id is None:
+        review = start_review(
+            session, patient_id=patient_id, template=template, actor=actor, performed_on=today
+        )
+        review_id = review.id
+    written = answer_items(
+        session,
+        review_id=review_id,
+        answers=answers,
+        templates=templates,
+        actor=actor,
+        amend_reason=reason,
+    )
+    next_due = None
+    if complete:
+        next_due = complete_review(
+            session, review_id=review_id, templates=templates, actor=actor
+        ).next_due_on
+    if draft_id is not None:
+        drafts.delete_draft(session, draft_id=draft_id)
+    return Saved(review_id, len(written), complete, next_due)
+
+
+class ReviewFormScreen(MhfScreen):
+    CATEGORY = "Review"
+    HELP_TITLE = "Review form"
+    HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("enter", "check this answer and go to the next item"),
+        ("up, down", "previous / next item"),
+        ("1, 2, 3 / y, n", "pick an option / answer yes or no"),
+        ("empty", "a blank answer withdraws an earlier one (kept in the history)"),
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="review_save",
+                tooltip="save the answers so far (finish later)"),
+        Binding("ctrl+d", "complete", "Complete", priority=True, id="review_complete",
+                tooltip="complete the review (required items are checked)"),
+        Binding("escape", "close", "Close", id="review_close",
+                tooltip="save and close (a completed review: close without amending)"),
+        Binding("down", "next_item", "Next", show=False, id="review_next"),
+        Binding("up", "previous_item", "Previous", show=False, id="review_previous"),
+    ]  # fmt: skip
+    DEFAULT_CSS = """
+    ReviewFormScreen #review-title { height: auto; text-style: bold; padding: 0 1; }
+    ReviewFormScreen #review-status { height: auto; padding: 0 1; color: $text-muted; }
+    ReviewFormScreen #review-items { height: 1fr; padding: 0 1; }
+    ReviewFormScreen .item-row { height: 1; }
+    ReviewFormScreen .item-label { width: 30; }
+    ReviewFormScreen .item-row Input {
+        border: none; height: 1; width: 16; padding: 0 1; background: $boost;
+    }
+    ReviewFormScreen .item-row Input.-text { width: 40; }
+    ReviewFormScreen .item-row Input:focus { background: $accent 40%; }
+    ReviewFormScreen .item-hint { width: 1fr; padding: 0 1; color: $text-muted; }
+    ReviewFormScreen .item-hint.-ok { color: $success; }
+    ReviewFormScreen .item-hint.-error { color: $error; text-style: bold; }
+    """
+    app: MhfApp
+
+    def __init__(
+        self,
+        patient_id: uuid.UUID,
+        *,
+        template_id: str | None = None,
+        review_id: uuid.UUID | None = None,
+        draft_id: uuid.UUID | None = None,
+    ) -> None:
+        super().__init__(id="review-form")
+        self.patient_id = patient_id
+        self.template_id = template_id
+        self.review_id = review_id
+        self.draft_id = draft_id or uuid.uuid4()
+        self.form: FormData | None = None
+        self.loaded = False
+        self.saving = False
+        self._load_draft = draft_id is not None
+
+    # --- building ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="review-title")
+        yield Static("Loading…", id="review-status")
+        yield VerticalScroll(id="review-items")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        caseload = self.app.caseload
+        if caseload is None:
+            return
+        actor, app = caseload.actor, self.app
+        pid, tid, rid = self.patient_id, self.template_id, self.review_id
+        did = self.draft_id if self._load_draft else None
+
+        def load(session: Session) -> FormData:
+            return load_form(
+                session,
+                templates=ui_templates(app),
+                patient_id=pid,
+                template_id=tid,
+                review_id=rid,
+                draft_id=did,
+                actor=actor,
+            )
+
+        self.db_call("open the review", load, self.show)
+
+    def show(self, form: FormData) -> None:
+        from mhf_tui.services.templates import describe_expected
+
+        self.form = form
+        self.review_id = form.review_id
+        self.template_id = form.template.id
+        self.query_one("#review-title", Static).update(literal(form.title))
+        container = self.query_one("#review-items", VerticalScroll)
+        rows = []
+        for item in form.template.items:
+            value = form.draft_values.get(item.id, form.values.get(item.id, ""))
+            box = Input(
+                value,
+                id=f"item-{item.id}",
+                placeholder=describe_expected(item)
+                if item.type != "choice"
+                else "1-" + str(len(item.choices)),
+                classes="-text" if item.type == "text" else "",
+            )
+            box.tooltip = item.help or None
+            label = Text(("* " if item.required else "  ") + item.label)
+            hint = Static(self._hint_text(item, value), id=f"hint-{item.id}", classes="item-hint")
+            rows.append(
+                Horizontal(Static(label, classes="item-label"), box, hint, classes="item-row")
+            )
+        container.mount_all(rows)
+        self.loaded = True
+        self._update_status()
+        first = next(
+            (i for i in form.template.items if i.required and not self._input(i.id).value.strip()),
+            form.template.items[0],
+        )
+        self.call_after_refresh(self._input(first.id).focus)
+
+    def _hint_text(self, item: TemplateItem, value: str) -> Text:
+        from mhf_tui.services.templates import describe_expected
+
+        if value.strip():
+            try:
+                from mhf_tui.services.templates import clean_answer
+
+                clean = clean_answer(item, value, today=self.app.today())
+            except MhfError:
+                return Text(describe_expected(item))
+            return Text("✓ " + _display(item, clean.value)[:40])
+        return Text(describe_expected(item))
+
+    def _input(self, item_id: str) -> Input:
+        return self.query_one(f"#item-{item_id}", Input)
+
+    def _update_status(self) -> None:
+        form = self.form
+        if form is None:
+            return
+        if form.status == "completed":
+            text = "Completed. Changes are amendments: saved as new versions with a reason."
+        else:
+            answered = sum(1 for i in form.template.items if self._input(i.id).value.strip())
+            state = "in progress" if form.status == "in_progress" else "new"
+            text = (
+                f"{state.capitalize()} · {answered}/{len(form.template.items)} answered · "
+                "* required · enter next · ctrl+s save · ctrl+d complete"
+            )
+        self.query_one("#review-status", Static).update(Text(text))
+
+    # --- checking ---------------------------------------------------------------------
+
+    def _item_for(self, widget: Any) -> TemplateItem | None:
+        if self.form is None or not isinstance(widget, Input) or not widget.id:
+            return None
+        item_id = widget.id.removeprefix("item-")
+        return next((i for i in self.form.template.items if i.id == item_id), None)
+
+    def check_item(self, item: TemplateItem) -> bool:
+        """Validate one field on screen; show ✓ and the meaning, or the error."""
+        from mhf_tui.services.templates import clean_answer, describe_expected
+
+        value = self._input(item.id).value
+        hint = self.query_one(f"#hint-{item.id}", Static)
+        hint.remove_class("-ok", "-error")
+        if not value.strip():
+            hint.update(Text(describe_expected(item)))
+            return True
+        try:
+            clean = clean_answer(item, value, today=self.app.today())
+        except MhfError as exc:
+            message = str(exc).removeprefix(f"{item.label}: ")
+            hint.update(Text(message))
+            hint.add_class("-error")
+            return False
+        hint.update(Text("✓ " + _display(item, clean.value)[:40]))
+        hint.add_class("-ok")
+        return True
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        item = self._item_for(event.input)
+        if item is None:
+            return
+        event.stop()
+        if self.check_item(item):
+            self._update_status()
+            if self.form and item is self.form.template.items[-1]:
+                self.notify("Last item. ctrl+d completes the review, ctrl+s saves it.")
+            else:
+                self.focus_next()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        item = self._item_for(event.widget)
+        if item is not None:
+            self.check_item(item)
+            self._update_status()
+
+    def action_next_item(self) -> None:
+        self.focus_next()
+
+    def action_previous_item(self) -> None:
+        self.focus_previous()
+
+    def changed_answers(self) -> dict[str, str]:
+        """Items whose field differs from what is stored (a blank one withdraws)."""
+        if self.form is None:
+            return {}
+        changes = {}
+        for item in self.form.template.items:
+            value = self._input(item.id).value.strip()
+            if value != self.form.values.get(item.id, "") and (
+                value or item.id in self.form.values
+            ):
+                changes[item.id] = value
+        # Values that normalise to what is stored ("Y" for "yes") are not changes.
+        from mhf_tui.services.templates import clean_answer
+
+        for item_id, value in list(changes.items()):
+            if not value:
+                continue
+            item = self.form.template.item(item_id)
+            try:
+                if clean_answer(item, value).value == self.form.values.get(item_id):
+                    del changes[item_id]
+            except MhfError:
+                pass
+        return changes
+
+    def _all_valid(self, *, require: bool) -> bool:
+        if self.form is None:
+            return False
+        first_bad: TemplateItem | None = None
+        for item in self.form.template.items:
+            ok = self.check_item(item)
+            if ok and require and item.required and not self._input(item.id).value.strip():
+                hint = self.query_one(f"#hint-{item.id}", Static)
+                hint.update(Text("required"))
+                hint.add_class("-error")
+                ok = False
+            if not ok and first_bad is None:
+                first_bad = item
+        if first_bad is not None:
+            self._input(first_bad.id).focus()
+            self.notify(
+                "Required items are missing." if require else "Some answers need correcting.",
+                severity="warning",
+            )
+            return False
+        return True
+
+    # --- saving -----------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        self._save(complete=False, close=False)
+
+    def action_complete(self) -> None:
+        if self.form is not None and self.form.status == "completed":
+            self.notify("This review is already completed.", severity="warning")
+            return
+        self._save(complete=True, close=True)
+
+    def action_close(self) -> None:
+        if self.form is None or not self.loaded:
+            self._leave()
+            return
+        if self.form.status == "completed":
+            if self.changed_answers():
+                self.notify("Amendments not saved (ctrl+s saves them with a reason).")
+            self._leave()
+            return
+        if not self.changed_answers():
+            self._leave()
+            return
+        self._save(complete=False, close=True)
+
+    def _leave(self) -> None:
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def _save(self, *, complete: bool, close: bool) -> None:
+        from mhf_tui.ui.widgets.dialogs import TextPrompt
+
+        form = self.form
+        caseload = self.app.caseload
+        if form is None or caseload is None or self.saving:
+            return
+        if not self._all_valid(require=complete):
+            return
+        changes = self.changed_answers()
+        if not changes and not complete:
+            self.notify("Nothing to save.")
+            if close:
+                self._leave()
+            return
+        if form.status == "completed":
+
+            def reason_given(reason: str | None) -> None:
+                if reason:
+                    self._write(changes, complete=False, close=close, reason=reason)
+
+            self.app.push_screen(
+                TextPrompt("Amend a completed review", "Why are these answers changing?"),
+                reason_given,
+            )
+            return
+        self._write(changes, complete=complete, close=close, reason="")
+
+    def _write(self, changes: dict[str, str], *, complete: bool, close: bool, reason: str) -> None:
+        form = self.form
+        caseload = self.app.caseload
+        if form is None or caseload is None:
+            return
+        actor, app, today = caseload.actor, self.app, self.app.today()
+        pid, rid, did = self.patient_id, self.review_id, self.draft_id
+        template = form.template
+        self.saving = True
+
+        def write(session: Session) -> Saved:
+            return save_form(
+                session,
+                templates=ui_templates(app),
+                patient_id=pid,
+                template=template,
+                review_id=rid,
+                answers=changes,
+                actor=actor,
+                today=today,
+                complete=complete,
+                reason=reason,
+                draft_id=did,
+            )
+
+        def done(saved: Saved) -> None:
+            self.saving = False
+            self.review_id = saved.review_id
+            form.review_id = saved.review_id
+            for item_id, value in changes.items():
+                if value:
+                    from mhf_tui.services.templates import clean_answer
+
+                    form.values[item_id] = clean_answer(template.item(item_id), value).value
+                else:
+                    form.values.pop(item_id, None)
+            if saved.completed:
+                form.status = "completed"
+                due = f"; next due {saved.next_due_on:%d %b %Y}" if saved.next_due_on else ""
+                self.notify(f"Review completed{due}.")
+            else:
+                if form.status == "new":
+                    form.status = "in_progress"
+                self.notify(f"Saved {saved.written} answer(s).")
+            self._update_status()
+            self.app.post_message(DataChanged(self.patient_id))
+            if close:
+                self._leave()
+
+        self.db_call("save the review", write, done)
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        self.saving = False  # the app shows the message
+
+    # --- lock -------------------------------------------------------------------------
+
+    def pending_draft(self) -> DraftSnapshot | None:
+        if self.form is None or not self.loaded:
+            return None
+        values = {item.id: self._input(item.id).value for item in self.form.template.items}
+        if all(values[k].strip() == self.form.values.get(k, "") for k in values):
+            return None
+        return DraftSnapshot(
+            draft_id=self.draft_id,
+            patient_id=self.patient_id,
+            text="",
+            fields={
+                "values": values,
+                "template_id": self.template_id,
+                "review_id": str(self.review_id) if self.review_id else None,
+            },
+            kind=DRAFT_KIND,
+        )
+
+    def rebuild(self) -> ReviewFormScreen:
+        return ReviewFormScreen(
+            self.patient_id,
+            template_id=self.template_id,
+            review_id=self.review_id,
+            draft_id=self.draft_id,
+        )
+
+
+class TemplatePicker(ModalScreen[str | None]):
+    """Choose which review to start."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="template_cancel")]
+
+    def __init__(self, templates: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.templates = templates
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical(classes="dialog"):
+            yield Static(Text("Start a review"), classes="dialog-title")
+            yield OptionList(
+                *(Option(literal(title), id=template_id) for template_id, title in self.templates),
+                id="template-list",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

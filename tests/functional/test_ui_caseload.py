@@ -1,0 +1,75 @@
+"""Finding a patient and working in their record, driven by keys."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from tests.functional.conftest import type_text, unlock, wait_for
+
+
+async def test_filter_caseload_and_open_patient(seeded, make_app):
+    from mhf_tui.ui.screens.caseload import CaseloadScreen
+    from mhf_tui.ui.screens.patient import PatientScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.screen, CaseloadScreen)
+        assert app.focused.id == "filter"
+        table = app.screen.query_one(DataTable)
+        everyone = table.row_count
+        assert everyone > 2
+        await type_text(pilot, "999 000 00")  # NHS number with spaces
+        assert table.row_count == 2
+        await pilot.press(*["backspace"] * 10)
+        await type_text(pilot, "park")
+        assert table.row_count == 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        screen = app.screen
+        assert screen.patient_id == seeded.alice
+        await wait_for(pilot, lambda: screen.record is not None)
+        header = str(screen.query_one("#patient-header", Static).render())
+        assert "PARKER, Alice" in header
+        assert "999 000 0018" in header
+        assert "45 y" in header  # born 1980-03-04, today 2026-03-02: birthday not yet
+        assert "RISK" in str(screen.query_one("#patient-alerts", Static).render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, CaseloadScreen)
+
+
+async def test_add_and_advance_signposting(seeded, make_app):
+    from mhf_tui.services.signposting import list_signposting
+    from mhf_tui.ui.screens import navigation
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.screens.signposting import ServicePicker, StatusPicker
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        navigation.open_patient(app, seeded.bob)
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        patient = app.screen
+        await wait_for(pilot, lambda: patient.record is not None)
+        await pilot.press("5")
+        assert patient.active_tab == "signposting"
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ServicePicker))
+        await wait_for(pilot, lambda: bool(app.screen.services))
+        await type_text(pilot, "samaritans")
+        await pilot.press("enter")
+        await type_text(pilot, "2026-03-09")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is patient)
+        await wait_for(pilot, lambda: len(patient.signpost_ids) == 1)
+        with app.caseload.session() as s:
+            entries = list_signposting(s, patient_id=seeded.bob)
+        assert [(e.service_name, e.status) for e in entries] == [("Samaritans", "suggested")]
+        assert str(entries[0].follow_up_on) == "2026-03-09"
+
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, StatusPicker))
+        await pilot.press("enter")  # the first next status: referred
+        await wait_for(pilot, lambda: app.screen is patient)
+        await wait_for(pilot, lambda: patient.record.signposting[0].status == "referred")
