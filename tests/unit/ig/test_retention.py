@@ -282,3 +282,32 @@ def test_cli_purge_needs_confirm_then_purges(caseload: Caseload, practice: Pract
     assert json.loads(r.out)["due"] == []
     r = mhf("check", "--home", home, "--passphrase-stdin", stdin=f"{PASS}\n")
     assert r.code == 0, r.out + r.err
+
+
+def test_cli_retention_policy_can_be_raised_not_lowered(caseload: Caseload, mhf) -> None:
+    home = str(caseload.data.root)
+    caseload.close()
+    r = mhf("retention", "policy", "--home", home, "--passphrase-stdin", stdin=f"{PASS}\n")
+    assert r.code == 0 and "20 years after care ended, or 10 years after death" in r.out
+    r = mhf(
+        "retention",
+        "policy",
+        "--home",
+        home,
+        "--passphrase-stdin",
+        "--after-care",
+        "8",
+        stdin=f"{PASS}\n",
+    )
+    assert r.code == 1 and "minimum" in r.err
+    r = mhf(
+        "retention",
+        "policy",
+        "--home",
+        home,
+        "--passphrase-stdin",
+        "--after-care",
+        "25",
+        stdin=f"{PASS}\n",
+    )
+    assert r.code == 0 and "25 years after care ended, or 10 years" in r.out
