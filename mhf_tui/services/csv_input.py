@@ -81,6 +81,17 @@ def read_csv(
     return rows, problems
 
 
+def by_line(problems: list[str]) -> list[str]:
+    """Problems in file order ("line N: ..." first by N; others first)."""
+
+    def line_of(problem: str) -> int:
+        head = problem.split(":", 1)[0]
+        number = head.removeprefix("line ")
+        return int(number) if head.startswith("line ") and number.isdigit() else 0
+
+    return sorted(problems, key=line_of)
+
+
 def write_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")

@@ -18,7 +18,7 @@ from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Service
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.csv_input import CsvImportError, read_csv, write_csv
+from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv, write_csv
 from mhf_tui.services.validation import (
     normalise_service_phone,
     optional_date,
@@ -231,7 +231,7 @@ def import_services_csv(
         seen[key] = line
         cleaned.append((line, clean))
     if problems:
-        raise CsvImportError(sorted(problems, key=_line_of))
+        raise CsvImportError(by_line(problems))
     added = updated = unchanged = 0
     for _line, clean in cleaned:
         row = _existing(session, str(clean["name"]), str(clean["area"]))
@@ -256,11 +256,6 @@ def import_services_csv(
         detail=f"added={added},updated={updated},unchanged={unchanged}",
     )
     return DirectoryImportResult(added, updated, unchanged)
-
-
-def _line_of(problem: str) -> int:
-    head = problem.split(":", 1)[0]
-    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
 
 
 def export_services_csv(session: Session, *, actor: str) -> str:

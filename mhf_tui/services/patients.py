@@ -19,7 +19,7 @@ from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services import validation as v
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.practices import get_practice_row_by_ods
+from mhf_tui.services.practices import PracticeRead, get_practice_row_by_ods
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,16 @@ class PatientRead:
     change_seq: int
 
     @classmethod
-    def from_row(cls, row: Patient, practice: Practice) -> PatientRead:
+    def from_row(cls, row: Patient, practice: Practice | PracticeRead) -> PatientRead:
         data = {f.name: getattr(row, f.name) for f in fields(cls) if hasattr(row, f.name)}
+        return cls(**data, practice_ods=practice.ods_code, practice_name=practice.name)
+
+    @classmethod
+    def from_values(
+        cls, values: Mapping[str, Any], practice: Practice | PracticeRead
+    ) -> PatientRead:
+        """From a bulk-insert row (column name -> value)."""
+        data = {f.name: values[f.name] for f in fields(cls) if f.name in values}
         return cls(**data, practice_ods=practice.ods_code, practice_name=practice.name)
 
     @property

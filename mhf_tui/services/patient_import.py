@@ -1,0 +1,132 @@
+"""Importing patients from a CSV file (`mhf patients import FILE.csv`).
+
+All or nothing: every row is validated first (and checked against the caseload and the
+rest of the file); if any row is bad nothing is written and every bad line is reported
+with its number and reason. Idempotent on NHS number: a patient already on the caseload is
+left as it is, so importing the same file twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from mhf_tui.db.tables import Patient, Practice
+from mhf_tui.errors import ValidationError
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv
+from mhf_tui.services.patients import PatientCreate, validate_patient
+from mhf_tui.services.validation import names_similar
+
+REQUIRED_COLUMNS = ("nhs_number", "family_name", "given_name", "date_of_birth", "practice_ods")
+OPTIONAL_COLUMNS = ("sex", "phone", "postcode", "care_cluster", "smi_register")
+HEADER = (
+    "nhs_number,family_name,given_name,date_of_birth,sex,phone,postcode,practice_ods,"
+    "care_cluster,smi_register"
+)
+
+
+@dataclass(frozen=True)
+class PatientImportResult:
+    added: int
+    already_present: int
+
+
+def import_patients_csv(
+    session: Session,
+    *,
+    actor: str,
+    text: str,
+    allow_possible_duplicates: bool = False,
+    today: date | None = None,
+) -> PatientImportResult:
+    """Raises `CsvImportError` (a ValidationError listing every bad line) and writes
+    nothing if any row is invalid."""
+    rows, problems = read_csv(text, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    practices = {p.ods_code: p for p in session.exec(select(Practice))}
+    existing_nhs = {nhs for nhs in session.exec(select(Patient.nhs_number)) if nhs is not None}
+    by_dob: dict[date, list[tuple[str, str]]] = defaultdict(list)
+    for fam, giv, dob in session.exec(
+        select(Patient.family_name, Patient.given_name, col(Patient.date_of_birth))
+    ):
+        by_dob[dob].append((fam, giv))
+
+    seen_nhs: dict[str, int] = {}
+    missing_practices: set[str] = set()
+    to_add: list[dict[str, Any]] = []
+    already = 0
+    for line, cells in rows:
+        if not cells.get("nhs_number"):
+            problems.append(
+                f"line {line}: NHS number is required for import "
+                "(add patients not yet registered with `mhf patient add`)"
+            )
+            continue
+        try:
+            clean = validate_patient(
+                PatientCreate(
+                    nhs_number=cells["nhs_number"],
+                    family_name=cells["family_name"],
+                    given_name=cells["given_name"],
+                    date_of_birth=cells["date_of_birth"],
+                    practice_ods=cells["practice_ods"],
+                    sex=cells.get("sex") or "unknown",
+                    phone=cells.get("phone", ""),
+                    postcode=cells.get("postcode", ""),
+                    care_cluster=cells.get("care_cluster") or None,
+                    smi_register=cells.get("smi_register", "false"),  # type: ignore[arg-type]
+                ),
+                today=today,
+            )
+        except ValidationError as exc:
+            problems.append(f"line {line}: {exc}")
+            continue
+        nhs = clean["nhs_number"]
+        if nhs in seen_nhs:
+            problems.append(f"line {line}: same NHS number as line {seen_nhs[nhs]}")
+            continue
+        seen_nhs[nhs] = line
+        if nhs in existing_nhs:
+            already += 1
+            continue
+        ods = clean.pop("practice_ods")
+        practice = practices.get(ods)
+        if practice is None:
+            missing_practices.add(ods)
+            problems.append(
+                f"line {line}: practice {ods} is not on this caseload "
+                f"(add it first: mhf practice add --ods {ods} --name NAME)"
+            )
+            continue
+        if not allow_possible_duplicates and any(
+            names_similar(clean["family_name"], clean["given_name"], fam, giv)
+            for fam, giv in by_dob[clean["date_of_birth"]]
+        ):
+            problems.append(
+                f"line {line}: possible duplicate (same date of birth, similar name) of a "
+                "patient on the caseload or earlier in the file; check, then import with "
+                "--allow-duplicates"
+            )
+            continue
+        by_dob[clean["date_of_birth"]].append((clean["family_name"], clean["given_name"]))
+        clean["practice_id"] = practice.id
+        to_add.append(clean)
+    if problems:
+        raise CsvImportError(by_line(problems))
+    new_rows = [Patient(**values) for values in to_add]
+    session.add_all(new_rows)
+    session.flush()
+    for row in new_rows:
+        record_event(
+            session,
+            actor=actor,
+            action="import",
+            entity="patient",
+            entity_id=row.id,
+            patient_id=row.id,
+        )
+    return PatientImportResult(added=len(new_rows), already_present=already)
