@@ -180,3 +180,72 @@ def nhs_numbers(count: int) -> list[str]:
 
 def note_text(rng: random.Random, words: int = 40) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def seed_bulk(
+    caseload: Any,
+    *,
+    patients: int,
+    notes: int = 0,
+    practices: tuple[tuple[str, str], ...] = (("C81001", "Bench Surgery"),),
+    recipient: str | None = None,
+    seed: int = 7,
+) -> list[Any]:
+    """Fill a caseload fast through the ORM (every row still gets its change_seq from the
+    session hook), spreading patients over the practices and notes over the patients.
+    Seeding is not what is measured, so it skips the per-row service checks and audit
+    events; returns the patient ids."""
+    import uuid
+    from datetime import date
+
+    from mhf_tui.db.tables import Note, Patient, Practice
+
+    rng = random.Random(seed)
+    with caseload.session() as session:
+        practice_rows = [Practice(ods_code=o, name=n, recipient=recipient) for o, n in practices]
+        session.add_all(practice_rows)
+    ids: list[uuid.UUID] = []
+    numbers = nhs_numbers(patients)
+    for start in range(0, patients, 5000):
+        with caseload.session() as session:
+            batch = []
+            for i in range(start, min(patients, start + 5000)):
+                row = Patient(
+                    nhs_number=numbers[i],
+                    family_name=f"{FAMILY[i % len(FAMILY)]}{GIVEN[(i // 24) % len(GIVEN)].lower()}",
+                    given_name=GIVEN[(i * 7) % len(GIVEN)],
+                    date_of_birth=date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
+                    practice_id=practice_rows[i % len(practice_rows)].id,
+                    care_cluster=(8, 11, 12, 4)[i % 4],
+                    smi_register=i % 3 == 0,
+                )
+                batch.append(row)
+                ids.append(row.id)
+            session.add_all(batch)
+    for start in range(0, notes, 10000):
+        with caseload.session() as session:
+            batch_notes = []
+            for n in range(start, min(notes, start + 10000)):
+                note_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                batch_notes.append(
+                    Note(
+                        id=note_id,
+                        lineage_id=note_id,
+                        patient_id=ids[n % patients],
+                        text=note_text(rng),
+                        author=FACILITATOR,
+                    )
+                )
+            session.add_all(batch_notes)
+    return ids
+
+
+def new_caseload(root: Path) -> Any:
+    """A fresh vault under root/home, open (Argon2id runs once)."""
+    from mhf_tui.paths import DataDir
+    from mhf_tui.services.setup import initialise_caseload
+
+    caseload, _recovery = initialise_caseload(
+        DataDir(root / "home"), PASSPHRASE, facilitator=FACILITATOR
+    )
+    return caseload
