@@ -222,6 +222,8 @@ class ReviewFormScreen(MhfScreen):
         self.review_id = review_id
         self.draft_id = draft_id or uuid.uuid4()
         self.form: FormData | None = None
+        self.inputs: dict[str, Input] = {}
+        self.hints: dict[str, Static] = {}
         self.loaded = False
         self.saving = False
         self._load_draft = draft_id is not None
@@ -232,7 +234,7 @@ class ReviewFormScreen(MhfScreen):
         yield Static("", id="review-title")
         yield Static("Loading…", id="review-status")
         yield VerticalScroll(id="review-items")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         caseload = self.app.caseload
@@ -256,8 +258,6 @@ class ReviewFormScreen(MhfScreen):
         self.db_call("open the review", load, self.show)
 
     def show(self, form: FormData) -> None:
-        from mhf_tui.services.templates import describe_expected
-
         self.form = form
         self.review_id = form.review_id
         self.template_id = form.template.id
@@ -269,14 +269,14 @@ class ReviewFormScreen(MhfScreen):
             box = Input(
                 value,
                 id=f"item-{item.id}",
-                placeholder=describe_expected(item)
-                if item.type != "choice"
-                else "1-" + str(len(item.choices)),
+                placeholder=item.unit if item.type == "number" else "",
                 classes="-text" if item.type == "text" else "",
             )
             box.tooltip = item.help or None
+            self.inputs[item.id] = box
             label = Text(("* " if item.required else "  ") + item.label)
             hint = Static(self._hint_text(item, value), id=f"hint-{item.id}", classes="item-hint")
+            self.hints[item.id] = hint
             rows.append(
                 Horizontal(Static(label, classes="item-label"), box, hint, classes="item-row")
             )
@@ -299,11 +299,11 @@ class ReviewFormScreen(MhfScreen):
                 clean = clean_answer(item, value, today=self.app.today())
             except MhfError:
                 return Text(describe_expected(item))
-            return Text("✓ " + _display(item, clean.value)[:40])
-        return Text(describe_expected(item))
+            return Text("✓" if item.type == "text" else "✓ " + _display(item, clean.value)[:40])
+        return Text("" if item.type == "text" else describe_expected(item))
 
     def _input(self, item_id: str) -> Input:
-        return self.query_one(f"#item-{item_id}", Input)
+        return self.inputs[item_id]
 
     def _update_status(self) -> None:
         form = self.form
@@ -333,10 +333,10 @@ class ReviewFormScreen(MhfScreen):
         from mhf_tui.services.templates import clean_answer, describe_expected
 
         value = self._input(item.id).value
-        hint = self.query_one(f"#hint-{item.id}", Static)
+        hint = self.hints[item.id]
         hint.remove_class("-ok", "-error")
         if not value.strip():
-            hint.update(Text(describe_expected(item)))
+            hint.update(Text("" if item.type == "text" else describe_expected(item)))
             return True
         try:
             clean = clean_answer(item, value, today=self.app.today())
@@ -345,7 +345,7 @@ class ReviewFormScreen(MhfScreen):
             hint.update(Text(message))
             hint.add_class("-error")
             return False
-        hint.update(Text("✓ " + _display(item, clean.value)[:40]))
+        hint.update(Text("✓" if item.type == "text" else "✓ " + _display(item, clean.value)[:40]))
         hint.add_class("-ok")
         return True
 
@@ -406,7 +406,7 @@ class ReviewFormScreen(MhfScreen):
         for item in self.form.template.items:
             ok = self.check_item(item)
             if ok and require and item.required and not self._input(item.id).value.strip():
-                hint = self.query_one(f"#hint-{item.id}", Static)
+                hint = self.hints[item.id]
                 hint.update(Text("required"))
                 hint.add_class("-error")
                 ok = False
@@ -579,7 +579,7 @@ class TemplatePicker(ModalScreen[str | None]):
                 *(Option(literal(title), id=template_id) for template_id, title in self.templates),
                 id="template-list",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

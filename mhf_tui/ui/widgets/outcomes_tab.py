@@ -1,35 +1,382 @@
-"""The patient's Outcomes tab (placeholder).
+"""The patient's Outcomes tab: PHQ-9, GAD-7 and goal-based scores, with a trend line each.
 
-For the reviews helper (PHQ-9, GAD-7, goal scores, trend line): replace this widget's
-contents with the real tab. Keep the constructor `OutcomesTab(patient_id, caseload)`; the
-Patient screen mounts it inside the "Outcomes" TabPane. Run service calls in thread
-workers and show user text with `mhf_tui.ui.widgets.safe.literal`. The screen calls
-`reload()` after data changes.
+`q` adds a PHQ-9, `g` a GAD-7 (type the item scores: "1,2,0,..." or just "120..."; the
+total and band show as you type), `o` scores a care-plan goal 0-10. A PHQ-9 with item 9
+above 0 raises a risk prompt that has to be acknowledged, and the latest one stays
+flagged at the top of the tab.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import DataTable, Footer, Input, OptionList, Sparkline, Static
+from textual.widgets.option_list import Option
+
+from mhf_tui.errors import MhfError
+from mhf_tui.ui.messages import DataChanged
+from mhf_tui.ui.screens.base import ServiceCalls
+from mhf_tui.ui.widgets.safe import clean, literal
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.outcomes import Trend
+    from mhf_tui.ui.app import MhfApp
 
 
-class OutcomesTab(Widget):
-    DEFAULT_CSS = "OutcomesTab { height: 1fr; padding: 0 1; }"
+SEVERE_BANDS = ("moderately severe", "severe")
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    measure: str
+    taken_on: date
+    total: int
+    band: str
+    items: list[int]
+    risk_prompt: bool
+    goal_text: str
+
+
+@dataclass(frozen=True)
+class OutcomesData:
+    rows: list[OutcomeRow]
+    trends: list[Trend]
+    latest_phq9_risk: str
+
+
+def load_outcomes(session: Session, *, patient_id: uuid.UUID, actor: str) -> OutcomesData:
+    from mhf_tui.services.outcomes import PHQ9, list_outcomes, trends
+
+    rows = list_outcomes(session, patient_id=patient_id, actor=actor)
+    latest = next((r for r in reversed(rows) if r.measure == PHQ9), None)
+    risk = ""
+    if latest is not None and latest.risk_prompt:
+        risk = (
+            f"Latest PHQ-9 ({latest.taken_on:%d %b %Y}): item 9 scored {latest.items[8]}. "
+            "Ask about thoughts of self-harm; check the crisis plan."
+        )
+    return OutcomesData(
+        rows=[
+            OutcomeRow(
+                r.measure, r.taken_on, r.total, r.band, list(r.items), r.risk_prompt, r.goal_text
+            )
+            for r in reversed(rows)
+        ],
+        trends=trends(rows),
+        latest_phq9_risk=risk,
+    )
+
+
+class OutcomesTab(ServiceCalls, Widget):
+    DEFAULT_CSS = """
+    OutcomesTab { height: 1fr; padding: 0 1; }
+    OutcomesTab #outcomes-risk { height: auto; color: $error; text-style: bold; }
+    OutcomesTab #outcomes-risk.-none { display: none; }
+    OutcomesTab #outcomes-trends { height: auto; max-height: 8; }
+    OutcomesTab .trend-row { height: 2; }
+    OutcomesTab .trend-label { width: 1fr; }
+    OutcomesTab .trend-row Sparkline { width: 24; height: 2; }
+    OutcomesTab #outcomes-table { height: 1fr; }
+    OutcomesTab .hint { height: 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("q", "add('phq9')", "PHQ-9", id="outcome_phq9", tooltip="add a PHQ-9"),
+        Binding("g", "add('gad7')", "GAD-7", id="outcome_gad7", tooltip="add a GAD-7"),
+        Binding("o", "goal", "Goal score", id="outcome_goal",
+                tooltip="score a care-plan goal 0-10"),
+    ]  # fmt: skip
+    app: MhfApp
 
     def __init__(self, patient_id: uuid.UUID, caseload: Caseload | None) -> None:
         super().__init__(id="outcomes-tab")
         self.patient_id = patient_id
         self.caseload = caseload
+        self.data: OutcomesData | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Outcome measures for this patient appear here.", classes="dim")
+        yield Static("", id="outcomes-risk", classes="-none")
+        yield Vertical(id="outcomes-trends")
+        yield DataTable(id="outcomes-table", cursor_type="row", zebra_stripes=True)
+        yield Static("q add PHQ-9 · g add GAD-7 · o goal score", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#outcomes-table", DataTable)
+        table.add_column("Date", width=11)
+        table.add_column("Measure", width=8)
+        table.add_column("Total", width=5)
+        table.add_column("Band / goal", width=18)
+        table.add_column("Items", width=22)
+        self.reload()
 
     def reload(self) -> None:
         """Called by the Patient screen after something changed."""
+        caseload = self.app.caseload
+        if caseload is None:
+            return
+        actor, pid = caseload.actor, self.patient_id
+        self.db_call(
+            "load the outcomes", lambda s: load_outcomes(s, patient_id=pid, actor=actor), self.show
+        )
+
+    def show(self, data: OutcomesData) -> None:
+        from mhf_tui.services.outcomes import MEASURE_TITLES
+
+        self.data = data
+        risk = self.query_one("#outcomes-risk", Static)
+        risk.set_class(not data.latest_phq9_risk, "-none")
+        risk.update(Text("⚠ " + data.latest_phq9_risk) if data.latest_phq9_risk else "")
+        trends = self.query_one("#outcomes-trends", Vertical)
+        trends.remove_children()
+        rows = []
+        for trend in data.trends:
+            summary = literal(trend.summary)
+            if len(trend.points) >= 2:
+                rows.append(
+                    Horizontal(
+                        Static(summary, classes="trend-label"),
+                        Sparkline([float(v) for _, v in trend.points], summary_function=max),
+                        classes="trend-row",
+                    )
+                )
+            else:
+                rows.append(Static(summary))
+        if not rows:
+            rows.append(Static(Text("No outcome measures yet.", style="dim")))
+        trends.mount_all(rows)
+        table = self.query_one("#outcomes-table", DataTable)
+        table.clear()
+        for r in data.rows:
+            title = MEASURE_TITLES.get(r.measure, r.measure)
+            band = literal(r.goal_text) if r.goal_text else Text(r.band)
+            items = ",".join(str(i) for i in r.items) if r.measure != "gbo" else ""
+            table.add_row(
+                Text(f"{r.taken_on:%d %b %Y}"),
+                Text("Goal" if r.measure == "gbo" else title),
+                Text(str(r.total), style="bold" if r.band in SEVERE_BANDS else ""),
+                band,
+                Text(
+                    items + ("  ⚠9" if r.risk_prompt else ""),
+                    style="bold red" if r.risk_prompt else "",
+                ),
+            )
+
+    def action_add(self, measure: str) -> None:
+        caseload = self.app.caseload
+        if caseload is None:
+            return
+        actor, pid, today = caseload.actor, self.patient_id, self.app.today()
+
+        def entered(items: list[int] | None) -> None:
+            if items is None:
+                return
+
+            def write(session: Session) -> Any:
+                from mhf_tui.services.outcomes import add_outcome
+
+                _row, result = add_outcome(
+                    session,
+                    patient_id=pid,
+                    measure=measure,
+                    items=items,
+                    actor=actor,
+                    taken_on=today,
+                )
+                return result
+
+            def saved(result: Any) -> None:
+                self.app.notify(result.summary)
+                self.app.post_message(DataChanged(pid))
+                if result.risk_prompt:
+                    self.app.push_screen(RiskPrompt(result.risk_prompt))
+
+            self.db_call("save the outcome", write, saved)
+
+        self.app.push_screen(OutcomeEntry(measure), entered)
+
+    def action_goal(self) -> None:
+        caseload = self.app.caseload
+        if caseload is None:
+            return
+        actor, pid, today = caseload.actor, self.patient_id, self.app.today()
+
+        def goals_loaded(goals: list[dict[str, object]]) -> None:
+            if not goals:
+                self.app.notify("No care-plan goals to score yet.", severity="warning")
+                return
+
+            def scored(result: tuple[str, int] | None) -> None:
+                if result is None:
+                    return
+                goal_id, value = result
+
+                def write(session: Session) -> None:
+                    from mhf_tui.services.outcomes import add_goal_score
+
+                    add_goal_score(session, patient_id=pid, goal_id=goal_id, score_value=value,
+                                   actor=actor, taken_on=today)  # fmt: skip
+
+                def saved(_: object) -> None:
+                    self.app.notify(f"Goal score {value}/10 saved.")
+                    self.app.post_message(DataChanged(pid))
+
+                self.db_call("save the goal score", write, saved)
+
+            self.app.push_screen(GoalScoreEntry(goals), scored)
+
+        def load(session: Session) -> list[dict[str, object]]:
+            from mhf_tui.services.outcomes import current_goals
+
+            return current_goals(session, patient_id=pid)
+
+        self.db_call("load the goals", load, goals_loaded)
+
+
+class OutcomeEntry(ModalScreen[list[int] | None]):
+    """Type the item scores; the total and band show as you type; enter saves."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="outcome_cancel")]
+
+    def __init__(self, measure: str) -> None:
+        super().__init__()
+        self.measure = measure
+
+    def compose(self) -> ComposeResult:
+        from mhf_tui.services.outcomes import MEASURES
+
+        spec = MEASURES[self.measure]
+        with Vertical(classes="dialog"):
+            yield Static(Text(f"Add {spec.title}"), classes="dialog-title")
+            yield Static(
+                Text(
+                    f"{spec.items} item scores, each 0-{spec.item_max}, in order "
+                    "(e.g. 1,2,0,… or 120…)"
+                )
+            )
+            yield Input(id="outcome-items", placeholder=",".join("0" * spec.items))
+            yield Static("", id="outcome-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def _score(self, value: str) -> Any:
+        from mhf_tui.services.outcomes import parse_items, score
+
+        items = parse_items(value)
+        return items, score(self.measure, items)
+
+    @on(Input.Changed)
+    def preview(self, event: Input.Changed) -> None:
+        out = self.query_one("#outcome-preview", Static)
+        if not event.value.strip():
+            out.update("")
+            return
+        try:
+            _items, result = self._score(event.value)
+        except MhfError as exc:
+            out.update(Text(str(exc), style="dim"))
+            return
+        text = Text(result.summary, style="bold")
+        if result.risk_prompt:
+            text.append("\n" + result.risk_prompt, style="bold red")
+        out.update(text)
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        try:
+            items, _result = self._score(event.value)
+        except MhfError as exc:
+            self.query_one("#outcome-preview", Static).update(Text(str(exc), style="bold red"))
+            return
+        self.dismiss(items)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RiskPrompt(ModalScreen[None]):
+    """PHQ-9 item 9 above 0: shown until the facilitator acknowledges it."""
+
+    BINDINGS = [
+        Binding("enter", "acknowledge", "Acknowledge", id="risk_ack"),
+        Binding("escape", "acknowledge", "Acknowledge", show=False, id="risk_ack_escape"),
+    ]
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="risk-dialog"):
+            yield Static(Text("⚠ Risk", style="bold red"), classes="dialog-title")
+            yield Static(Text(self.prompt, style="bold"), id="risk-text")
+            yield Static(Text("enter: I have seen this", style="dim"))
+        yield Footer()
+
+    def action_acknowledge(self) -> None:
+        self.dismiss(None)
+
+
+class GoalScoreEntry(ModalScreen[tuple[str, int] | None]):
+    """Pick a care-plan goal, then type its score 0-10."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="goal_cancel")]
+
+    def __init__(self, goals: list[dict[str, object]]) -> None:
+        super().__init__()
+        self.goals = goals
+        self.goal_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Goal-based outcome"), classes="dialog-title")
+            yield OptionList(
+                *(Option(literal(str(g.get("goal", ""))), id=str(g.get("id"))) for g in self.goals),
+                id="goal-list",
+            )
+            yield Input(id="goal-score", placeholder="score 0-10, enter saves")
+            yield Static("", id="goal-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.goal_id = event.option.id
+        self.query_one("#goal-status", Static).update(
+            Text("Score for: " + clean(str(event.option.prompt)))
+        )
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        status = self.query_one("#goal-status", Static)
+        if self.goal_id is None:
+            status.update(Text("Pick a goal first (enter on the list)."))
+            self.query_one(OptionList).focus()
+            return
+        try:
+            value = int(event.value.strip())
+        except ValueError:
+            value = -1
+        if not 0 <= value <= 10:
+            status.update(Text("A goal score is a whole number 0-10."))
+            return
+        self.dismiss((self.goal_id, value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

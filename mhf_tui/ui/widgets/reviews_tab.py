@@ -1,34 +1,315 @@
-"""The patient's Reviews tab (placeholder).
+"""The patient's Reviews tab: QOF check status, what is due, and the review history.
 
-For the reviews helper: replace this widget's contents with the real tab. Keep the
-constructor `ReviewsTab(patient_id, caseload)`; the Patient screen mounts it inside the
-"Reviews" TabPane. Run service calls in thread workers and show user text with
-`mhf_tui.ui.widgets.safe.literal`. The screen calls `reload()` after data changes.
+`p` starts (or carries on) the SMI physical health check, `r` picks another review, `enter`
+opens the highlighted review (an in-progress one to finish, a completed one to read or
+amend). The dashboard's "reviews due" section is defined here too (`reviews_due_section`).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
+
+from mhf_tui.ui.screens.base import ServiceCalls
+from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.recall import CheckStatus
+    from mhf_tui.services.templates import TemplateSet
+    from mhf_tui.ui.app import MhfApp
+    from mhf_tui.ui.screens.dashboard import DashSection
+
+PHYSICAL_HEALTH_CHECK = "smi_physical_health_check"
+#: the dashboard lists reviews overdue or due within this many days
+DASHBOARD_DAYS = 14
+DASHBOARD_MAX_LINES = 200
 
 
-class ReviewsTab(Widget):
-    DEFAULT_CSS = "ReviewsTab { height: 1fr; padding: 0 1; }"
+@dataclass(frozen=True)
+class ReviewRow:
+    id: uuid.UUID
+    template_id: str
+    title: str
+    status: str
+    performed_on: date
+    next_due_on: date | None
+
+
+@dataclass(frozen=True)
+class TemplateDue:
+    template_id: str
+    title: str
+    status: str  # overdue, due, never, ok
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class ReviewsData:
+    smi_register: bool
+    checks: list[CheckStatus]
+    due: list[TemplateDue]
+    reviews: list[ReviewRow]
+
+
+def load_reviews(
+    session: Session, *, templates: TemplateSet, patient_id: uuid.UUID, today: date
+) -> ReviewsData:
+    from sqlmodel import select
+
+    from mhf_tui.db.tables import CarePlan, Patient
+    from mhf_tui.services.recall import applies_to, patient_checks, recall_list
+    from mhf_tui.services.reviews import next_due_on, patient_reviews
+
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        return ReviewsData(False, [], [], [])
+    reviews = patient_reviews(session, patient_id=patient_id)
+    rows = [
+        ReviewRow(
+            id=r.id,
+            template_id=r.template_id,
+            title=templates.get(r.template_id).title
+            if r.template_id in templates
+            else r.template_id,
+            status=r.status,
+            performed_on=r.performed_on,
+            next_due_on=r.next_due_on,
+        )
+        for r in reviews
+    ]
+    recalled = {
+        e.template_id: e
+        for e in recall_list(session, templates=templates, as_of=today, patient_id=patient_id)
+    }
+    has_plan = (
+        session.exec(select(CarePlan.id).where(CarePlan.patient_id == patient_id)).first()
+        is not None
+    )
+    due: list[TemplateDue] = []
+    for template in templates:
+        entry = recalled.get(template.id)
+        if entry is not None:
+            due.append(TemplateDue(template.id, template.title, entry.status, entry.due_on))
+            continue
+        if not applies_to(template, patient, has_care_plan=has_plan):
+            continue
+        last = next(
+            (r for r in reviews if r.template_id == template.id and r.status == "completed"), None
+        )
+        if last is not None:
+            due.append(
+                TemplateDue(
+                    template.id, template.title, "ok", next_due_on(last.performed_on, template)
+                )
+            )
+    checks = (
+        patient_checks(session, patient=patient, templates=templates, as_of=today)
+        if patient.smi_register and PHYSICAL_HEALTH_CHECK in templates
+        else []
+    )
+    return ReviewsData(patient.smi_register, checks, due, rows)
+
+
+def checks_text(checks: list[CheckStatus], today: date) -> Text:
+    text = Text()
+    if not checks:
+        return text
+    text.append("QOF checks  ", style="bold")
+    for n, check in enumerate(checks):
+        if n:
+            text.append("  ")
+        if check.done:
+            text.append(f"✓ {check.label}", style="green")
+        else:
+            text.append(f"✗ {check.label}", style="bold red")
+        if check.last_observed_on:
+            text.append(f" {check.last_observed_on:%d/%m/%y}", style="dim")
+    return text
+
+
+def due_text(due: list[TemplateDue], today: date) -> Text:
+    text = Text()
+    if not due:
+        return Text("No reviews apply to this patient.", style="dim")
+    for n, d in enumerate(due):
+        if n:
+            text.append("\n")
+        if d.status == "never":
+            text.append("● never done  ", style="bold red")
+        elif d.status == "overdue" and d.due_on:
+            days = (today - d.due_on).days
+            text.append(f"● overdue {days} d ", style="bold red")
+        elif d.status == "due" and d.due_on:
+            text.append(f"● due {d.due_on:%d %b %Y} ", style="yellow")
+        elif d.due_on:
+            text.append(f"  next {d.due_on:%d %b %Y} ", style="dim")
+        text.append_text(literal(d.title))
+    return text
+
+
+STATUS_LABELS = {"in_progress": "in progress", "completed": "completed", "abandoned": "abandoned"}
+
+
+class ReviewsTab(ServiceCalls, Widget):
+    DEFAULT_CSS = """
+    ReviewsTab { height: 1fr; padding: 0 1; }
+    ReviewsTab #reviews-checks { height: auto; }
+    ReviewsTab #reviews-due { height: auto; margin-bottom: 1; }
+    ReviewsTab #reviews-table { height: 1fr; }
+    ReviewsTab .hint { height: 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("p", "physical_check", "Health check", id="review_physical",
+                tooltip="start or carry on the SMI physical health check"),
+        Binding("r", "new_review", "New review", id="review_new",
+                tooltip="start a review from a template"),
+    ]  # fmt: skip
+    app: MhfApp
 
     def __init__(self, patient_id: uuid.UUID, caseload: Caseload | None) -> None:
         super().__init__(id="reviews-tab")
         self.patient_id = patient_id
         self.caseload = caseload
+        self.data: ReviewsData | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Reviews for this patient appear here.", classes="dim")
+        yield Static("", id="reviews-checks")
+        yield Static("Loading…", id="reviews-due")
+        yield DataTable(id="reviews-table", cursor_type="row", zebra_stripes=True)
+        yield Static("p physical health check · r new review · enter open", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#reviews-table", DataTable)
+        table.add_column("Date", width=11)
+        table.add_column("Review", width=34)
+        table.add_column("Status", width=11)
+        table.add_column("Next due", width=11)
+        self.reload()
 
     def reload(self) -> None:
         """Called by the Patient screen after something changed."""
+        from mhf_tui.ui.screens.review_form import ui_templates
+
+        app, pid, today = self.app, self.patient_id, self.app.today()
+
+        def load(session: Session) -> ReviewsData:
+            return load_reviews(session, templates=ui_templates(app), patient_id=pid, today=today)
+
+        self.db_call("load the reviews", load, self.show)
+
+    def show(self, data: ReviewsData) -> None:
+        self.data = data
+        today = self.app.today()
+        self.query_one("#reviews-checks", Static).update(checks_text(data.checks, today))
+        self.query_one("#reviews-due", Static).update(due_text(data.due, today))
+        table = self.query_one("#reviews-table", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for r in data.reviews:
+            table.add_row(
+                Text(f"{r.performed_on:%d %b %Y}"),
+                literal(r.title),
+                Text(STATUS_LABELS.get(r.status, r.status),
+                     style="yellow" if r.status == "in_progress" else
+                     ("dim" if r.status == "abandoned" else "")),
+                Text(f"{r.next_due_on:%d %b %Y}" if r.next_due_on else ""),
+            )  # fmt: skip
+        if 0 <= cursor < table.row_count:
+            table.move_cursor(row=cursor)
+
+    def selected(self) -> ReviewRow | None:
+        table = self.query_one("#reviews-table", DataTable)
+        if self.data is None or not 0 <= table.cursor_row < len(self.data.reviews):
+            return None
+        return self.data.reviews[table.cursor_row]
+
+    @on(DataTable.RowSelected, "#reviews-table")
+    def open_selected(self, event: DataTable.RowSelected) -> None:
+        from mhf_tui.ui.screens.review_form import ReviewFormScreen
+
+        event.stop()
+        row = self.selected()
+        if row is None:
+            return
+        if row.status == "abandoned":
+            self.app.notify("This review was abandoned.", severity="warning")
+            return
+        self.app.push_screen(ReviewFormScreen(self.patient_id, review_id=row.id))
+
+    def action_physical_check(self) -> None:
+        self.start(PHYSICAL_HEALTH_CHECK)
+
+    def start(self, template_id: str) -> None:
+        from mhf_tui.ui.screens.review_form import ReviewFormScreen
+
+        self.app.push_screen(ReviewFormScreen(self.patient_id, template_id=template_id))
+
+    def action_new_review(self) -> None:
+        from mhf_tui.errors import MhfError
+        from mhf_tui.ui.screens.review_form import TemplatePicker, ui_templates
+
+        try:
+            templates = ui_templates(self.app)
+        except MhfError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+
+        def chosen(template_id: str | None) -> None:
+            if template_id:
+                self.start(template_id)
+
+        self.app.push_screen(TemplatePicker([(t.id, t.title) for t in templates]), chosen)
+
+
+def reviews_due_section(session: Session, today: date) -> DashSection:
+    """Dashboard: reviews overdue or due within two weeks, and physical health checks never
+    done, most urgent first."""
+    from textual.worker import NoActiveWorker, get_current_worker
+
+    from mhf_tui.services.recall import recall_list
+    from mhf_tui.services.templates import load_templates
+    from mhf_tui.ui.screens.dashboard import DashLine, DashSection
+    from mhf_tui.ui.screens.review_form import ui_templates
+
+    try:
+        templates = ui_templates(get_current_worker().node.app)
+    except NoActiveWorker:
+        templates = load_templates()
+    entries = [
+        e
+        for e in recall_list(session, templates=templates, as_of=today, within_days=DASHBOARD_DAYS)
+        if e.status != "never" or e.template_id == PHYSICAL_HEALTH_CHECK
+    ]
+    lines = []
+    for e in entries[:DASHBOARD_MAX_LINES]:
+        if e.status == "never":
+            when = "never done"
+        elif e.due_on is not None and e.due_on < today:
+            when = f"{(today - e.due_on).days} d overdue"
+        else:
+            when = f"due {e.due_on:%d %b}" if e.due_on else ""
+        lines.append(
+            DashLine(
+                f"{e.patient_name:<24.24} {e.template_title:<26.26} {when}",
+                e.patient_id,
+                tab="reviews",
+                urgent=e.status == "overdue",
+            )
+        )
+    more = len(entries) - len(lines)
+    title = f"Reviews overdue, due in {DASHBOARD_DAYS} days, or never done"
+    if more > 0:
+        title += f" (first {len(lines)}; `mhf reviews due` lists all {len(entries)})"
+    return DashSection(title, lines)

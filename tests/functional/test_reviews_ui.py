@@ -1,0 +1,240 @@
+"""The Reviews and Outcomes tabs and the review form, driven from the keyboard with Pilot."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.widgets import DataTable, Input, Sparkline, Static
+
+from tests.functional.conftest import TODAY, type_text, unlock, wait_for
+
+PHC = "smi_physical_health_check"
+#: one value per line of the physical health check, in order ("" skips blood glucose)
+CHECK_VALUES = ["27.4", "128", "82", "6", "2", "41", "", "5.2", "y", "n", "Stop smoking"]
+
+
+def reviews_of(app, patient_id):
+    from mhf_tui.services.reviews import patient_reviews
+
+    with app.caseload.session() as s:
+        return patient_reviews(s, patient_id=patient_id)
+
+
+def answers_of(app, review_id):
+    from mhf_tui.services.reviews import current_answers
+
+    with app.caseload.session() as s:
+        return current_answers(s, review_id=review_id)
+
+
+async def open_tab(pilot, patient_id, tab):
+    from mhf_tui.ui.screens import navigation
+    from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
+    from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
+
+    navigation.open_patient(pilot.app, patient_id, tab=tab)
+    widget_type = ReviewsTab if tab == "reviews" else OutcomesTab
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query(widget_type)))
+    widget = pilot.app.screen.query_one(widget_type)
+    await wait_for(pilot, lambda: widget.data is not None)
+    widget.query_one(DataTable).focus()
+    await pilot.pause()
+    return widget
+
+
+async def open_form(pilot, key="p"):
+    from mhf_tui.ui.screens.review_form import ReviewFormScreen
+
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReviewFormScreen))
+    form = pilot.app.screen
+    await wait_for(pilot, lambda: form.loaded)
+    await pilot.pause()
+    return form
+
+
+async def test_physical_health_check_completed_from_the_keyboard(seeded, make_app):
+    from mhf_tui.ui.screens.patient import PatientScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        tab = await open_tab(pilot, seeded.alice, "reviews")
+        form = await open_form(pilot)
+        assert app.focused is form.inputs["bmi"]
+        keys = 0
+        for value in CHECK_VALUES:
+            await type_text(pilot, value)
+            await pilot.press("enter")
+            keys += len(value) + 1
+        assert "Ex-smoker" in str(form.hints["smoking_status"].render())
+        await pilot.press("ctrl+d")
+        keys += 1
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        # About 45 keystrokes for the whole check (well under a minute of typing).
+        assert keys < 50
+        (review,) = reviews_of(app, seeded.alice)
+        assert review.status == "completed"
+        assert review.performed_on == TODAY and review.next_due_on == date(2027, 3, 2)
+        answers = answers_of(app, review.id)
+        assert answers["smoking_status"].code == "8517006"
+        assert answers["bmi"].number == 27.4 and answers["bmi"].unit == "kg/m2"
+        assert "blood_glucose" not in answers
+        assert answers["referral_details"].value == "Stop smoking"
+        await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 1)
+
+
+async def test_bad_values_and_missing_required_items_are_shown_not_saved(seeded, make_app):
+    from mhf_tui.ui.screens.review_form import ReviewFormScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await open_tab(pilot, seeded.bob, "reviews")
+        form = await open_form(pilot)
+        await type_text(pilot, "95")
+        await pilot.press("enter")
+        assert app.focused is form.inputs["bmi"]  # stays on the bad value
+        assert "95 is outside 10-90 kg/m2" in str(form.hints["bmi"].render())
+        await pilot.press("backspace", "backspace")
+        await type_text(pilot, "31")
+        await pilot.press("enter")
+        assert app.focused is form.inputs["bp_systolic"]
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewFormScreen)
+        assert app.focused is form.inputs["bp_systolic"]
+        assert "required" in str(form.hints["bp_systolic"].render())
+        await wait_for(pilot, lambda: not form.saving)
+        assert reviews_of(app, seeded.bob) == []
+
+
+async def test_save_partially_then_carry_on(seeded, make_app):
+    from mhf_tui.ui.screens.patient import PatientScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        tab = await open_tab(pilot, seeded.bob, "reviews")
+        await open_form(pilot)
+        for value in ["29.9", "140"]:
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        await pilot.press("escape")  # saves what is there and closes
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        await wait_for(pilot, lambda: len(reviews_of(app, seeded.bob)) == 1)
+        (review,) = reviews_of(app, seeded.bob)
+        assert review.status == "in_progress"
+        assert {k: a.value for k, a in answers_of(app, review.id).items()} == {
+            "bmi": "29.9",
+            "bp_systolic": "140",
+        }
+        await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 1)
+        tab.query_one(DataTable).focus()
+        form = await open_form(pilot)  # p again carries on the same review
+        assert form.review_id == review.id
+        assert form.inputs["bp_systolic"].value == "140"
+        assert app.focused is form.inputs["bp_diastolic"]  # first required item unanswered
+
+
+async def test_amend_a_completed_review_asks_why_and_keeps_the_original(seeded, make_app):
+    from mhf_tui.services.reviews import answer_history
+    from mhf_tui.ui.widgets.dialogs import TextPrompt
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        tab = await open_tab(pilot, seeded.alice, "reviews")
+        await open_form(pilot)
+        for value in CHECK_VALUES:
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 1)
+        tab.query_one(DataTable).focus()
+        form = await open_form(pilot, key="enter")  # open the highlighted review
+        assert form.form.status == "completed"
+        form.inputs["bmi"].focus()
+        form.inputs["bmi"].value = ""
+        await type_text(pilot, "28.1")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await type_text(pilot, "misread the scale")
+        await pilot.press("enter")
+        review = reviews_of(app, seeded.alice)[0]
+        await wait_for(pilot, lambda: answers_of(app, review.id)["bmi"].value == "28.1")
+        with app.caseload.session() as s:
+            history = answer_history(s, review_id=review.id, item_id="bmi")
+        assert [(h.value, h.amend_reason) for h in history] == [
+            ("27.4", ""),
+            ("28.1", "misread the scale"),
+        ]
+
+
+async def test_review_draft_survives_auto_lock(seeded, make_app):
+    from mhf_tui.ui.screens.review_form import ReviewFormScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await open_tab(pilot, seeded.bob, "reviews")
+        await open_form(pilot)
+        await type_text(pilot, "33.3")  # typed, not saved
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: app.screen.id == "lock")
+        await wait_for(pilot, lambda: app.lock_settled.is_set())
+        await type_text(pilot, "correct horse battery staple")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewFormScreen))
+        form = app.screen
+        await wait_for(pilot, lambda: form.loaded)
+        assert form.inputs["bmi"].value == "33.3"
+        assert reviews_of(app, seeded.bob) == []  # nothing written but the encrypted draft
+
+
+async def test_outcomes_tab_phq9_trend_and_item9_prompt(seeded, make_app):
+    from mhf_tui.ui.widgets.outcomes_tab import OutcomeEntry, RiskPrompt
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        tab = await open_tab(pilot, seeded.bob, "outcomes")
+        for items in ["3,3,2,2,2,2,2,1,0", "222211100"]:
+            await pilot.press("q")
+            await wait_for(pilot, lambda: isinstance(app.screen, OutcomeEntry))
+            await type_text(pilot, items)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: not isinstance(app.screen, OutcomeEntry))
+        await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 2)
+        tab.query_one(DataTable).focus()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutcomeEntry))
+        await type_text(pilot, "1,2")
+        await pilot.press("enter")
+        entry = app.screen
+        assert isinstance(entry, OutcomeEntry)  # refused: wrong count
+        assert "PHQ-9 needs 9 items, got 2" in str(entry.query_one("#outcome-preview").render())
+        entry.query_one(Input).value = ""
+        await type_text(pilot, "1,1,1,1,0,0,0,0,2")
+        assert "PHQ-9 total 6: mild" in str(entry.query_one("#outcome-preview").render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskPrompt))
+        assert "item 9" in str(app.screen.query_one("#risk-text", Static).render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 3)
+        await wait_for(pilot, lambda: bool(tab.query(Sparkline)))
+        trend = str(tab.query_one(".trend-label", Static).render())
+        assert "PHQ-9: first 17 -> last 6 (-11, better) over 3 scores" in trend
+        banner = tab.query_one("#outcomes-risk", Static)
+        assert "item 9 scored 2" in str(banner.render()) and not banner.has_class("-none")
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutcomeEntry))
+        await type_text(pilot, "3333333")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 4)
+        with app.caseload.session() as s:
+            from mhf_tui.services.outcomes import list_outcomes
+
+            rows = list_outcomes(s, patient_id=seeded.bob)
+        assert [(r.measure, r.total, r.band) for r in rows][-1] == ("gad7", 21, "severe")
+        assert rows[2].items == [1, 1, 1, 1, 0, 0, 0, 0, 2] and rows[2].risk_prompt
