@@ -96,7 +96,9 @@ def seeded(tmp_path: Path) -> Seeded:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "MHF_HOME"}
+    """The environment for child processes: never a developer's MHF_HOME; bytecode caching
+    allowed so the many short-lived children do not each recompile the package."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MHF_HOME", "PYTHONDONTWRITEBYTECODE")}
     env["PYTHONPATH"] = str(SRC_ROOT)
     env.update(extra)
     return env
