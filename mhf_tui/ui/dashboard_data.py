@@ -78,7 +78,7 @@ def drafts(session: Session, today: date) -> DashSection:
     return DashSection("Unfinished notes (drafts)", lines)
 
 
-SECTIONS: list[SectionFn] = [follow_ups, signposting, drafts]
+SECTIONS: list[SectionFn] = [drafts, follow_ups, signposting]
 
 
 def sections(session: Session, *, today: date) -> list[DashSection]:

@@ -40,7 +40,9 @@ APP_KEYS: tuple[AppKey, ...] = (
     AppKey(
         "find", "slash", "find", "Find", "Caseload", "find a patient: focus the caseload filter"
     ),
-    AppKey("quick_note", "n", "quick_note", "Note", "Notes", "quick note (when not typing)"),
+    AppKey(
+        "quick_note", "n", "quick_note", "Note", "Notes", "quick note (when not typing)", show=False
+    ),
     AppKey(
         "quick_note_anywhere",
         "ctrl+n",
@@ -48,12 +50,11 @@ APP_KEYS: tuple[AppKey, ...] = (
         "Note",
         "Notes",
         "quick note from anywhere, even while typing",
-        show=False,
         priority=True,
     ),
     AppKey("lock", "ctrl+l", "lock", "Lock", "App", "lock now", priority=True),
-    AppKey("help", "question_mark", "help", "Help", "App", "show all keys"),
-    AppKey("help_f1", "f1", "help", "Help", "App", "show all keys", show=False, priority=True),
+    AppKey("help", "question_mark", "help", "Help", "App", "show all keys", show=False),
+    AppKey("help_f1", "f1", "help", "Help", "App", "show all keys", priority=True),
     AppKey(
         "command_palette",
         "ctrl+p",

@@ -92,7 +92,7 @@ class CaseloadScreen(MhfScreen):
         )
         yield table
         yield Static("", classes="count", id="caseload-count")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

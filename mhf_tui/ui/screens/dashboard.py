@@ -73,7 +73,10 @@ class DashboardScreen(MhfScreen):
             "/ find a patient   n quick note   F3 caseload   F4 directory   ? help",
             classes="hint",
         )
-        yield Footer()
+        yield Footer(compact=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "back"
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

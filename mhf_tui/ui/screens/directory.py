@@ -36,7 +36,7 @@ class DirectoryScreen(MhfScreen):
         yield Input(id="directory-filter", placeholder="Filter: name, category, area")
         yield DataTable(id="directory-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="directory-detail", classes="preview")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -80,7 +80,7 @@ class LockScreen(GateScreen):
                     classes="gate-text",
                     id="demo-hint",
                 )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -166,7 +166,7 @@ class SetupScreen(GateScreen):
                 "the caseload cannot be opened by anyone.",
                 classes="gate-text warning",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

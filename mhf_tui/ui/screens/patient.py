@@ -200,11 +200,17 @@ class PatientScreen(MhfScreen):
             "v",
             "versions",
             "Versions",
+            show=False,
             id="note_versions",
             tooltip="show every version of the highlighted note",
         ),
         Binding(
-            "f", "search_notes", "Search", id="note_search", tooltip="search this patient's notes"
+            "f",
+            "search_notes",
+            "Search",
+            show=False,
+            id="note_search",
+            tooltip="search this patient's notes",
         ),
         Binding(
             "s",
@@ -264,16 +270,16 @@ class PatientScreen(MhfScreen):
                 yield OutcomesTab(self.patient_id, self.app.caseload)
             with TabPane("People", id="people"):
                 yield _table("people-table")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         notes = self.query_one("#notes-table", DataTable)
-        notes.add_column("Written", width=16)
+        notes.add_column("Written", width=15)
         notes.add_column("Kind", width=9)
-        notes.add_column("Note", width=38)
-        notes.add_column("", width=6)
+        notes.add_column("Note", width=35)
+        notes.add_column("", width=5)
         contacts = self.query_one("#contacts-table", DataTable)
-        contacts.add_column("When", width=16)
+        contacts.add_column("When", width=15)
         contacts.add_column("Mode", width=14)
         contacts.add_column("Reason", width=26)
         contacts.add_column("Follow-up", width=11)
@@ -288,6 +294,7 @@ class PatientScreen(MhfScreen):
         people.add_column("Phone", width=14)
         people.add_column("Consent", width=8)
         self.load(audit=True)
+        self.call_after_refresh(self.action_tab, self.initial_tab)
 
     def load(self, *, audit: bool = False) -> None:
         caseload = self.app.caseload
@@ -325,7 +332,7 @@ class PatientScreen(MhfScreen):
         for c in record.contacts:
             follow = _d(c.follow_up_on) + (" done" if c.follow_up_done and c.follow_up_on else "")
             contacts.add_row(
-                Text(f"{c.occurred_at.astimezone():%d %b %Y %H:%M}"),
+                Text(f"{c.occurred_at.astimezone():%d %b %y %H:%M}"),
                 Text(c.mode_label),
                 literal(c.reason.splitlines()[0] if c.reason else ""),
                 Text(follow),
@@ -364,7 +371,7 @@ class PatientScreen(MhfScreen):
             first = n.text.strip().splitlines()[0] if n.text.strip() else ""
             style = "dim strike" if n.entered_in_error else ""
             table.add_row(
-                Text(f"{n.first_written_at.astimezone():%d %b %Y %H:%M}"),
+                Text(f"{n.first_written_at.astimezone():%d %b %y %H:%M}"),
                 Text(NOTE_KIND_LABELS.get(n.kind, n.kind)),
                 literal(first, style=style),
                 Text(flags, style="bold red" if n.entered_in_error else "dim"),

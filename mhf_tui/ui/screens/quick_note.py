@@ -113,12 +113,10 @@ class QuickNoteScreen(MhfModal[bool]):
                 id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
             )
             with Horizontal(id="note-options"):
-                yield Select(MODES, prompt="Contact mode (optional)", id="note-mode")
-                yield Input(
-                    id="note-follow-up", placeholder="Follow-up date, e.g. 2026-12-01 (optional)"
-                )
+                yield Select(MODES, prompt="Contact mode", id="note-mode")
+                yield Input(id="note-follow-up", placeholder="Follow-up date (YYYY-MM-DD)")
             yield Static("ctrl+s save · escape close (kept as draft)", id="note-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -288,7 +286,7 @@ class PatientPicker(MhfModal[uuid.UUID]):
             yield Static("Quick note for which patient?", classes="dialog-title")
             yield Input(id="picker-filter", placeholder="name, NHS number, practice… (enter picks)")
             yield OptionList(id="picker-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -43,7 +43,7 @@ class SettingsScreen(MhfScreen):
                 yield Select([(t, t) for t in THEMES], value=s.theme, allow_blank=False, id="theme")
             yield Static("", id="settings-status")
             yield Static(self._keys_text(), id="keys-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _keys_text(self) -> Text:
         text = Text(

@@ -84,7 +84,7 @@ class ServicePicker(MhfModal[SignpostChoice]):
                 yield Input(
                     id="signpost-follow-up", placeholder="Follow-up date (optional), enter saves"
                 )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#service-filter", Input).focus()
@@ -176,7 +176,7 @@ class StatusPicker(MhfModal[StatusUpdate]):
                 *[Option(s.replace("_", " "), id=s) for s in self.statuses], id="status-list"
             )
             yield Input(id="status-note", placeholder="Outcome note (optional)")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -46,7 +46,7 @@ class SyncScreen(MhfScreen):
             "Export files per practice with `mhf sync export`; load acks with `mhf sync ack`.",
             classes="hint",
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -37,7 +37,7 @@ class TextPrompt(ModalScreen[str | None]):
             yield Static(Text(self.prompt))
             yield Input(self.value, id="prompt-input")
             yield Static("", id="prompt-status", classes="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -77,7 +77,7 @@ class AmendNoteScreen(ModalScreen[Amendment | None]):
             yield TextArea(self.original, id="amend-text", soft_wrap=True, show_line_numbers=False)
             yield Input(id="amend-reason", placeholder="Reason for the change (optional)")
             yield Static("", id="amend-status", classes="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -117,7 +117,7 @@ class VersionsScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog"):
             yield Static("Note versions", classes="dialog-title")
             yield Static(text)
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_close(self) -> None:
         self.dismiss(None)
