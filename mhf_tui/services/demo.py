@@ -38,12 +38,13 @@ from mhf_tui.services.audit import record_event
 from mhf_tui.services.directory import list_services
 from mhf_tui.services.patients import PatientRead
 from mhf_tui.services.practices import PracticeCreate, add_practice
+from mhf_tui.services.reviews_demo import add_demo_reviews
 from mhf_tui.services.validation import nhs_check_digit
 
 #: Extensions run after the core demo rows are written, in the same unit of work:
-#: `(session, rng, patients)`; they must draw randomness only from `rng`.
-DemoExtension = Callable[[Session, random.Random, list[PatientRead]], None]
-DEMO_EXTENSIONS: list[DemoExtension] = []
+#: `(session, rng, patients, today)`; they must draw randomness only from `rng`.
+DemoExtension = Callable[[Session, random.Random, list[PatientRead], date], None]
+DEMO_EXTENSIONS: list[DemoExtension] = [add_demo_reviews]
 
 DEMO_PRACTICES = (
     ("Z99901", "Riverside Medical Centre"),
@@ -136,7 +137,7 @@ def demo_nhs_numbers(rng: random.Random, count: int) -> list[str]:
         check = nhs_check_digit(first)
         if check is not None:
             numbers.add(first + str(check))
-    return sorted(numbers, key=lambda _n: rng.random())
+    return sorted(sorted(numbers), key=lambda _n: rng.random())  # set order varies by process
 
 
 def _when(rng: random.Random, day: date) -> datetime:
@@ -386,7 +387,7 @@ def build_demo_caseload(
             bulk_insert(session, model, rows)
         reads = [PatientRead.from_values(p, practice_rows[p["practice_id"]]) for p in patient_rows]
         for extension in DEMO_EXTENSIONS:
-            extension(session, rng, reads)
+            extension(session, rng, reads, today)
         record_event(
             session,
             actor=actor,
