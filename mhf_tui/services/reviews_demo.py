@@ -140,8 +140,9 @@ def _series(rng: random.Random, start: int, top: int, points: int) -> list[int]:
     return totals
 
 
-def add_demo_reviews(session: Session, rng: random.Random, patients: list[PatientRead]) -> None:
-    today = date.today()
+def add_demo_reviews(
+    session: Session, rng: random.Random, patients: list[PatientRead], today: date
+) -> None:
     setting = session.get(Setting, "facilitator_name")
     actor = setting.value if setting else "facilitator"
     templates = load_templates()
