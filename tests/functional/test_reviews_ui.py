@@ -238,3 +238,45 @@ async def test_outcomes_tab_phq9_trend_and_item9_prompt(seeded, make_app):
             rows = list_outcomes(s, patient_id=seeded.bob)
         assert [(r.measure, r.total, r.band) for r in rows][-1] == ("gad7", 21, "severe")
         assert rows[2].items == [1, 1, 1, 1, 0, 0, 0, 0, 2] and rows[2].risk_prompt
+
+
+async def test_number_key_focuses_the_reviews_tab_so_p_starts_a_check(seeded, make_app):
+    from mhf_tui.ui.screens import navigation
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.screens.review_form import ReviewFormScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        navigation.open_patient(app, seeded.bob)
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        await pilot.pause()
+        await pilot.press("6")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewFormScreen))
+        assert app.screen.template_id == PHC
+
+
+async def test_dashboard_lists_reviews_due_and_opens_the_reviews_tab(seeded, make_app):
+    from textual.widgets import OptionList
+
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot)
+        dashboard = app.screen
+        await wait_for(pilot, lambda: any(k.startswith("Reviews") for k in dashboard.lines))
+        keys = [k for k in dashboard.lines if k.startswith("Reviews")]
+        texts = [dashboard.lines[k].text for k in keys]
+        assert any("overdue" in t for t in texts)
+        assert any("never done" in t for t in texts)
+        options = dashboard.query_one(OptionList)
+        options.highlighted = options.get_option_index(keys[0])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        assert app.screen.patient_id == dashboard.lines[keys[0]].patient_id
+        tab = app.screen.query_one(ReviewsTab)
+        await wait_for(pilot, lambda: tab.data is not None)
+        assert any(d.status in ("overdue", "never") for d in tab.data.due)

@@ -419,6 +419,8 @@ class PatientScreen(MhfScreen):
             "notes": "#notes-table",
             "contacts": "#contacts-table",
             "signposting": "#signposting-table",
+            "reviews": "#reviews-table",
+            "outcomes": "#outcomes-table",
             "people": "#people-table",
         }.get(tab_id)
         if focus:
