@@ -172,6 +172,7 @@ async def test_amend_a_completed_review_asks_why_and_keeps_the_original(seeded, 
 
 
 async def test_review_draft_survives_auto_lock(seeded, make_app):
+    from mhf_tui.services.drafts import list_drafts
     from mhf_tui.ui.screens.review_form import ReviewFormScreen
 
     app = make_app(seeded.home)
@@ -190,6 +191,19 @@ async def test_review_draft_survives_auto_lock(seeded, make_app):
         await wait_for(pilot, lambda: form.loaded)
         assert form.inputs["bmi"].value == "33.3"
         assert reviews_of(app, seeded.bob) == []  # nothing written but the encrypted draft
+        with app.caseload.session() as s:
+            assert [d.kind for d in list_drafts(s)] == ["review"]
+        # Clearing the value and leaving discards the draft; nothing else is written.
+        form.inputs["bmi"].value = ""
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ReviewFormScreen))
+
+        def no_drafts() -> bool:
+            with app.caseload.session() as s:
+                return list_drafts(s) == []
+
+        await wait_for(pilot, no_drafts)
+        assert reviews_of(app, seeded.bob) == []
 
 
 async def test_outcomes_tab_phq9_trend_and_item9_prompt(seeded, make_app):

@@ -447,8 +447,26 @@ class ReviewFormScreen(MhfScreen):
         self._save(complete=False, close=True)
 
     def _leave(self) -> None:
+        if self._load_draft:
+            self._discard_draft()
         if self.app.screen is self:
             self.app.pop_screen()
+
+    def _discard_draft(self) -> None:
+        """Leaving without saving: a draft restored after a lock is not wanted any more.
+        Runs as an app worker, since this screen is about to go."""
+        from mhf_tui.services import drafts
+
+        caseload, draft_id = self.app.caseload, self.draft_id
+        self._load_draft = False
+        if caseload is None:
+            return
+
+        def discard() -> None:
+            with caseload.session() as session:
+                drafts.delete_draft(session, draft_id=draft_id)
+
+        self.app.run_worker(discard, thread=True, group="discard-draft", exit_on_error=False)
 
     def _save(self, *, complete: bool, close: bool) -> None:
         from mhf_tui.ui.widgets.dialogs import TextPrompt
@@ -505,6 +523,7 @@ class ReviewFormScreen(MhfScreen):
 
         def done(saved: Saved) -> None:
             self.saving = False
+            self._load_draft = False  # save_form deleted it
             self.review_id = saved.review_id
             form.review_id = saved.review_id
             for item_id, value in changes.items():

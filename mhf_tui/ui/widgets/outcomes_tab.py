@@ -57,7 +57,8 @@ class OutcomesData:
     latest_phq9_risk: str
 
 
-def load_outcomes(session: Session, *, patient_id: uuid.UUID, actor: str) -> OutcomesData:
+def load_outcomes(session: Session, *, patient_id: uuid.UUID, actor: str | None) -> OutcomesData:
+    """With `actor`, the viewing is audited (the first load; not reloads after own changes)."""
     from mhf_tui.services.outcomes import PHQ9, list_outcomes, trends
 
     rows = list_outcomes(session, patient_id=patient_id, actor=actor)
@@ -105,6 +106,7 @@ class OutcomesTab(ServiceCalls, Widget):
         self.patient_id = patient_id
         self.caseload = caseload
         self.data: OutcomesData | None = None
+        self._audited = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="outcomes-risk", classes="-none")
@@ -126,7 +128,9 @@ class OutcomesTab(ServiceCalls, Widget):
         caseload = self.app.caseload
         if caseload is None:
             return
-        actor, pid = caseload.actor, self.patient_id
+        actor = None if self._audited else caseload.actor
+        self._audited = True
+        pid = self.patient_id
         self.db_call(
             "load the outcomes", lambda s: load_outcomes(s, patient_id=pid, actor=actor), self.show
         )
