@@ -13,9 +13,9 @@ import html
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from mhf_tui.db.tables import CarePlan, Contact, Note, Patient, Service, Signposting
+from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 
 Resource = dict[str, Any]
@@ -67,8 +67,11 @@ SIGNPOSTING_STATUS = {
 }
 
 
-def instant(value: datetime) -> str:
-    """FHIR instant/dateTime; naive values read back from SQLite are UTC."""
+def instant(value: datetime | str) -> str:
+    """FHIR instant/dateTime; naive values read back from SQLite are UTC. A string is the
+    raw SQLite form ('YYYY-MM-DD HH:MM:SS[.ffffff]', UTC), from the exporter's fast path."""
+    if isinstance(value, str):
+        return f"{value[:10]}T{value[11:19]}+00:00"
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec="seconds")
@@ -78,7 +81,7 @@ def day(value: date) -> str:
     return value.isoformat()
 
 
-def ref(resource_type: str, row_id: uuid.UUID | str) -> dict[str, str]:
+def ref(resource_type: str, row_id: object) -> dict[str, str]:
     return {"reference": f"{resource_type}/{row_id}"}
 
 
@@ -181,7 +184,37 @@ def encounter_resource(c: Contact, ods: str) -> Resource:
     return r
 
 
-def document_reference(n: Note, *, superseded: bool) -> Resource:
+class NoteFields(Protocol):
+    """What a note version needs to become a DocumentReference: a `Note`, or the exporter's
+    lighter row for bulk exports."""
+
+    @property
+    def id(self) -> object: ...
+    @property
+    def patient_id(self) -> object: ...
+    @property
+    def contact_id(self) -> object | None: ...
+    @property
+    def lineage_id(self) -> object: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def replaces_id(self) -> object | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def written_at(self) -> datetime | str: ...
+    @property
+    def entered_in_error(self) -> bool: ...
+    @property
+    def amend_reason(self) -> str: ...
+
+
+def document_reference(n: NoteFields, *, superseded: bool) -> Resource:
     """A note version. Corrections point at the version they replace; the replaced version
     is sent again as `superseded`; an entered-in-error version says so in both statuses."""
     if n.entered_in_error:
@@ -189,6 +222,7 @@ def document_reference(n: Note, *, superseded: bool) -> Resource:
     else:
         status = "superseded" if superseded else "current"
         doc_status = "amended" if n.version > 1 else "final"
+    written = instant(n.written_at)
     r: Resource = {
         "resourceType": "DocumentReference",
         "id": str(n.id),
@@ -198,7 +232,7 @@ def document_reference(n: Note, *, superseded: bool) -> Resource:
         "type": {"text": NOTE_KIND_LABEL.get(n.kind, n.kind)},
         "category": [{"text": "Mental health facilitator note"}],
         "subject": ref("Patient", n.patient_id),
-        "date": instant(n.written_at),
+        "date": written,
     }
     if n.author:
         r["author"] = [{"display": n.author}]
@@ -211,7 +245,7 @@ def document_reference(n: Note, *, superseded: bool) -> Resource:
             "attachment": {
                 "contentType": "text/plain; charset=utf-8",
                 "data": base64.b64encode(n.text.encode()).decode("ascii"),
-                "creation": instant(n.written_at),
+                "creation": written,
             }
         }
     ]

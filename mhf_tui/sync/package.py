@@ -11,7 +11,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,6 +176,18 @@ _REQUIRED = {
 }
 
 
+_MAX_SEQ = 2**63 - 1  # SQLite INTEGER
+#: Beyond the type: these values name files (the ack), are stored and shown in messages,
+#: and the signing key is trusted on first use, so a stranger can sign anything.
+_SHAPES: dict[str, Callable[[Any], bool]] = {
+    "device_id": lambda v: re.fullmatch(r"[A-Za-z0-9-]{1,64}", v) is not None,
+    "practice_ods": lambda v: re.fullmatch(r"[A-Z0-9]{3,10}", v) is not None,
+    "sequence": lambda v: 1 <= v <= _MAX_SEQ,
+    "change_seq_from": lambda v: 0 <= v <= _MAX_SEQ,
+    "change_seq_to": lambda v: 0 <= v <= _MAX_SEQ,
+}
+
+
 def open_package(ciphertext: bytes, identity: x25519.Identity) -> OpenedPackage:
     """Decrypt and check a sync file: format version, manifest signature, bundle hash.
     Whether the signing key is trusted is the importer's business."""
@@ -195,6 +209,8 @@ def open_package(ciphertext: bytes, identity: x25519.Identity) -> OpenedPackage:
         value = manifest.get(field)
         if not isinstance(value, kind) or isinstance(value, bool):
             raise SyncError(f"manifest field {field!r} is missing or malformed")
+        if field in _SHAPES and not _SHAPES[field](value):
+            raise SyncError(f"manifest field {field!r} is malformed")
     verify_signature(manifest["device_public_key"], members["manifest.sig"], manifest_bytes)
     if sha256_hex(members["bundle.json"]) != manifest["bundle_sha256"]:
         raise SyncError("bundle.json does not match the hash in the signed manifest")
