@@ -95,7 +95,12 @@ def parse_bundle(pkg: OpenedPackage) -> list[fhir.Resource]:
         if not isinstance(resource, dict) or not isinstance(request, dict):
             raise SyncError("bundle.json has an entry without resource or request")
         kind, rid = resource.get("resourceType"), resource.get("id")
-        if kind not in ALLOWED_TYPES or not isinstance(rid, str) or not FHIR_ID.match(rid):
+        if (
+            not isinstance(kind, str)
+            or kind not in ALLOWED_TYPES
+            or not isinstance(rid, str)
+            or not FHIR_ID.match(rid)
+        ):
             raise SyncError(f"bundle.json has an unexpected resource ({str(kind)[:30]})")
         if request.get("method") != "PUT" or request.get("url") != f"{kind}/{rid}":
             raise SyncError("bundle.json has an entry that is not PUT by id")
