@@ -35,7 +35,7 @@ def decode_csv_bytes(raw: bytes) -> str:
 
 
 def read_csv(
-    text: str, *, required: Sequence[str], optional: Sequence[str] = ()
+    text: str, *, required: Sequence[str], optional: Sequence[str] = (), header_hint: str = ""
 ) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     """Rows as (line number, {column: stripped cell}) and the problems with lines that
     could not be read (so the caller can report them with its own). The header must name

@@ -34,6 +34,7 @@ from mhf_tui.services.validation import format_nhs_number
 
 _CLUSTER_WORDS = re.compile(r"\bcluster\s*([0-9]{1,2})\b")
 _NUMBER_ONLY = re.compile(r"[0-9][0-9\s-]*")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -47,7 +48,7 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=20_000)
 def _name_words(name: str) -> tuple[str, ...]:
     folded = _fold(name)
-    parts = [p for p in re.split(r"[\s\-]+", folded) if p]
+    parts = [p for p in re.split(r"[\s\-'\u2019]+", folded) if p]
     plain = [re.sub(r"[^a-z0-9]", "", p) for p in parts]
     joined = re.sub(r"[^a-z0-9]", "", folded)
     return tuple(dict.fromkeys([*parts, *plain, joined, folded.replace(" ", "")]))
@@ -160,7 +161,7 @@ class _Query:
 
 def parse_query(query: str) -> _Query:
     text = _fold(query or "").strip()
-    if _NUMBER_ONLY.fullmatch(text):
+    if _NUMBER_ONLY.fullmatch(text) and not _ISO_DATE.fullmatch(text):
         return _Query(re.sub(r"[\s-]", "", text), (), ())
     text = _CLUSTER_WORDS.sub(r"c\1", text)
     words: list[str] = []

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.validation import choice
 
 NOTE_KINDS = ("contact", "phone_call", "care_plan", "safeguarding", "general")
@@ -147,6 +148,11 @@ def add_note(
         patient_id=patient_id,
     )
     return NoteRead.from_row(row)
+
+
+def resolve_note_id(session: Session, *, ref: str) -> uuid.UUID:
+    """A note id in full or as its first 6+ hex digits (as `mhf note list` shows)."""
+    return resolve_id(session, table="note", ref=ref, what="note")
 
 
 def _current_version_of(session: Session, note_id: uuid.UUID) -> tuple[Note, Note]:

@@ -46,7 +46,9 @@ def import_patients_csv(
 ) -> PatientImportResult:
     """Raises `CsvImportError` (a ValidationError listing every bad line) and writes
     nothing if any row is invalid."""
-    rows, problems = read_csv(text, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    rows, problems = read_csv(
+        text, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, header_hint=HEADER
+    )
     practices = {p.ods_code: p for p in session.exec(select(Practice))}
     existing_nhs = {nhs for nhs in session.exec(select(Patient.nhs_number)) if nhs is not None}
     by_dob: dict[date, list[tuple[str, str]]] = defaultdict(list)

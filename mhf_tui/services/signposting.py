@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.tables import Patient, Service, Signposting
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.validation import choice, optional_date, optional_text
 
 STATUSES = ("suggested", "referred", "accepted", "declined", "attended", "did_not_engage", "closed")
@@ -153,6 +154,10 @@ def advance_signposting(
     service = session.get(Service, row.service_id)
     assert service is not None
     return SignpostingRead.from_row(row, service)
+
+
+def resolve_signposting_id(session: Session, *, ref: str) -> uuid.UUID:
+    return resolve_id(session, table="signposting", ref=ref, what="signposting")
 
 
 def list_signposting(
