@@ -76,7 +76,7 @@ def read_ack(path: Path) -> dict[str, Any]:
         raw = json.loads(path.read_bytes())
     except OSError as exc:
         raise SyncError(f"cannot read {path} ({exc.strerror})") from None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SyncError(f"{path.name} is not an mhf ack file") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("ack"), dict):
         raise SyncError(f"{path.name} is not an mhf ack file")
@@ -87,6 +87,10 @@ def read_ack(path: Path) -> dict[str, Any]:
         raise SyncError(f"unsupported ack format version {body.get('format_version')!r}")
     if not isinstance(raw.get("mac"), str):
         raise SyncError(f"{path.name} is not signed")
+    kinds = {"device_id": str, "practice_ods": str, "sequence": int, "bundle_sha256": str}
+    for name, kind in kinds.items():
+        if type(body.get(name)) is not kind:
+            raise SyncError(f"{path.name}: field {name!r} is missing or malformed")
     return raw
 
 

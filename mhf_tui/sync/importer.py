@@ -81,7 +81,7 @@ def parse_bundle(pkg: OpenedPackage) -> list[fhir.Resource]:
     """The bundle's resources, checked for shape and against the manifest's counts."""
     try:
         bundle = json.loads(pkg.bundle_bytes)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SyncError("bundle.json is not valid JSON") from None
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise SyncError("bundle.json is not a FHIR Bundle")

@@ -188,6 +188,30 @@ _SHAPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_ODS = re.compile(r"^[A-Z0-9]{3,10}$")
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def _check_manifest_values(m: dict[str, Any]) -> None:
+    """Values end up in file names, messages and the store: they must have the expected
+    form even when the manifest is validly signed."""
+    problems = [
+        not _ODS.match(m["practice_ods"]) and "practice_ods",
+        not _DEVICE_ID.match(m["device_id"]) and "device_id",
+        not _HEX64.match(m["device_public_key"]) and "device_public_key",
+        not _HEX64.match(m["bundle_sha256"]) and "bundle_sha256",
+        not _HEX64.match(m["ack_key"]) and "ack_key",
+        m["sequence"] < 1 and "sequence",
+        not all(isinstance(k, str) and type(v) is int for k, v in m["counts"].items()) and "counts",
+        type(m.get("withheld_objection", 0)) is not int and "withheld_objection",
+        not isinstance(m.get("facilitator", ""), str) and "facilitator",
+    ]
+    bad = [p for p in problems if p]
+    if bad:
+        raise SyncError(f"manifest field {bad[0]!r} is malformed")
+
+
 def open_package(ciphertext: bytes, identity: x25519.Identity) -> OpenedPackage:
     """Decrypt and check a sync file: format version, manifest signature, bundle hash.
     Whether the signing key is trusted is the importer's business."""
@@ -196,7 +220,7 @@ def open_package(ciphertext: bytes, identity: x25519.Identity) -> OpenedPackage:
     manifest_bytes = members["manifest.json"]
     try:
         manifest = json.loads(manifest_bytes)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SyncError("manifest.json is not valid JSON") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise SyncError("not an mhf sync file (manifest format)")
@@ -211,6 +235,7 @@ def open_package(ciphertext: bytes, identity: x25519.Identity) -> OpenedPackage:
             raise SyncError(f"manifest field {field!r} is missing or malformed")
         if field in _SHAPES and not _SHAPES[field](value):
             raise SyncError(f"manifest field {field!r} is malformed")
+    _check_manifest_values(manifest)
     verify_signature(manifest["device_public_key"], members["manifest.sig"], manifest_bytes)
     if sha256_hex(members["bundle.json"]) != manifest["bundle_sha256"]:
         raise SyncError("bundle.json does not match the hash in the signed manifest")
