@@ -102,6 +102,10 @@ def replayed_sequence(world: World, path: Path) -> None:
     _edit_manifest(world, path, lambda m: m.update(sequence=1))
 
 
+def path_in_practice_code(world: World, path: Path) -> None:
+    _edit_manifest(world, path, lambda m: m.update(practice_ods="../../etc"))
+
+
 def extra_member(world: World, path: Path) -> None:
     members = unpack(world, path)
     out = io.BytesIO()
@@ -125,6 +129,7 @@ CASES = {
     counts_do_not_match: "does not hold the resources",
     replayed_sequence: "is a replay",
     extra_member: "unexpected entry",
+    path_in_practice_code: "'practice_ods' is malformed",
 }
 
 
