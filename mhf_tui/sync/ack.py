@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Practice, utcnow
 from mhf_tui.db.tables.sync import SyncExport, SyncPatient
-from mhf_tui.paths import write_private
+from mhf_tui.paths import fsync_dir, write_private
 from mhf_tui.services.audit import record_event
 from mhf_tui.sync.device import load_device
 from mhf_tui.sync.package import ACK_SUFFIX, SyncError, canonical_json
@@ -56,11 +57,28 @@ def ack_file_name(ods: str, sequence: int) -> str:
     return f"{ods}-{sequence}{ACK_SUFFIX}"
 
 
-def write_ack(directory: Path, ack: dict[str, Any]) -> Path:
-    body = ack["ack"]
-    path = directory / ack_file_name(body["practice_ods"], body["sequence"])
-    write_private(path, json.dumps(ack, indent=2, sort_keys=True).encode() + b"\n")
-    return path
+class PendingAck:
+    """An ack written under a temporary name before the import commits, so a directory that
+    cannot take it stops the import; `publish` gives it its real name after the commit, and
+    `discard` removes it if the import fails. An ack never exists for an import that did not
+    happen, and an import never lacks its ack for want of disk."""
+
+    def __init__(self, directory: Path, ack: dict[str, Any]) -> None:
+        body = ack["ack"]
+        self.path = directory / ack_file_name(body["practice_ods"], body["sequence"])
+        self._tmp = directory / f".{self.path.name}.pending"
+        try:
+            write_private(self._tmp, json.dumps(ack, indent=2, sort_keys=True).encode() + b"\n")
+        except OSError as exc:
+            raise SyncError(f"cannot write the ack into {directory} ({exc.strerror})") from None
+
+    def publish(self) -> Path:
+        os.replace(self._tmp, self.path)
+        fsync_dir(self.path.parent)
+        return self.path
+
+    def discard(self) -> None:
+        self._tmp.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

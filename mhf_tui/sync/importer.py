@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.tables import utcnow
 from mhf_tui.db.tables.sync import DeviceTrust, ImportLog, ReceivedResource
 from mhf_tui.sync import fhir
-from mhf_tui.sync.ack import make_ack, write_ack
+from mhf_tui.sync.ack import PendingAck, make_ack
 from mhf_tui.sync.device import fingerprint
 from mhf_tui.sync.package import (
     OpenedPackage,
@@ -139,14 +139,21 @@ def import_file(
         else:
             store = PracticeStore.open(store_root, passphrase(False))
         try:
-            with store.session() as session:
-                summary = _import(session, pkg, resources, path.name, trust_new_key)
+            ack = make_ack(
+                manifest=manifest, manifest_sha256=pkg.manifest_sha256, counts=manifest["counts"]
+            )
+            pending = PendingAck(ack_dir or path.parent, ack)
+            try:
+                with store.session() as session:
+                    summary = _import(session, pkg, resources, path.name, trust_new_key)
+            except BaseException:
+                pending.discard()
+                raise
+            summary.ack_path = str(pending.publish())
         finally:
             store.close()
     summary.store_created = creating
     summary.recovery_key = recovery
-    ack = make_ack(manifest=manifest, manifest_sha256=pkg.manifest_sha256, counts=summary.counts)
-    summary.ack_path = str(write_ack(ack_dir or path.parent, ack))
     return summary
 
 

@@ -196,3 +196,16 @@ def sync_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, x25519.I
         return path.read_bytes(), world.identity
     finally:
         world.caseload.close()
+
+
+def test_ack_that_cannot_be_written_stops_the_import(delivered, tmp_path: Path):
+    world, path, store = delivered
+    before = store_state(store)
+    not_a_dir = tmp_path / "not-a-dir"
+    not_a_dir.write_text("")
+    with pytest.raises(SyncError, match="cannot write the ack"):
+        do_import(world, path, store, ack_dir=not_a_dir)
+    assert store_state(store) == before
+    summary = do_import(world, path, store)  # the same file imports once the ack can be written
+    assert Path(summary.ack_path).is_file()
+    assert not list(path.parent.glob(".*.pending"))
