@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.tables import CarePlan, Patient
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import optional_date, optional_text
 
 
@@ -151,8 +152,10 @@ def save_care_plan(
     """Save a new version of the patient's care plan (the first, or the next one).
     `expected_version` (the version the editor started from) refuses a save over a newer
     version written meanwhile."""
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise MhfError("no such patient on this caseload")
+    ensure_editable(patient)
     previous = _latest(session, patient_id)
     if expected_version is not None and (previous.version if previous else 0) != expected_version:
         raise ValidationError("the care plan was changed meanwhile; reopen it and edit again")

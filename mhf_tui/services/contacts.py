@@ -13,6 +13,7 @@ from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
+from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import optional_date, optional_text
 
 CONTACT_MODES = ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled")
@@ -124,8 +125,10 @@ def add_contact(
     note_text: str | None = None,
 ) -> tuple[ContactRead, NoteRead | None]:
     """Record an encounter, optionally with its note (same unit of work)."""
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise MhfError("no such patient on this caseload")
+    ensure_editable(patient)
     practice_id = (
         get_practice_row_by_ods(session, data.practice_ods).id if data.practice_ods else None
     )

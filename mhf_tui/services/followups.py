@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.errors import MhfError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.signposting import OPEN_STATUSES
 from mhf_tui.services.validation import optional_date
 
@@ -102,6 +103,9 @@ def set_contact_follow_up(
     row = session.get(Contact, contact_id)
     if row is None:
         raise MhfError("no such contact on this caseload")
+    patient = session.get(Patient, row.patient_id)
+    if patient is not None and on is not None:
+        ensure_editable(patient)
     row.follow_up_on = optional_date(on, "follow-up date")
     row.follow_up_done = False
     session.add(row)

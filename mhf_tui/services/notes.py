@@ -24,6 +24,7 @@ from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.ids import resolve_id
+from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import choice
 
 NOTE_KINDS = ("contact", "phone_call", "care_plan", "safeguarding", "general")
@@ -117,8 +118,10 @@ def add_note(
     of work so a saved note never also lingers as a draft."""
     body = _clean_text(text)
     kind = choice(kind, "note kind", NOTE_KINDS)
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise MhfError("no such patient on this caseload")
+    ensure_editable(patient)
     if contact_id is not None:
         contact = session.get(Contact, contact_id)
         if contact is None or contact.patient_id != patient_id:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.tables import Patient, RelatedPerson
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import (
     choice,
     normalise_phone,
@@ -81,8 +82,10 @@ def _validate(data: Mapping[str, Any]) -> dict[str, Any]:
 def add_related_person(
     session: Session, *, actor: str, patient_id: uuid.UUID, data: RelatedPersonCreate
 ) -> RelatedPersonRead:
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise MhfError("no such patient on this caseload")
+    ensure_editable(patient)
     row = RelatedPerson(patient_id=patient_id, **_validate(asdict(data)))
     session.add(row)
     session.flush()

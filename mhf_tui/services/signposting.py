@@ -17,6 +17,7 @@ from mhf_tui.db.tables import Patient, Service, Signposting
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.ids import resolve_id
+from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import choice, optional_date, optional_text
 
 STATUSES = ("suggested", "referred", "accepted", "declined", "attended", "did_not_engage", "closed")
@@ -88,8 +89,10 @@ def signpost(
     follow_up_on: date | str | None = None,
     outcome_note: str = "",
 ) -> SignpostingRead:
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise MhfError("no such patient on this caseload")
+    ensure_editable(patient)
     service = session.get(Service, service_id)
     if service is None:
         raise MhfError("no such service in the directory")

@@ -222,3 +222,27 @@ def test_related_people(caseload: Caseload, make_patient: MakePatient) -> None:
         )
         people = list_related_people(session, patient_id=patient.id)
     assert people[0].consent_to_contact and people[0].phone == "07700 900456"
+
+
+def test_a_discharged_record_takes_corrections_but_no_additions(
+    caseload: Caseload, make_patient: MakePatient
+) -> None:
+    from mhf_tui.services.notes import add_note, amend_note
+    from mhf_tui.services.patients import edit_patient
+    from mhf_tui.services.retention import RecordReadOnly
+
+    patient = make_patient(1)
+    with caseload.session() as session:
+        note = add_note(session, actor=ACTOR, patient_id=patient.id, text="before discharge")
+        edit_patient(session, actor=ACTOR, patient_id=patient.id, changes={"status": "discharged"})
+    with caseload.session() as session:
+        with pytest.raises(RecordReadOnly):
+            add_note(session, actor=ACTOR, patient_id=patient.id, text="after")
+        with pytest.raises(RecordReadOnly):
+            add_contact(
+                session, actor=ACTOR, patient_id=patient.id, data=ContactCreate(mode="phone")
+            )
+        with pytest.raises(RecordReadOnly):
+            save_care_plan(session, actor=ACTOR, patient_id=patient.id, data=CarePlanData())
+        amended = amend_note(session, actor=ACTOR, note_id=note.id, text="corrected")
+    assert amended.version == 2
