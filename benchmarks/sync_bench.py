@@ -15,6 +15,7 @@ import argparse
 import json
 import platform
 import random
+import resource
 import shutil
 import tempfile
 import time
@@ -159,6 +160,7 @@ def main() -> None:
                     "ack": ack_s,
                     "incremental_export": incremental_s,
                     "incremental_resources": third.counts,
+                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                     "machine": {"python": platform.python_version(), "cpu": platform.machine()},
                 },
                 indent=2,
