@@ -146,14 +146,35 @@ def summary_lines(record: PatientRecord) -> list[str]:
             lines.append(
                 f"    {r.get('authoredOn', '')}  {r.get('code', {}).get('text', '')}  {status}"
             )
-    others = {
-        k: len(v)
-        for k, v in record.resources.items()
-        if k not in {"Encounter", "DocumentReference", "CarePlan", "ServiceRequest"}
-    }
-    for kind, count in sorted(others.items()):
-        lines.append(f"  {kind}: {count}")
+    observations = [
+        o for o in record.resources.get("Observation", []) if o.get("status") != "entered-in-error"
+    ]
+    if observations:
+        lines.append(f"  Review results ({len(observations)}):")
+        for o in sorted(observations, key=lambda o: o.get("effectiveDateTime", "")):
+            lines.append(f"    {o.get('effectiveDateTime', '')}  {_observation_text(o)}")
+    responses = record.resources.get("QuestionnaireResponse", [])
+    if responses:
+        lines.append(f"  Outcome measures ({len(responses)}):")
+        for q in sorted(responses, key=lambda q: q.get("authored", "")):
+            last = (q.get("item") or [{}])[-1]
+            value = (last.get("answer") or [{}])[0].get("valueInteger", "")
+            lines.append(f"    {q.get('authored', '')}  {last.get('text', '')}: {value}")
     return lines
+
+
+def _observation_text(o: fhir.Resource) -> str:
+    code = o.get("code", {})
+    codes = [c.get("code", "") for c in code.get("coding", [])]
+    label = code.get("text", "") + (f" (SNOMED {codes[0]})" if codes else "")
+    if "valueQuantity" in o:
+        q = o["valueQuantity"]
+        label += f": {q.get('value', '')} {q.get('unit', '')}".rstrip()
+    elif "valueString" in o:
+        label += f": {o['valueString']}"
+    if o.get("status") == "amended":
+        label += " (amended)"
+    return label
 
 
 def store_bundle(session: Session) -> dict[str, Any]:

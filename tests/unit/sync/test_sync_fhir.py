@@ -4,6 +4,7 @@ here are unchanged from R4) and carries what the practice needs."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 from fhir.resources.R4B import bundle as bundle_model
@@ -138,3 +139,43 @@ def test_review_answers_and_outcomes_map_to_observation_and_questionnaire_respon
     assert qr["questionnaire"] == "http://loinc.org/q/44249-1"
     assert [i["linkId"] for i in qr["item"]] == [*map(str, range(1, 10)), "total"]
     assert qr["item"][-1]["answer"] == [{"valueInteger": 10}]
+
+
+def test_practice_summary_shows_review_results_and_outcomes(world: World, tmp_path: Path):
+    from datetime import date
+
+    from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
+    from mhf_tui.sync.practice_store import PracticeStore
+    from mhf_tui.sync.practice_view import patient_records, summary_lines
+    from tests.unit.sync.conftest import STORE_PASS, nhs_number
+    from tests.unit.sync.helpers import do_import
+
+    patient = world.patients[0]
+    with world.caseload.session() as s:
+        review = Review(patient_id=patient, template_id="smi", performed_on=date(2026, 3, 1))
+        s.add(review)
+        s.flush()
+        s.add(
+            ReviewAnswer(
+                review_id=review.id, patient_id=patient, item_id="bmi", lineage_id=uuid.uuid4(),
+                value="31", number=31.0, unit="kg/m2", code="60621009",
+                observed_on=date(2026, 3, 1),
+            )
+        )  # fmt: skip
+        s.add(
+            OutcomeMeasure(
+                patient_id=patient, measure="gad7", taken_on=date(2026, 3, 1),
+                items=[1, 1, 1, 1, 1, 1, 1], total=7, band="mild",
+            )
+        )  # fmt: skip
+    store = tmp_path / "store"
+    do_import(world, export(world, tmp_path / "out").path, store)
+    st = PracticeStore.open(store, STORE_PASS)
+    try:
+        with st.session() as s:
+            [record] = patient_records(s, nhs=nhs_number(1))
+            text = "\n".join(summary_lines(record))
+    finally:
+        st.close()
+    assert "bmi (SNOMED 60621009): 31.0 kg/m2" in text
+    assert "GAD-7 total score (mild): 7" in text
