@@ -147,3 +147,31 @@ def test_no_plaintext_reaches_the_disk_during_export(
             for needle in needles:
                 assert needle not in data, f"{needle!r} in clear in {path}"
     assert scanned >= 2
+
+
+def test_export_all_status_and_show_everything(world: World, mhf: Callable, tmp_path: Path):
+    world.caseload.close()
+    out = tmp_path / "out"
+    r = mhf("sync", "export", "--all", "--out", str(out), *_home(world), stdin=f"{PASS}\n")
+    assert r.code == 0, r.err
+    assert r.out.strip() == str(out / f"{ODS}-1.mhfsync")  # the practice without a key is skipped
+    r = mhf("sync", "status", *_home(world), stdin=f"{PASS}\n")
+    lines = r.out.splitlines()
+    assert lines[1].split()[:4] == [ODS, "yes", "1", "0"]
+    assert lines[2].split()[:2] == ["C82002", "NO"]
+    store = tmp_path / "store"
+    r = mhf(
+        "practice", "import", str(out / f"{ODS}-1.mhfsync"), "--identity",
+        str(world.identity_path), "--store", str(store), "--ack-out", str(tmp_path),
+        "--passphrase-stdin", stdin=f"{STORE_PASS}\n{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "first file from this device" in r.out
+    assert (tmp_path / f"{ODS}-1.mhfack").is_file()
+    r = mhf(
+        "practice", "show", "--store", str(store), "--passphrase-stdin", stdin=f"{STORE_PASS}\n"
+    )
+    assert r.code == 0, r.err
+    assert "3 patient(s)" in r.out and "From Test Facilitator" in r.out
+    r = mhf("sync", "ack", "/nonexistent.mhfack", *_home(world), stdin=f"{PASS}\n")
+    assert r.code == 1 and r.err.startswith("mhf: cannot read") and r.err.count("\n") == 1
