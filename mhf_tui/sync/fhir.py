@@ -129,9 +129,10 @@ def patient_resource(p: Patient, ods: str, practice_name: str) -> Resource:
         if p.postcode:
             address["postalCode"] = p.postcode
         r["address"] = [address]
-    r["generalPractitioner"] = [ods_ref(ods, p.usual_gp or practice_name)]
+    r["generalPractitioner"] = [ods_ref(ods, practice_name)]
     r["managingOrganization"] = ods_ref(ods, practice_name)
     facts = [
+        f"Usual GP: {p.usual_gp}" if p.usual_gp else "",
         f"Care cluster: {p.care_cluster}" if p.care_cluster is not None else "",
         "On the SMI register" if p.smi_register else "",
         f"Status: {p.status}",
