@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,6 +68,12 @@ def patient_records(session: Session, *, nhs: str | None = None) -> list[Patient
     return sorted(records.values(), key=lambda r: (r.name, r.nhs_number))
 
 
+def narrative_lines(resource: fhir.Resource) -> list[str]:
+    """The paragraphs of a resource's narrative as plain text (we wrote them: one <p> each)."""
+    div = str((resource.get("text") or {}).get("div", ""))
+    return [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", div, flags=re.S)]
+
+
 def _when(value: str | None) -> str:
     if not value:
         return ""
@@ -83,8 +91,22 @@ def _note_text(doc: fhir.Resource) -> str:
         return ""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Received text made safe for a terminal: control characters (an ESC could drive it)
+    and bidi overrides become visible stand-ins."""
+    return _CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
 def summary_lines(record: PatientRecord) -> list[str]:
-    """Plain text, one patient; the text is the patient's data as received, shown literally."""
+    """Plain text, one patient; the text is the patient's data as received, shown literally
+    (control characters made visible)."""
+    return [printable(line) for line in _summary_lines(record)]
+
+
+def _summary_lines(record: PatientRecord) -> list[str]:
     p = record.patient
     lines = [
         f"{record.name}  NHS {record.nhs_number or '(none)'}  born {p.get('birthDate', '?')}"
@@ -96,6 +118,7 @@ def summary_lines(record: PatientRecord) -> list[str]:
         )
     for phone in p.get("telecom", []):
         lines.append(f"  Phone: {phone.get('value', '')}")
+    lines.extend(f"  {fact}" for fact in narrative_lines(p))
     encounters = sorted(
         record.resources.get("Encounter", []), key=lambda e: e.get("period", {}).get("start", "")
     )
@@ -110,7 +133,7 @@ def summary_lines(record: PatientRecord) -> list[str]:
     current = [d for d in docs if d.get("status") == "current"]
     if docs:
         lines.append(
-            f"  Notes ({len(current)} current, {len(docs) - len(current)} older versions):"
+            f"  Notes ({len(current)} current, {len(docs) - len(current)} older or in error):"
         )
         for d in current:
             kind = d.get("type", {}).get("text", "Note")

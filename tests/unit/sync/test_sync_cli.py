@@ -175,3 +175,20 @@ def test_export_all_status_and_show_everything(world: World, mhf: Callable, tmp_
     assert "3 patient(s)" in r.out and "From Test Facilitator" in r.out
     r = mhf("sync", "ack", "/nonexistent.mhfack", *_home(world), stdin=f"{PASS}\n")
     assert r.code == 1 and r.err.startswith("mhf: cannot read") and r.err.count("\n") == 1
+
+
+def test_practice_show_makes_control_characters_visible(
+    world: World, mhf: Callable, tmp_path: Path
+):
+    from tests.unit.sync.helpers import do_import
+
+    world.add_note(world.patients[0], "before\x1b[2Jafter \u202eevil")
+    store = tmp_path / "store"
+    do_import(world, export(world, tmp_path / "out").path, store)
+    r = mhf(
+        "practice", "show", "--store", str(store), "--nhs", nhs_number(1),
+        "--passphrase-stdin", stdin=f"{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "\x1b" not in r.out and "\u202e" not in r.out
+    assert "before<U+001B>[2Jafter <U+202E>evil" in r.out
