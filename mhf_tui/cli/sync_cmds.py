@@ -163,6 +163,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from mhf_tui.sync.importer import import_file
+    from mhf_tui.sync.practice_view import printable
 
     secrets = secrets_from(args)
 
@@ -183,7 +184,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_json(summary.to_json())
     else:
         print(
-            f"Imported {summary.practice_ods}-{summary.sequence} from {summary.facilitator} "
+            f"Imported {summary.practice_ods}-{summary.sequence} "
+            f"from {printable(summary.facilitator)} "
             f"(device {summary.device_id[:8]}, key {summary.device_fingerprint})"
         )
         if summary.new_device:
@@ -213,7 +215,7 @@ def _open_store(args: argparse.Namespace) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from mhf_tui.sync.practice_view import devices, patient_records, summary_lines
+    from mhf_tui.sync.practice_view import devices, patient_records, printable, summary_lines
 
     store = _open_store(args)
     try:
@@ -235,7 +237,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.nhs is None:
         for d in senders:
             last = ", ".join(f"{ods}-{n}" for ods, n in sorted(d.last_sequence.items()))
-            print(f"From {d.facilitator} (device {d.device_id[:8]}, key {d.fingerprint}): {last}")
+            print(
+                f"From {printable(d.facilitator)} (device {d.device_id[:8]}, "
+                f"key {d.fingerprint}): {last}"
+            )
         print(f"{len(records)} patient(s)\n")
     for record in records:
         print("\n".join(summary_lines(record)))
