@@ -297,6 +297,42 @@ def cmd_patient_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_patient_access(args: argparse.Namespace) -> int:
+    from mhf_tui.services.audit import patient_access_history, record_event
+
+    with open_caseload(args) as caseload, caseload.session() as session:
+        patient_id = _patient_id(session, args.nhs)
+        events = patient_access_history(session, patient_id=patient_id)
+        record_event(
+            session,
+            actor=caseload.actor,
+            action="view",
+            entity="access_history",
+            patient_id=patient_id,
+            detail=f"rows={len(events)}",
+        )
+    rows = [
+        {
+            "seq": e.seq,
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "entity": e.entity,
+            "entity_id": e.entity_id,
+            "detail": e.detail,
+        }
+        for e in events
+    ]
+    if args.json:
+        print_json(rows)
+        return 0
+    _table(
+        [[_local(e.at), e.actor, e.action, e.entity, e.entity_id[:8], e.detail] for e in events],
+        ["When", "Who", "Action", "Record", "Id", "Detail"],
+    )
+    return 0
+
+
 def cmd_patients_list(args: argparse.Namespace) -> int:
     from mhf_tui.services.patients import list_patients
 
@@ -837,6 +873,13 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     p.add_argument("--nhs", required=True)
     add_json_option(p)
     p.set_defaults(func=cmd_patient_show)
+
+    p = patient.add_parser(
+        "access", parents=parents, help="who created, changed or viewed a patient's record"
+    )
+    p.add_argument("--nhs", required=True)
+    add_json_option(p)
+    p.set_defaults(func=cmd_patient_access)
 
     patients = _subcommands(sub, "patients", "the caseload: list, import", common)
     p = patients.add_parser("list", parents=parents, help="list patients")

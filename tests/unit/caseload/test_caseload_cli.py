@@ -124,3 +124,16 @@ def test_services_import_without_textual() -> None:
         "assert 'textual' not in sys.modules, 'textual was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_patient_show_is_audited_and_access_history_lists_it(mhf: Mhf, cli_home: Path) -> None:
+    _setup(mhf, cli_home)
+    h = ("--home", str(cli_home), "--passphrase-stdin")
+    r = mhf("patient", "show", *h, "--nhs", "9990000018", stdin=P)
+    assert r.code == 0 and "SMITH, Jo" in r.out and "shared with the practice" in r.out
+    r = mhf("patient", "access", *h, "--nhs", "9990000018", "--json", stdin=P)
+    events = json.loads(r.out)
+    assert [(e["action"], e["entity"]) for e in events] == [
+        ("create", "patient"),
+        ("view", "patient"),
+    ]
