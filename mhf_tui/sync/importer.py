@@ -45,6 +45,7 @@ ALLOWED_TYPES = {
     "QuestionnaireResponse",
     "Provenance",
 }
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 #: passphrase(creating: bool) -> str; asked only once the file has passed every check
@@ -282,7 +283,7 @@ def _upsert(
         key = (resource["resourceType"], resource["id"])
         # Key order is the exporter's, stable from one export to the next; not sorting
         # halves the cost, and a different order only ever costs a no-op rewrite.
-        body = json.dumps(resource, separators=(",", ":"), ensure_ascii=False).encode()
+        body = _ENCODER.encode(resource).encode()
         latest[key] = {
             "resource_type": key[0],
             "resource_id": key[1],
