@@ -116,7 +116,7 @@ def run(quick: bool) -> dict[str, Any]:
     sizes = (
         {"patients": 1000, "notes": 3000, "steps": 150, "rounds": 3}
         if quick
-        else {"patients": 5000, "notes": 20000, "steps": 400, "rounds": 5}
+        else {"patients": 3000, "notes": 10000, "steps": 300, "rounds": 5}
     )
     kinds = ["sqlcipher_keyed", "sqlcipher_unkeyed", "stdlib_sqlite3"]
     times: dict[str, list[float]] = {k: [] for k in kinds}

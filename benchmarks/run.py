@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -82,14 +83,21 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "quick (smaller sizes; not comparable with a full run)" if args.quick else "full",
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
+        # other work on the machine skews every figure; the ratios less than the rest
+        "load_average_1m": {"start": round(os.getloadavg()[0], 2)},
     }
+    seconds: dict[str, float] = {}
     for module in BENCHMARKS:
         print(f"running {module}...", file=sys.stderr, flush=True)
+        module_start = time.perf_counter()
         results.update(run_isolated(module, args.quick))
+        seconds[module] = round(time.perf_counter() - module_start, 1)
     keys = [k for figures, _ in BENCHMARKS.values() for k in figures]
     results["targets_missed"] = [k for k in keys if results[k].get("met") is False]
     results["not_measured"] = [k for k in keys if results[k].get("value") is None]
+    results["load_average_1m"]["end"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started, 1)
+    results["seconds_per_benchmark"] = seconds
 
     out = args.out or HERE / ("results-quick.json" if args.quick else "results.json")
     text = json.dumps(results, indent=2)
