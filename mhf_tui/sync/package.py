@@ -188,26 +188,33 @@ _SHAPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+_MAX_INT = 2**62  # fits SQLite's 64-bit integers with room
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ODS = re.compile(r"^[A-Z0-9]{3,10}$")
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
+def _small_int(value: Any, low: int = 0) -> bool:
+    return type(value) is int and low <= value <= _MAX_INT
+
+
 def _check_manifest_values(m: dict[str, Any]) -> None:
     """Values end up in file names, messages and the store: they must have the expected
     form even when the manifest is validly signed."""
-    problems = [
-        not _ODS.match(m["practice_ods"]) and "practice_ods",
-        not _DEVICE_ID.match(m["device_id"]) and "device_id",
-        not _HEX64.match(m["device_public_key"]) and "device_public_key",
-        not _HEX64.match(m["bundle_sha256"]) and "bundle_sha256",
-        not _HEX64.match(m["ack_key"]) and "ack_key",
-        m["sequence"] < 1 and "sequence",
-        not all(isinstance(k, str) and type(v) is int for k, v in m["counts"].items()) and "counts",
-        type(m.get("withheld_objection", 0)) is not int and "withheld_objection",
-        not isinstance(m.get("facilitator", ""), str) and "facilitator",
-    ]
-    bad = [p for p in problems if p]
+    checks = {
+        "practice_ods": bool(_ODS.match(m["practice_ods"])),
+        "device_id": bool(_DEVICE_ID.match(m["device_id"])),
+        "device_public_key": bool(_HEX64.match(m["device_public_key"])),
+        "bundle_sha256": bool(_HEX64.match(m["bundle_sha256"])),
+        "ack_key": bool(_HEX64.match(m["ack_key"])),
+        "sequence": _small_int(m["sequence"], 1),
+        "change_seq_from": _small_int(m["change_seq_from"]),
+        "change_seq_to": _small_int(m["change_seq_to"]),
+        "counts": all(isinstance(k, str) and _small_int(v) for k, v in m["counts"].items()),
+        "withheld_objection": _small_int(m.get("withheld_objection", 0)),
+        "facilitator": isinstance(m.get("facilitator", ""), str),
+    }
+    bad = [name for name, ok in checks.items() if not ok]
     if bad:
         raise SyncError(f"manifest field {bad[0]!r} is malformed")
 
