@@ -192,3 +192,25 @@ def test_practice_show_makes_control_characters_visible(
     assert r.code == 0, r.err
     assert "\x1b" not in r.out and "\u202e" not in r.out
     assert "before<U+001B>[2Jafter <U+202E>evil" in r.out
+
+
+def test_no_plaintext_reaches_the_disk_during_import(world: World, tmp_path: Path):
+    from tests.unit.sync.helpers import do_import
+
+    path = export(world, tmp_path / "out").path
+    start = time.time() - 1
+    store = tmp_path / "store"
+    summary = do_import(world, path, store)
+    needles = [MARKER.encode(), MARKER.upper().encode(), MARKER.encode("utf-16-le")]
+    scanned = 0
+    for root in (store, Path(summary.ack_path).parent, Path(tempfile.gettempdir())):
+        for file in root.rglob("*"):
+            try:
+                if not file.is_file() or file.stat().st_mtime < start:
+                    continue
+                data = file.read_bytes()
+            except OSError:
+                continue
+            scanned += 1
+            assert not any(n in data for n in needles), f"patient data in clear in {file}"
+    assert scanned >= 3  # the store's database and vault file, the ack
