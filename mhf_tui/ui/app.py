@@ -135,6 +135,11 @@ class MhfApp(App[int]):
     def _idle_check_every(self) -> float:
         return max(0.05, min(5.0, self.auto_lock_seconds / 4))
 
+    def set_auto_lock(self, seconds: float | None) -> None:
+        """Override the configured idle time (None: back to the settings)."""
+        self._auto_lock_override = seconds
+        self.reset_idle_timer()
+
     def reset_idle_timer(self) -> None:
         self._idle_timer.stop()
         self._idle_timer = self.set_interval(self._idle_check_every(), self._check_idle)

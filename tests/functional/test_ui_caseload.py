@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tests.functional.conftest import type_text, unlock, wait_for
 
@@ -10,6 +10,7 @@ from tests.functional.conftest import type_text, unlock, wait_for
 async def test_filter_caseload_and_open_patient(seeded, make_app):
     from mhf_tui.ui.screens.caseload import CaseloadScreen
     from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.widgets.patient_table import PatientTable
 
     app = make_app(seeded.home)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -17,7 +18,7 @@ async def test_filter_caseload_and_open_patient(seeded, make_app):
         await pilot.press("slash")
         assert isinstance(app.screen, CaseloadScreen)
         assert app.focused.id == "filter"
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(PatientTable)
         everyone = table.row_count
         assert everyone > 2
         await type_text(pilot, "999 000 00")  # NHS number with spaces

@@ -95,7 +95,7 @@ async def test_auto_lock_keeps_the_draft_and_unlock_restores_it(seeded, make_app
     from mhf_tui.ui.screens.patient import PatientScreen
     from mhf_tui.ui.screens.quick_note import QuickNoteScreen
 
-    app = make_app(seeded.home, auto_lock_seconds=1.0)
+    app = make_app(seeded.home, auto_lock_seconds=600)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
         navigation.open_patient(app, seeded.alice)
@@ -104,7 +104,9 @@ async def test_auto_lock_keeps_the_draft_and_unlock_restores_it(seeded, make_app
         await wait_for(pilot, lambda: isinstance(app.screen, QuickNoteScreen))
         await wait_for(pilot, lambda: app.screen.loaded)
         await type_text(pilot, "Unfinished thought")
-        # no keys for a while: auto-lock
+        # a tiny timeout from now on (set late so a slow machine cannot lock mid-set-up),
+        # then no keys for a while: auto-lock
+        app.set_auto_lock(0.3)
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), timeout=10)
         assert app.caseload is None
         assert not any(isinstance(s, PatientScreen | QuickNoteScreen) for s in app.screen_stack)
@@ -120,6 +122,7 @@ async def test_auto_lock_keeps_the_draft_and_unlock_restores_it(seeded, make_app
             outside.close()
         assert [(d.patient_id, d.text) for d in drafts] == [(seeded.alice, "Unfinished thought")]
 
+        app.set_auto_lock(600)
         await type_text(pilot, PASSPHRASE)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, QuickNoteScreen))

@@ -31,7 +31,7 @@ def test_dashboard(snap_compare, seeded, make_app):
 
 
 def test_caseload(snap_compare, seeded, make_app):
-    from textual.widgets import DataTable
+    from mhf_tui.ui.widgets.patient_table import PatientTable
 
     app = make_app(seeded.home)
 
@@ -39,7 +39,7 @@ def test_caseload(snap_compare, seeded, make_app):
         await unlock(pilot)
         await pilot.press("slash")
         await pilot.press("c", "8")
-        await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count > 0)
+        await wait_for(pilot, lambda: app.screen.query_one(PatientTable).row_count > 0)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from mhf_tui.ui.app import MhfApp
 
 
+#: lines shown per section: a long list is a worklist for the caseload screen, not a dashboard
+MAX_LINES = 25
+
+
 @dataclass(frozen=True)
 class DashLine:
     """One actionable line: `patient_id` opens the record (on `tab`), `draft_id` the draft."""
@@ -106,11 +110,14 @@ class DashboardScreen(MhfScreen):
             items.append(Option(Text(f"{section.title} ({count})", style="bold"), disabled=True))
             if not section.lines:
                 items.append(Option(Text("  nothing", style="dim"), disabled=True))
-            for n, line in enumerate(section.lines):
+            for n, line in enumerate(section.lines[:MAX_LINES]):
                 key = f"{section.title}:{n}"
                 self.lines[key] = line
                 label = Text("  ") + literal(line.text, style="bold red" if line.urgent else "")
                 items.append(Option(label, id=key))
+            if count > MAX_LINES:
+                more = f"  … and {count - MAX_LINES} more (most urgent shown first)"
+                items.append(Option(Text(more, style="dim"), disabled=True))
             items.append(None)
         if items and items[-1] is None:
             items.pop()

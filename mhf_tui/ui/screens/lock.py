@@ -47,11 +47,19 @@ class GateScreen(Screen[None]):
     CATEGORY = "App"
     app: MhfApp
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._warm_up)
+    warmed = False
 
-    def _warm_up(self) -> None:
-        self.run_worker(_preload, thread=True, exit_on_error=False, group="preload")
+    def on_mount(self) -> None:
+        # Not at once: an import thread competing for the GIL would delay the first frame.
+        self.set_timer(0.5, self.warm_up)
+
+    def on_input_changed(self) -> None:
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        if not self.warmed:
+            self.warmed = True
+            self.run_worker(_preload, thread=True, exit_on_error=False, group="preload")
 
     def set_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#gate-status", Static)

@@ -103,7 +103,7 @@ def load_reviews(
         if entry is not None:
             due.append(TemplateDue(template.id, template.title, entry.status, entry.due_on))
             continue
-        if not applies_to(template, patient, has_care_plan=has_plan):
+        if not applies_to(template, smi_register=patient.smi_register, has_care_plan=has_plan):
             continue
         last = next(
             (r for r in reviews if r.template_id == template.id and r.status == "completed"), None
