@@ -121,7 +121,7 @@ async def _drive(app: Any, queries: list[str]) -> dict[str, Any]:
             await pilot.pause(0.05)
         else:
             raise RuntimeError("the app did not unlock within 30 s")
-        await pilot.pause(0.5)  # the dashboard settles
+        await pilot.pause(1.5)  # the dashboard loads its sections in a worker
         unlocked_rss = rss_mb()
         await pilot.press("f3")
         for _ in range(200):

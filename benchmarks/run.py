@@ -67,6 +67,21 @@ def run_isolated(module: str, quick: bool) -> dict[str, Any]:
     return {k: missing(reason, unit=u, target=t) for k, (u, t) in figures.items()}
 
 
+def _git_commit() -> str | None:
+    """The code measured: the commit, with "-dirty" if the work tree had changes."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
@@ -82,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "mode": "quick (smaller sizes; not comparable with a full run)" if args.quick else "full",
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _git_commit(),
         "machine": machine_info(),
         # other work on the machine skews every figure; the ratios less than the rest
         "load_average_1m": {"start": round(os.getloadavg()[0], 2)},
