@@ -117,6 +117,25 @@ def test_standard_age_tool_decrypts_the_file(world: World, tmp_path: Path):
         assert tar.getnames() == ["manifest.json", "bundle.json", "manifest.sig"]
 
 
+def _recent_files(roots: list[Path], tmp_path: Path, since: float) -> list[Path]:
+    """Files changed since `since` under `roots` and the system temp dir. Other tests' pytest
+    dirs are skipped: some (a practice's FHIR hand-over file) hold synthetic data in clear
+    on purpose, and another run may be going on at the same time."""
+    pytest_dirs = tmp_path.parents[1]  # .../pytest-of-<user>/pytest-<n>/<test>
+    found = []
+    for root in [*roots, Path(tempfile.gettempdir())]:
+        for path in root.rglob("*"):
+            inside_pytest = path.is_relative_to(pytest_dirs)
+            if inside_pytest and not any(path.is_relative_to(r) for r in roots):
+                continue
+            try:
+                if path.is_file() and path.stat().st_mtime >= since:
+                    found.append(path)
+            except OSError:
+                continue
+    return found
+
+
 def test_no_plaintext_reaches_the_disk_during_export(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -133,19 +152,12 @@ def test_no_plaintext_reaches_the_disk_during_export(
     export(world, out)
     assert len(renamed) == 1 and renamed[0].startswith(b"age-encryption.org/v1\n")
     needles = [MARKER.encode(), MARKER.encode("utf-16-le"), MARKER.upper().encode()]
-    roots = [out, world.home, Path(tempfile.gettempdir())]
     scanned = 0
-    for root in roots:
-        for path in root.rglob("*"):
-            try:
-                if not path.is_file() or path.stat().st_mtime < start:
-                    continue
-                data = path.read_bytes()
-            except OSError:
-                continue
-            scanned += 1
-            for needle in needles:
-                assert needle not in data, f"{needle!r} in clear in {path}"
+    for path in _recent_files([out, world.home], tmp_path, start):
+        scanned += 1
+        data = path.read_bytes()
+        for needle in needles:
+            assert needle not in data, f"{needle!r} in clear in {path}"
     assert scanned >= 2
 
 
@@ -203,14 +215,8 @@ def test_no_plaintext_reaches_the_disk_during_import(world: World, tmp_path: Pat
     summary = do_import(world, path, store)
     needles = [MARKER.encode(), MARKER.upper().encode(), MARKER.encode("utf-16-le")]
     scanned = 0
-    for root in (store, Path(summary.ack_path).parent, Path(tempfile.gettempdir())):
-        for file in root.rglob("*"):
-            try:
-                if not file.is_file() or file.stat().st_mtime < start:
-                    continue
-                data = file.read_bytes()
-            except OSError:
-                continue
-            scanned += 1
-            assert not any(n in data for n in needles), f"patient data in clear in {file}"
+    for file in _recent_files([store, Path(summary.ack_path).parent], tmp_path, start):
+        scanned += 1
+        data = file.read_bytes()
+        assert not any(n in data for n in needles), f"patient data in clear in {file}"
     assert scanned >= 3  # the store's database and vault file, the ack
