@@ -43,7 +43,9 @@ class MhfCommands(Provider):
                 continue
             seen.add(key.action)
             title = f"{key.category}: {key.help}"
-            entries.append((title, partial(app.run_action, key.action), key.label))
+            keys = app._keymap.get(key.id, key.key)
+            shown = app.get_key_display(Binding(keys.split(",")[0], key.action))
+            entries.append((title, partial(app.run_action, key.action), f"key {shown}"))
         screen = self.screen
         category = getattr(screen, "CATEGORY", "Screen")
         for binding in getattr(screen, "BINDINGS", []):
@@ -54,7 +56,10 @@ class MhfCommands(Provider):
             if screen.check_action(binding.action.split("(")[0], ()) is False:
                 continue
             what = binding.tooltip or binding.description
-            entries.append((f"{category}: {what}", partial(screen.run_action, binding.action), ""))
+            shown = app.get_key_display(binding)
+            entries.append(
+                (f"{category}: {what}", partial(screen.run_action, binding.action), f"key {shown}")
+            )
         for theme in ("textual-dark", "textual-light", "mhf-high-contrast"):
             entries.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), ""))
         return entries

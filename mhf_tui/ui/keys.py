@@ -41,14 +41,14 @@ APP_KEYS: tuple[AppKey, ...] = (
         "find", "slash", "find", "Find", "Caseload", "find a patient: focus the caseload filter"
     ),
     AppKey(
-        "quick_note", "n", "quick_note", "Note", "Notes", "quick note (when not typing)", show=False
+        "quick_note", "n", "quick_note", "Note", "Note", "quick note (when not typing)", show=False
     ),
     AppKey(
         "quick_note_anywhere",
         "ctrl+n",
         "quick_note",
         "Note",
-        "Notes",
+        "Note",
         "quick note from anywhere, even while typing",
         priority=True,
     ),

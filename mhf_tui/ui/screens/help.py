@@ -52,13 +52,22 @@ def help_lines(app: MhfApp) -> list[tuple[str, list[tuple[str, str]]]]:
     for cls in screen_classes():
         rows = []
         for b in cls.BINDINGS:
-            if isinstance(b, Binding) and b.description:
+            if isinstance(b, Binding) and _listed(b):
                 rows.append((key_label(app, b), b.tooltip or b.description))
         extra = getattr(cls, "HELP_EXTRA", ())
         rows.extend(extra)
         if rows:
             sections.append((getattr(cls, "HELP_TITLE", cls.__name__), rows))
     return sections
+
+
+def _listed(binding: Binding) -> bool:
+    """Arrow keys and per-tab digits are summarised by the screen's HELP_EXTRA instead."""
+    if not binding.description:
+        return False
+    if binding.id and binding.id.startswith("tab_"):
+        return False
+    return not binding.action.startswith(("cursor(", "move("))
 
 
 class HelpScreen(ModalScreen[None]):
