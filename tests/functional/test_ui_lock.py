@@ -112,3 +112,17 @@ async def unlock_back(pilot):
     await type_text(pilot, PASSPHRASE)
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, PatientScreen))
+
+
+def test_lock_screen_path_does_not_import_the_database_stack():
+    """Cold start: the app module (and the lock screen) must not pull in sqlmodel et al."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import mhf_tui.ui.app; "
+        "heavy = [m for m in ('sqlalchemy', 'sqlmodel', 'sqlcipher3', 'mhf_tui.db', "
+        "'mhf_tui.services', 'cryptography') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

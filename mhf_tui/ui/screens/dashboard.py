@@ -74,7 +74,7 @@ class DashboardScreen(MhfScreen):
         yield Static("Dashboard", classes="screen-title", id="dashboard-title")
         yield OptionList(id="dashboard-list")
         yield Static(
-            "/ find a patient   n quick note   F3 caseload   F4 directory   ? help",
+            "enter open · / find a patient · n quick note · F3 caseload · F4 directory",
             classes="hint",
         )
         yield Footer(compact=True)
