@@ -42,7 +42,7 @@ class ReviewAnswer(Row, table=True):
     item_id: str
     lineage_id: uuid.UUID = Field(index=True)
     version: int = 1
-    replaces_id: uuid.UUID | None = Field(default=None, foreign_key="review_answer.id")
+    replaces_id: uuid.UUID | None = Field(default=None, foreign_key="review_answer.id", index=True)
     #: canonical text of the value: a number, a choice id, "yes"/"no", ISO date or free text
     value: str = ""
     number: float | None = None
