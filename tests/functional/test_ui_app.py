@@ -98,3 +98,12 @@ async def test_quit_keeps_the_unsaved_note_as_a_draft(seeded, make_app):
             ]
     finally:
         caseload.close()
+
+
+async def test_high_contrast_theme_from_settings_and_no_color(seeded, make_app, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(seeded.home, settings=Settings(theme="mhf-high-contrast"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.id == "lock")
+        assert app.theme == "mhf-high-contrast"
+        assert app.no_color
