@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import AuditEvent, utcnow
@@ -69,6 +71,45 @@ def record_event(
     session.add(event)
     session.flush()
     return event
+
+
+def record_events(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    records: Sequence[tuple[uuid.UUID | str, uuid.UUID | str | None]],
+    detail: str = "",
+) -> int:
+    """Append one event per (entity_id, patient_id) in one statement: the same chain as
+    that many `record_event` calls, for bulk imports (10,000 rows in well under a
+    second instead of one query and flush each)."""
+    if not records:
+        return 0
+    session.flush()
+    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    seq = (last.seq or 0) if last else 0
+    prev_hash = last.hash if last else GENESIS
+    at = utcnow()
+    rows = []
+    for entity_id, patient_id in records:
+        seq += 1
+        fields = {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "patient_id": str(patient_id) if patient_id else "",
+            "detail": detail,
+            "prev_hash": prev_hash,
+        }
+        prev_hash = _digest(**fields)  # type: ignore[arg-type]
+        rows.append({**fields, "hash": prev_hash})
+    session.connection().execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import record_events
+from mhf_tui.services.bulk import bulk_insert, row_values
 from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv
 from mhf_tui.services.patients import PatientCreate, validate_patient
 from mhf_tui.services.validation import names_similar
@@ -119,16 +120,13 @@ def import_patients_csv(
         to_add.append(clean)
     if problems:
         raise CsvImportError(by_line(problems))
-    new_rows = [Patient(**values) for values in to_add]
-    session.add_all(new_rows)
-    session.flush()
-    for row in new_rows:
-        record_event(
-            session,
-            actor=actor,
-            action="import",
-            entity="patient",
-            entity_id=row.id,
-            patient_id=row.id,
-        )
+    new_rows = [row_values(Patient, **values) for values in to_add]
+    bulk_insert(session, Patient, new_rows)
+    record_events(
+        session,
+        actor=actor,
+        action="import",
+        entity="patient",
+        records=[(row["id"], row["id"]) for row in new_rows],
+    )
     return PatientImportResult(added=len(new_rows), already_present=already)

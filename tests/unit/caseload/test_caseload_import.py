@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from mhf_tui.db.store import Caseload
 from mhf_tui.errors import ValidationError
+from mhf_tui.services.audit import patient_access_history, verify_chain
 from mhf_tui.services.csv_input import CsvImportError
 from mhf_tui.services.patient_import import HEADER, import_patients_csv
 from mhf_tui.services.patients import list_patients
@@ -47,6 +48,11 @@ def test_good_file_imports_and_reimport_adds_nothing(caseload: Caseload, practic
     assert (second.added, second.already_present) == (0, 5)
     assert len(patients) == 5
     assert all(p.smi_register and p.care_cluster == 8 for p in patients)
+    assert all(p.change_seq > 0 for p in patients)
+    with caseload.session() as session:
+        assert verify_chain(session).ok
+        history = patient_access_history(session, patient_id=patients[0].id)
+    assert [(e.action, e.entity) for e in history] == [("import", "patient")]
 
 
 def test_any_bad_row_imports_nothing_and_every_bad_line_is_reported(
