@@ -74,3 +74,35 @@ async def test_add_and_advance_signposting(seeded, make_app):
         await pilot.press("enter")  # the first next status: referred
         await wait_for(pilot, lambda: app.screen is patient)
         await wait_for(pilot, lambda: patient.record.signposting[0].status == "referred")
+
+
+async def test_new_patient_form_shows_the_services_message_then_adds(seeded, make_app):
+    from mhf_tui.ui.screens.caseload import CaseloadScreen
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.screens.patient_form import NewPatientScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("f3")
+        assert isinstance(app.screen, CaseloadScreen)
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewPatientScreen))
+        form = app.screen
+        await type_text(pilot, "Quill")
+        await pilot.press("tab")
+        await type_text(pilot, "Robin")
+        await pilot.press("tab")
+        await type_text(pilot, "1990-05-06")
+        await pilot.press("tab")
+        await type_text(pilot, "9990000019")  # wrong check digit
+        form.query_one("#f-practice").value = "Z99990"
+        await pilot.press("ctrl+s")
+        status = form.query_one("#form-status", Static)
+        await wait_for(pilot, lambda: "NHS number" in str(status.render()))
+        assert app.screen is form
+        assert not app.finder.search("quill")
+        form.query_one("#f-nhs_number").value = "9990000034"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        assert [r.display_name for r in app.finder.search("quill")] == ["QUILL, Robin"]

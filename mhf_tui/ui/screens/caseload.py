@@ -84,6 +84,7 @@ class CaseloadScreen(MhfScreen):
         Binding(
             "ctrl+o", "cycle_sort", "Sort", id="caseload_sort", tooltip="sort by the next column"
         ),
+        Binding("f7", "new_patient", "New patient", id="patient_new", tooltip="add a new patient"),
         Binding("down", "cursor(1)", "Down", show=False, id="caseload_down"),
         Binding("up", "cursor(-1)", "Up", show=False, id="caseload_up"),
     ]
@@ -137,6 +138,11 @@ class CaseloadScreen(MhfScreen):
 
     def action_cursor(self, step: int) -> None:
         self.query_one(PatientTable).cursor_row += step
+
+    def action_new_patient(self) -> None:
+        from mhf_tui.ui.screens.patient_form import NewPatientScreen
+
+        self.app.push_screen(NewPatientScreen())
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)

@@ -23,6 +23,7 @@ def screen_classes() -> list[type[Screen[Any]]]:
     from mhf_tui.ui.screens.dashboard import DashboardScreen
     from mhf_tui.ui.screens.directory import DirectoryScreen
     from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.screens.patient_form import NewPatientScreen
     from mhf_tui.ui.screens.quick_note import PatientPicker, QuickNoteScreen
     from mhf_tui.ui.screens.settings import SettingsScreen
     from mhf_tui.ui.screens.sync import SyncScreen
@@ -30,6 +31,7 @@ def screen_classes() -> list[type[Screen[Any]]]:
     return [
         DashboardScreen,
         CaseloadScreen,
+        NewPatientScreen,
         PatientScreen,
         QuickNoteScreen,
         PatientPicker,
