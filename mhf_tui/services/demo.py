@@ -5,8 +5,8 @@ NHS numbers come only from the 999 000 0000 - 999 999 9999 test range (with a va
 digit), practice ODS codes are in a Z999xx range, phone numbers are Ofcom drama numbers
 (07700 900xxx), postcodes are in the fictional "ZZ" area.
 
-Rows go in with `session.add_all` in batches (10,000 patients in seconds); one audit event
-records the whole build rather than one per synthetic row. Other feature areas add their
+Rows go in with bulk inserts (`services.bulk`: 10,000 patients in seconds); the audit
+trail gets one event for the build and one `import` event per patient. Other feature areas add their
 own demo records (reviews, outcomes) by appending to `DEMO_EXTENSIONS`.
 """
 
@@ -30,7 +30,7 @@ from mhf_tui.db.tables import (
     RelatedPerson,
     Signposting,
 )
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import record_event, record_events
 from mhf_tui.services.bulk import bulk_insert, row_values
 from mhf_tui.services.directory import list_services
 from mhf_tui.services.patients import PatientRead
@@ -345,6 +345,15 @@ def build_demo_caseload(
             action="import",
             entity="demo",
             detail=f"patients={len(patient_rows)},contacts={len(contacts)},notes={len(notes)}",
+        )
+        # each synthetic patient's access history starts with how it got here
+        record_events(
+            session,
+            actor=actor,
+            action="import",
+            entity="patient",
+            records=[(p["id"], p["id"]) for p in patient_rows],
+            detail="demo",
         )
     return DemoSummary(
         patients=len(patient_rows),
