@@ -84,7 +84,7 @@ class CaseloadScreen(MhfScreen):
         Binding(
             "ctrl+o", "cycle_sort", "Sort", id="caseload_sort", tooltip="sort by the next column"
         ),
-        Binding("f7", "new_patient", "New patient", id="patient_new", tooltip="add a new patient"),
+        Binding("f7", "new_patient", "New", id="patient_new", tooltip="add a new patient"),
         Binding("down", "cursor(1)", "Down", show=False, id="caseload_down"),
         Binding("up", "cursor(-1)", "Up", show=False, id="caseload_up"),
     ]
