@@ -20,7 +20,7 @@ import re
 import unicodedata
 import uuid
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -273,7 +273,7 @@ class PatientIndex:
         self,
         query: str = "",
         *,
-        statuses: frozenset[str] | None = None,
+        statuses: Collection[str] | None = None,
         practice_ods: str | None = None,
         limit: int | None = None,
     ) -> list[FinderRow]:

@@ -310,8 +310,10 @@ def edit_patient(
     row = _row(session, patient_id)
     clean = _validate(changes)
     practice = session.get(Practice, row.practice_id)
+    moved = False
     if "practice_ods" in clean:
         practice = get_practice_row_by_ods(session, clean.pop("practice_ods"))
+        moved = practice.id != row.practice_id
         row.practice_id = practice.id
     if "nhs_number" in clean:
         _check_nhs_unique(session, clean["nhs_number"], exclude_id=row.id)
@@ -340,7 +342,7 @@ def edit_patient(
     changed = sorted(k for k, val in clean.items() if getattr(row, k) != val)
     for key in changed:
         setattr(row, key, clean[key])
-    if "practice_ods" in changes and "practice_ods" not in changed:
+    if moved:
         changed.append("practice")
     session.add(row)
     session.flush()
