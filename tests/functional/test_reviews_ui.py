@@ -294,3 +294,16 @@ async def test_dashboard_lists_reviews_due_and_opens_the_reviews_tab(seeded, mak
         tab = app.screen.query_one(ReviewsTab)
         await wait_for(pilot, lambda: tab.data is not None)
         assert any(d.status in ("overdue", "never") for d in tab.data.due)
+
+
+async def test_malformed_user_template_is_reported_on_the_dashboard(seeded, make_app):
+    seeded.home.templates.mkdir(exist_ok=True)
+    (seeded.home.templates / "local.toml").write_text('id = "local"\ntitle = "Local"\n')
+    app = make_app(seeded.home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot)
+        dashboard = app.screen
+        await wait_for(pilot, lambda: any(k.startswith("Reviews") for k in dashboard.lines))
+        (line,) = [v for k, v in dashboard.lines.items() if k.startswith("Reviews")]
+        assert "local.toml" in line.text and "missing 'version'" in line.text
+        assert line.patient_id is None

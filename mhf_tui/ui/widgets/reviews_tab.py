@@ -278,15 +278,19 @@ def reviews_due_section(session: Session, today: date) -> DashSection:
     done, most urgent first."""
     from textual.worker import NoActiveWorker, get_current_worker
 
+    from mhf_tui.errors import MhfError
     from mhf_tui.services.recall import recall_list
     from mhf_tui.services.templates import load_templates
     from mhf_tui.ui.screens.dashboard import DashLine, DashSection
     from mhf_tui.ui.screens.review_form import ui_templates
 
+    title = f"Reviews overdue, due in {DASHBOARD_DAYS} days, or never done"
     try:
         templates = ui_templates(get_current_worker().node.app)
     except NoActiveWorker:
         templates = load_templates()
+    except MhfError as exc:  # a malformed user template: say so, keep the dashboard
+        return DashSection(title, [DashLine(str(exc), None, urgent=True)])
     entries = [
         e
         for e in recall_list(session, templates=templates, as_of=today, within_days=DASHBOARD_DAYS)
@@ -309,7 +313,6 @@ def reviews_due_section(session: Session, today: date) -> DashSection:
             )
         )
     more = len(entries) - len(lines)
-    title = f"Reviews overdue, due in {DASHBOARD_DAYS} days, or never done"
     if more > 0:
         title += f" (first {len(lines)}; `mhf reviews due` lists all {len(entries)})"
     return DashSection(title, lines)
