@@ -307,3 +307,42 @@ async def test_malformed_user_template_is_reported_on_the_dashboard(seeded, make
         (line,) = [v for k, v in dashboard.lines.items() if k.startswith("Reviews")]
         assert "local.toml" in line.text and "missing 'version'" in line.text
         assert line.patient_id is None
+
+
+async def test_goal_based_outcome_scored_from_the_outcomes_tab(seeded, make_app):
+    from mhf_tui.db.store import Caseload
+    from mhf_tui.services.care_plans import CarePlanData, Goal, save_care_plan
+    from mhf_tui.services.outcomes import list_outcomes
+    from mhf_tui.ui.widgets.outcomes_tab import GoalScoreEntry
+
+    caseload = Caseload.open(seeded.home, "correct horse battery staple")
+    with caseload.session() as s:
+        save_care_plan(
+            s,
+            actor="t",
+            patient_id=seeded.bob,
+            data=CarePlanData(goals=[Goal(goal="Walk to the shops", id="walk")]),
+        )
+    caseload.close()
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        tab = await open_tab(pilot, seeded.bob, "outcomes")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, GoalScoreEntry))
+        await pilot.press("enter")  # the first (only) goal
+        await type_text(pilot, "11")
+        await pilot.press("enter")
+        assert isinstance(app.screen, GoalScoreEntry)  # 11 refused
+        app.screen.query_one(Input).value = ""
+        await type_text(pilot, "4")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 1)
+        with app.caseload.session() as s:
+            (row,) = list_outcomes(s, patient_id=seeded.bob)
+        assert (row.measure, row.goal_id, row.total, row.goal_text) == (
+            "gbo",
+            "walk",
+            4,
+            "Walk to the shops",
+        )

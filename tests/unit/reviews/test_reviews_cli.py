@@ -178,3 +178,26 @@ def test_malformed_user_template_reported_before_passphrase(
         assert "local.toml" in err and "needs at least one entry in 'items'" in err
     finally:
         bad.unlink()
+
+
+def test_list_abandon_and_goal_score(
+    mhf: Callable[..., tuple[int, str, str]], caseload_home: tuple[Path, list[str]]
+) -> None:
+    nhs = caseload_home[1][2]
+    code, out, err = mhf("reviews", "start", "--nhs", nhs, "--template", "care_plan_review",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    review = json.loads(out)["review_id"]
+    code, out, _ = mhf("reviews", "list", "--nhs", nhs, "--json")
+    assert [(r["template"], r["status"]) for r in json.loads(out)] == [
+        ("care_plan_review", "in_progress")
+    ]
+    code, out, _ = mhf("reviews", "abandon", review)
+    assert code == 0
+    code, out, _ = mhf("reviews", "list", "--nhs", nhs)
+    assert "abandoned" in out
+    code, _, err = mhf("outcome", "add", "--nhs", nhs, "--measure", "gbo", "--goal", "g1",
+                       "--score", "5")  # fmt: skip
+    assert code == 1 and "no care-plan goal 'g1'" in err
+    code, _, err = mhf("outcome", "add", "--nhs", nhs, "--measure", "gbo")
+    assert code == 1 and "--goal ID and --score" in err
