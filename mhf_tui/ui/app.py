@@ -198,6 +198,29 @@ class MhfApp(App[int]):
             caseload.close()
             self.lock_settled.set()
 
+    def keep_draft(self, draft: DraftSnapshot) -> None:
+        """Save (or, if emptied, delete) an editor's draft in an App worker, so the write
+        outlives the screen that is closing; lists refresh when it is done."""
+        caseload = self.caseload
+        if caseload is None:
+            return
+
+        def job() -> None:
+            try:
+                if draft.text.strip():
+                    _save_drafts(caseload, [draft])
+                else:
+                    from mhf_tui.services import drafts as draft_service
+
+                    with caseload.session() as session:
+                        draft_service.delete_draft(session, draft_id=draft.draft_id)
+            except Exception as exc:
+                self.post_message(ServiceFailed("keep the draft", _describe(exc)))
+            else:
+                self.post_message(DataChanged(draft.patient_id))
+
+        self.run_worker(job, thread=True, group="drafts", exit_on_error=False)
+
     def unlocked(self, message: Unlocked) -> None:
         """Called by the lock screen: open the dashboard and whatever was open at lock."""
         from mhf_tui.ui.screens.dashboard import DashboardScreen

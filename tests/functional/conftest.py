@@ -98,7 +98,7 @@ def make_app() -> Callable[..., Any]:
     return make
 
 
-async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0) -> None:
     """Let workers finish: poll `condition` between UI pauses."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -69,7 +69,7 @@ async def test_service_error_is_shown_and_nothing_is_saved(seeded, make_app):
         status = note.query_one("#note-status", Static)
         await wait_for(pilot, lambda: "date" in str(status.render()).lower())
         assert app.screen is note  # still open, text kept
-        assert not note.saved
+        assert not note.finished
         assert any("date" in n.message.lower() for n in app._notifications)
         note.query_one("#note-follow-up", Input).value = "2026-03-30"
         await pilot.press("ctrl+s")

@@ -106,3 +106,29 @@ async def test_new_patient_form_shows_the_services_message_then_adds(seeded, mak
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
         assert [r.display_name for r in app.finder.search("quill")] == ["QUILL, Robin"]
+
+
+async def test_mark_a_contact_follow_up_done(seeded, make_app):
+    from mhf_tui.services.contacts import ContactCreate, add_contact, list_contacts
+    from mhf_tui.ui.screens import navigation
+    from mhf_tui.ui.screens.patient import PatientScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        with app.caseload.session() as s:
+            add_contact(
+                s,
+                actor="t",
+                patient_id=seeded.bob,
+                data=ContactCreate(mode="phone", follow_up_on="2026-03-01"),
+            )
+        app.call_later(navigation.open_patient, app, seeded.bob)
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        patient = app.screen
+        await wait_for(pilot, lambda: patient.record is not None)
+        await pilot.press("2")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: patient.record.contacts[0].follow_up_done)
+        with app.caseload.session() as s:
+            assert [c.follow_up_done for c in list_contacts(s, patient_id=seeded.bob)] == [True]

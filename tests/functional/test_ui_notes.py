@@ -163,3 +163,36 @@ async def test_markup_and_escapes_in_a_note_are_shown_literally(seeded, make_app
         screen_text = app.export_screenshot()
         assert "[bold]x[/bold]" in screen_text
         assert "\x1b" not in screen_text
+
+
+async def test_escape_keeps_the_draft_and_the_dashboard_reopens_it(seeded, make_app):
+    from mhf_tui.services.drafts import list_drafts
+    from mhf_tui.ui.screens.dashboard import DashboardScreen
+    from mhf_tui.ui.screens.quick_note import QuickNoteScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        dashboard = app.screen
+        await pilot.press("n")
+        await type_text(pilot, "o'neil")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuickNoteScreen))
+        await wait_for(pilot, lambda: app.screen.loaded)
+        await type_text(pilot, "Left for later")
+        await pilot.press("escape")
+        assert app.screen is dashboard
+        await wait_for(pilot, lambda: any(line.draft_id for line in dashboard.lines.values()))
+        with app.caseload.session() as s:
+            assert [d.text for d in list_drafts(s)] == ["Left for later"]
+        key = next(k for k, line in dashboard.lines.items() if line.draft_id)
+        app.call_later(dashboard.open_line, key)
+        await wait_for(pilot, lambda: isinstance(app.screen, QuickNoteScreen))
+        note = app.screen
+        await wait_for(pilot, lambda: note.query_one(TextArea).text == "Left for later")
+        note.query_one(TextArea).clear()  # emptied and closed: the draft goes
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not any(line.draft_id for line in dashboard.lines.values()))
+        with app.caseload.session() as s:
+            assert list_drafts(s) == []
+        assert isinstance(app.screen, DashboardScreen)

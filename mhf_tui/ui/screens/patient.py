@@ -2,7 +2,8 @@
 
 Opening the record is audited (a `view` event); reloads after the user's own changes are not.
 Keys in the Notes tab: `a` amend, `e` entered in error, `v` versions, `f` search. In
-Signposting: `s` add (pick a service from the directory), `u` update status.
+Contacts: `d` follow-up done. In Signposting: `s` add (pick a service from the directory),
+`u` update status.
 """
 
 from __future__ import annotations
@@ -211,6 +212,13 @@ class PatientScreen(MhfScreen):
             show=False,
             id="note_search",
             tooltip="search this patient's notes",
+        ),
+        Binding(
+            "d",
+            "follow_up_done",
+            "Follow-up done",
+            id="contact_follow_up_done",
+            tooltip="mark the highlighted contact's follow-up done",
         ),
         Binding(
             "s",
@@ -435,6 +443,8 @@ class PatientScreen(MhfScreen):
             return self.is_mounted and self.active_tab == "notes"
         if action in {"signpost", "advance"}:
             return self.is_mounted and self.active_tab == "signposting"
+        if action == "follow_up_done":
+            return self.is_mounted and self.active_tab == "contacts"
         return True
 
     # --- notes ----------------------------------------------------------------------
@@ -546,6 +556,27 @@ class PatientScreen(MhfScreen):
             self.app.post_message(DataChanged(self.patient_id))
 
         return done
+
+    # --- contacts -------------------------------------------------------------------
+
+    def action_follow_up_done(self) -> None:
+        if self.record is None:
+            return
+        table = self.query_one("#contacts-table", DataTable)
+        if not 0 <= table.cursor_row < len(self.record.contacts):
+            return
+        contact = self.record.contacts[table.cursor_row]
+        if contact.follow_up_on is None or contact.follow_up_done:
+            self.notify("No open follow-up on this contact.", severity="warning")
+            return
+        actor = self.app.caseload.actor if self.app.caseload else ""
+
+        def write(session: Session) -> None:
+            from mhf_tui.services.followups import complete_contact_follow_up
+
+            complete_contact_follow_up(session, actor=actor, contact_id=contact.id)
+
+        self.db_call("mark the follow-up done", write, self._written("Follow-up done."))
 
     # --- signposting ----------------------------------------------------------------
 

@@ -99,7 +99,8 @@ class QuickNoteScreen(MhfModal[bool]):
         self.patient_id = patient_id
         self.requested_draft = draft_id
         self.draft_id = draft_id or uuid.uuid4()
-        self.saved = False
+        #: saved or closed: no draft write may land after this
+        self.finished = False
         self.loaded = False
         self._autosave: Timer | None = None
         #: orders draft writes and the final save: a late draft write must not resurrect
@@ -156,23 +157,29 @@ class QuickNoteScreen(MhfModal[bool]):
     @on(Input.Changed, "#note-follow-up")
     @on(Select.Changed, "#note-mode")
     def schedule_autosave(self) -> None:
-        if not self.loaded or self.saved:
+        if not self.loaded or self.finished:
             return
         if self._autosave is not None:
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_DELAY, self.autosave)
 
     def autosave(self) -> None:
+        """Save the draft; an emptied editor deletes it (nothing left to keep)."""
         snap = self.snapshot()
-        if not snap.text.strip() or self.saved:
+        if self.finished:
             return
         lock = self._write_lock
+        empty = not snap.text.strip()
 
         def write(session: Session) -> None:
             from mhf_tui.services import drafts
 
             with lock:
-                if not self.saved:
+                if self.finished:
+                    return
+                if empty:
+                    drafts.delete_draft(session, draft_id=snap.draft_id)
+                else:
                     drafts.save_draft(
                         session,
                         draft_id=snap.draft_id,
@@ -187,20 +194,20 @@ class QuickNoteScreen(MhfModal[bool]):
         )
 
     def pending_draft(self) -> DraftSnapshot | None:
-        if self.saved or not self.is_mounted:
+        if self.finished or not self.is_mounted:
             return None
         snap = self.snapshot()
         return snap if snap.text.strip() else None
 
     def rebuild(self) -> QuickNoteScreen | None:
-        if self.saved or self.pending_draft() is None:
+        if self.finished or self.pending_draft() is None:
             return None
         return QuickNoteScreen(self.patient_id, draft_id=self.draft_id)
 
     # --- save and close -------------------------------------------------------------
 
     def action_save(self) -> None:
-        if self.saved:
+        if self.finished:
             return
         snap = self.snapshot()
         if not snap.text.strip():
@@ -241,13 +248,14 @@ class QuickNoteScreen(MhfModal[bool]):
                     contact_id=contact_id,
                     draft_id=snap.draft_id,
                 )
-                self.saved = True
+                self.finished = True
 
         self.set_status("Saving…")
         self.db_call("save the note", write, self.done, exclusive=False)
 
     def on_service_failed(self, message: Any) -> None:
         if message.action == "save the note":
+            self.finished = False  # nothing was committed: keep editing, keep the draft
             self.set_status(message.message, error=True)
 
     def done(self, _: None) -> None:
@@ -258,8 +266,11 @@ class QuickNoteScreen(MhfModal[bool]):
     def action_cancel(self) -> None:
         if self._autosave is not None:
             self._autosave.stop()
-        if self.pending_draft() is not None:
-            self.autosave()
+        snap = self.snapshot()
+        with self._write_lock:  # no autosave may land after this final write
+            self.finished = True
+        self.app.keep_draft(snap)
+        if snap.text.strip():
             self.notify("Kept as a draft: it is on the dashboard.")
         self.dismiss(False)
 
