@@ -290,19 +290,30 @@ class Trend:
             return None
         return self.points[-1][1] - self.points[0][1]
 
+    def summary_within(self, width: int | None = None) -> str:
+        """One line; with `width`, the label is shortened (never the numbers) to fit."""
+        if not self.points:
+            tail = ": no scores yet"
+        elif len(self.points) == 1:
+            tail = f": {self.last} on {self.points[0][0].isoformat()} (one score)"
+        else:
+            change = self.change or 0
+            better = change < 0 if self.measure != GBO else change > 0
+            word = "no change" if change == 0 else ("better" if better else "worse")
+            tail = (
+                f": first {self.first} -> last {self.last} "
+                f"({change:+d}, {word}) over {len(self.points)} scores"
+            )
+            if width is not None and len(self.label) + len(tail) > width:
+                tail = f": {self.first} -> {self.last} ({change:+d}, {word})"
+        label = self.label
+        if width is not None and len(label) + len(tail) > width:
+            label = label[: max(8, width - len(tail) - 1)] + "…"
+        return label + tail
+
     @property
     def summary(self) -> str:
-        if not self.points:
-            return f"{self.label}: no scores yet"
-        if len(self.points) == 1:
-            return f"{self.label}: {self.last} on {self.points[0][0].isoformat()} (one score)"
-        change = self.change or 0
-        better = change < 0 if self.measure != GBO else change > 0
-        word = "no change" if change == 0 else ("better" if better else "worse")
-        return (
-            f"{self.label}: first {self.first} -> last {self.last} "
-            f"({change:+d}, {word}) over {len(self.points)} scores"
-        )
+        return self.summary_within()
 
 
 def trends(rows: Sequence[OutcomeMeasure]) -> list[Trend]:

@@ -236,9 +236,11 @@ async def test_outcomes_tab_phq9_trend_and_item9_prompt(seeded, make_app):
         assert "item 9" in str(app.screen.query_one("#risk-text", Static).render())
         await pilot.press("enter")
         await wait_for(pilot, lambda: tab.query_one(DataTable).row_count == 3)
-        await wait_for(pilot, lambda: bool(tab.query(Sparkline)))
-        trend = str(tab.query_one(".trend-label", Static).render())
-        assert "PHQ-9: first 17 -> last 6 (-11, better) over 3 scores" in trend
+        expected = "PHQ-9: first 17 -> last 6 (-11, better) over 3 scores"
+        await wait_for(
+            pilot, lambda: [str(s.render()) for s in tab.query(".trend-label")] == [expected]
+        )
+        assert len(tab.query(Sparkline)) == 1
         banner = tab.query_one("#outcomes-risk", Static)
         assert "item 9 scored 2" in str(banner.render()) and not banner.has_class("-none")
         await pilot.press("g")

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 
 SEVERE_BANDS = ("moderately severe", "severe")
+#: characters of a trend's summary shown beside its sparkline (fits 80 columns)
+TREND_WIDTH = 54
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,10 @@ class OutcomesTab(ServiceCalls, Widget):
     OutcomesTab { height: 1fr; padding: 0 1; }
     OutcomesTab #outcomes-risk { height: auto; color: $error; text-style: bold; }
     OutcomesTab #outcomes-risk.-none { display: none; }
-    OutcomesTab #outcomes-trends { height: auto; max-height: 8; }
-    OutcomesTab .trend-row { height: 2; }
-    OutcomesTab .trend-label { width: 1fr; }
-    OutcomesTab .trend-row Sparkline { width: 24; height: 2; }
+    OutcomesTab #outcomes-trends { height: auto; max-height: 5; overflow-y: auto; }
+    OutcomesTab .trend-row { height: 1; }
+    OutcomesTab .trend-label { width: 1fr; height: 1; }
+    OutcomesTab .trend-row Sparkline { width: 20; height: 1; }
     OutcomesTab #outcomes-table { height: 1fr; }
     OutcomesTab .hint { height: 1; color: $text-muted; }
     """
@@ -142,11 +144,9 @@ class OutcomesTab(ServiceCalls, Widget):
         risk = self.query_one("#outcomes-risk", Static)
         risk.set_class(not data.latest_phq9_risk, "-none")
         risk.update(Text("⚠ " + data.latest_phq9_risk) if data.latest_phq9_risk else "")
-        trends = self.query_one("#outcomes-trends", Vertical)
-        trends.remove_children()
-        rows = []
+        rows: list[Widget] = []
         for trend in data.trends:
-            summary = literal(trend.summary)
+            summary = literal(trend.summary_within(TREND_WIDTH))
             if len(trend.points) >= 2:
                 rows.append(
                     Horizontal(
@@ -159,7 +159,7 @@ class OutcomesTab(ServiceCalls, Widget):
                 rows.append(Static(summary))
         if not rows:
             rows.append(Static(Text("No outcome measures yet.", style="dim")))
-        trends.mount_all(rows)
+        self.run_worker(self._replace_trends(rows), group="outcome-trends", exclusive=True)
         table = self.query_one("#outcomes-table", DataTable)
         table.clear()
         for r in data.rows:
@@ -176,6 +176,12 @@ class OutcomesTab(ServiceCalls, Widget):
                     style="bold red" if r.risk_prompt else "",
                 ),
             )
+
+    async def _replace_trends(self, rows: list[Widget]) -> None:
+        """Old rows out before new ones in (two quick reloads must not interleave)."""
+        trends = self.query_one("#outcomes-trends", Vertical)
+        await trends.remove_children()
+        await trends.mount_all(rows)
 
     def action_add(self, measure: str) -> None:
         caseload = self.app.caseload

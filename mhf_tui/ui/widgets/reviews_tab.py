@@ -53,6 +53,7 @@ class TemplateDue:
     title: str
     status: str  # overdue, due, never, ok
     due_on: date | None
+    started: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,15 @@ def load_reviews(
     for template in templates:
         entry = recalled.get(template.id)
         if entry is not None:
-            due.append(TemplateDue(template.id, template.title, entry.status, entry.due_on))
+            due.append(
+                TemplateDue(
+                    template.id,
+                    template.title,
+                    entry.status,
+                    entry.due_on,
+                    started=entry.in_progress_review_id is not None,
+                )
+            )
             continue
         if not applies_to(template, smi_register=patient.smi_register, has_care_plan=has_plan):
             continue
@@ -122,20 +131,32 @@ def load_reviews(
     return ReviewsData(patient.smi_register, checks, due, rows)
 
 
+#: short names so the six checks fit on one or two lines at 80 columns
+CHECK_SHORT = {
+    "bmi": "BMI",
+    "blood_pressure": "BP",
+    "alcohol": "Alcohol",
+    "smoking": "Smoking",
+    "glucose": "Glucose",
+    "cholesterol": "Lipids",
+}
+
+
 def checks_text(checks: list[CheckStatus], today: date) -> Text:
     text = Text()
     if not checks:
         return text
-    text.append("QOF checks  ", style="bold")
+    text.append("QOF ", style="bold")
     for n, check in enumerate(checks):
         if n:
             text.append("  ")
+        name = CHECK_SHORT.get(check.id, check.label)
         if check.done:
-            text.append(f"✓ {check.label}", style="green")
+            text.append(f"✓ {name}", style="green")
         else:
-            text.append(f"✗ {check.label}", style="bold red")
+            text.append(f"✗ {name}", style="bold red")
         if check.last_observed_on:
-            text.append(f" {check.last_observed_on:%d/%m/%y}", style="dim")
+            text.append(f" {check.last_observed_on:%m/%y}", style="dim")
     return text
 
 
@@ -156,6 +177,8 @@ def due_text(due: list[TemplateDue], today: date) -> Text:
         elif d.due_on:
             text.append(f"  next {d.due_on:%d %b %Y} ", style="dim")
         text.append_text(literal(d.title))
+        if d.started:
+            text.append(" (started: enter to carry on)", style="yellow")
     return text
 
 

@@ -164,3 +164,18 @@ def test_future_outcome_refused(session: Session, make_patient: Callable[..., uu
     with pytest.raises(ValidationError, match="future"):
         add_outcome(session, patient_id=pid, measure="gad7", items=[0] * 7, actor=ACTOR,
                     taken_on=date(2999, 1, 1))  # fmt: skip
+
+
+def test_trend_summary_fits_a_width_without_losing_numbers() -> None:
+    from mhf_tui.services.outcomes import Trend
+
+    trend = Trend(
+        measure="gbo",
+        label="Goal: Sleep through the night most nights",
+        points=[(date(2025, 1, 1), 7), (date(2025, 2, 1), 9), (date(2025, 3, 1), 9)],
+        max_total=10,
+    )
+    assert trend.summary.endswith("first 7 -> last 9 (+2, better) over 3 scores")
+    short = trend.summary_within(54)
+    assert len(short) <= 54 and short.endswith(": 7 -> 9 (+2, better)")
+    assert short.startswith("Goal: Sleep")
