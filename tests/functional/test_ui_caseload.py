@@ -57,7 +57,9 @@ async def test_add_and_advance_signposting(seeded, make_app):
         assert patient.active_tab == "signposting"
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ServicePicker))
-        await wait_for(pilot, lambda: bool(app.screen.services))
+        picker = app.screen
+        await wait_for(pilot, lambda: bool(picker.services) and app.focused is not None)
+        assert app.focused.id == "service-filter"
         await type_text(pilot, "samaritans")
         await pilot.press("enter")
         await type_text(pilot, "2026-03-09")
@@ -71,6 +73,7 @@ async def test_add_and_advance_signposting(seeded, make_app):
 
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, StatusPicker))
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "status-list")
         await pilot.press("enter")  # the first next status: referred
         await wait_for(pilot, lambda: app.screen is patient)
         await wait_for(pilot, lambda: patient.record.signposting[0].status == "referred")
