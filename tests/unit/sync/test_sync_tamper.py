@@ -209,3 +209,22 @@ def test_ack_that_cannot_be_written_stops_the_import(delivered, tmp_path: Path):
     summary = do_import(world, path, store)  # the same file imports once the ack can be written
     assert Path(summary.ack_path).is_file()
     assert not list(path.parent.glob(".*.pending"))
+
+
+def test_failure_after_the_resources_are_written_rolls_everything_back(
+    delivered, monkeypatch: pytest.MonkeyPatch
+):
+    from mhf_tui.sync import importer
+
+    world, path, store = delivered
+    before = store_state(store)
+
+    def broken_log(**_kw):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(importer, "ImportLog", broken_log)
+    with pytest.raises(RuntimeError):
+        do_import(world, path, store)
+    monkeypatch.undo()
+    assert store_state(store) == before
+    assert not path.with_suffix(".mhfack").exists()
