@@ -304,6 +304,43 @@ class MhfApp(App[int]):
             if refresh is not None:
                 refresh(message.patient_id)
 
+    # --- errors nothing else caught -------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """A real bug: keep drafts, then exit with one line. Textual's own report prints
+        the local variables, which may hold patient data, into the terminal scrollback;
+        it is shown only with MHF_DEBUG=1."""
+        import os
+        import sys
+
+        caseload, self.caseload = self.caseload, None
+        if caseload is not None:
+            try:
+                drafts = [
+                    d
+                    for s in self.screen_stack
+                    if (d := getattr(s, "pending_draft", lambda: None)()) is not None
+                ]
+                _save_drafts(caseload, drafts)
+            except Exception:  # noqa: S110  (best effort on the way out)
+                pass
+            finally:
+                caseload.close()
+        if os.environ.get("MHF_DEBUG"):
+            super()._fatal_error()
+            return
+        error = sys.exc_info()[1] or self._exception
+        from rich.text import Text
+
+        self.bell()
+        self._exit_renderables.append(
+            Text(
+                f"mhf: unexpected error ({type(error).__name__}); unsaved notes were kept "
+                "as drafts. Run with MHF_DEBUG=1 for details."
+            )
+        )
+        self._close_messages_no_wait()
+
     def on_unmount(self) -> None:
         if self.caseload is not None:
             self.caseload.close()
