@@ -26,6 +26,8 @@ from textual.widget import Widget
 
 from mhf_tui.ui.widgets.safe import clean
 
+LINE_CACHE = 5000
+
 
 @dataclass(frozen=True)
 class Column:
@@ -88,6 +90,10 @@ class PatientTable(Widget, can_focus=True):
         #: index of the first row on screen
         self.top = 0
         self._styles: dict[str, Style] = {}
+        #: rendered lines by (row, under the cursor, width): typing and deleting brings the
+        #: same rows back, so most lines are reused. Rows are immutable and hashable by
+        #: value (the finder's rows), so an edited patient is a new key, never a stale hit.
+        self._lines: dict[tuple[Any, bool, int], Strip] = {}
 
     @property
     def row_count(self) -> int:
@@ -161,7 +167,13 @@ class PatientTable(Widget, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._styles.clear()
+        self._lines.clear()
         super().notify_style_update()
+
+    def forget_rendered(self) -> None:
+        """After the rows' contents changed in place (an edited patient)."""
+        self._lines.clear()
+        self.refresh()
 
     def _style(self, name: str) -> Style:
         """Component styles, cached: looking them up costs more than building a line."""
@@ -190,6 +202,12 @@ class PatientTable(Widget, can_focus=True):
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, self._style("base"))
         row = self.rows[index]
+        key = (row, index == self.cursor_row, width)
+        cached = self._lines.get(key)
+        if cached is not None:
+            return cached
+        if len(self._lines) > LINE_CACHE:
+            self._lines.clear()
         base = self._style("base")
         if index == self.cursor_row:
             base = base + self._style("cursor")
@@ -200,4 +218,6 @@ class PatientTable(Widget, can_focus=True):
             if index == self.cursor_row:
                 style = Style(bold=style.bold)
             cells.append((clean(text).replace("\n", " "), style))
-        return self._line(cells, base, width)
+        line = self._line(cells, base, width)
+        self._lines[key] = line
+        return line
