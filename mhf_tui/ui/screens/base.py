@@ -5,6 +5,7 @@ after unlock)."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,26 @@ class DraftSnapshot:
     kind: str = "note"
 
 
+def _with_retry(caseload: Any, fn: Callable[[Session], T]) -> T:
+    """One unit of work, tried again if SQLite reports the database busy: workers run
+    side by side (an audited read is also a write) and a deferred transaction that must
+    upgrade to a write can be refused at once; the unit was rolled back, so a retry is
+    safe."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(4):
+        try:
+            with caseload.session() as session:
+                return fn(session)
+        except OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise
+            if attempt == 3:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class ServiceCalls:
     """Run a service function in a thread worker with its own unit of work.
 
@@ -62,8 +83,7 @@ class ServiceCalls:
 
         def job() -> None:
             try:
-                with caseload.session() as session:
-                    result = fn(session)
+                result = _with_retry(caseload, fn)
             except MhfError as exc:
                 node.post_message(ServiceFailed(action, str(exc)))
                 return
