@@ -57,8 +57,6 @@ HIGH_CONTRAST = Theme(
     },
 )
 
-#: screens reachable by name (F2-F6 and the palette)
-GO_TARGETS = ("dashboard", "caseload", "directory", "sync", "settings")
 #: actions that need an unlocked caseload
 NEEDS_UNLOCK = {"quick_note", "find", "lock"}
 

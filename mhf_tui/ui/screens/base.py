@@ -110,8 +110,6 @@ class MhfScreen(ServiceCalls, Screen[None]):
     """A full screen. `CATEGORY` names its actions in the command palette."""
 
     CATEGORY: ClassVar[str] = "App"
-    #: dropped on lock (everything after unlock shows patient data or could)
-    SHOWS_PATIENT_DATA: ClassVar[bool] = True
     BINDINGS = [Binding("escape", "back", "Back", id="back")]
 
     def action_back(self) -> None:
@@ -128,7 +126,6 @@ class MhfScreen(ServiceCalls, Screen[None]):
 
 class MhfModal(ServiceCalls, ModalScreen[T]):
     CATEGORY: ClassVar[str] = "App"
-    SHOWS_PATIENT_DATA: ClassVar[bool] = True
     BINDINGS = [Binding("escape", "cancel", "Back", id="back")]
 
     def action_cancel(self) -> None:

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 class DirectoryScreen(MhfScreen):
     CATEGORY = "Directory"
     HELP_TITLE = "Directory"
-    SHOWS_PATIENT_DATA = False
     HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
         ("type", "filter services by name, category, area"),
     )

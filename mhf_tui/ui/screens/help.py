@@ -73,7 +73,6 @@ def _listed(binding: Binding) -> bool:
 
 
 class HelpScreen(ModalScreen[None]):
-    SHOWS_PATIENT_DATA = False
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "close", "Close", id="help_close"),
     ]

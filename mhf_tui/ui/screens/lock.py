@@ -43,7 +43,6 @@ def _preload() -> None:
 class GateScreen(Screen[None]):
     """Shared by lock and set-up: no patient data, nothing to restore."""
 
-    SHOWS_PATIENT_DATA = False
     CATEGORY = "App"
     app: MhfApp
 
@@ -257,7 +256,6 @@ class SetupScreen(GateScreen):
 class RecoveryKeyScreen(ModalScreen[bool]):
     """Shown once. Typing the last group back proves it was written down."""
 
-    SHOWS_PATIENT_DATA = False
     BINDINGS = [Binding("escape", "nothing", show=False, id="back")]
 
     def __init__(self, recovery_key: str) -> None:

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 class SettingsScreen(MhfScreen):
     CATEGORY = "Settings"
     HELP_TITLE = "Settings"
-    SHOWS_PATIENT_DATA = False
     BINDINGS = [
         *MhfScreen.BINDINGS,
         Binding("ctrl+s", "save", "Save", id="save", tooltip="save settings"),

@@ -33,7 +33,6 @@ def _when(value: Any) -> str:
 class SyncScreen(MhfScreen):
     CATEGORY = "Sync"
     HELP_TITLE = "Sync"
-    SHOWS_PATIENT_DATA = False
     app: MhfApp
 
     def __init__(self) -> None:
