@@ -77,3 +77,21 @@ def test_quick_note(snap_compare, seeded, make_app):
         await wait_for(pilot, lambda: "Draft saved" in str(status.render()))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_caseload_and_patient_at_120x40(snap_compare, seeded, make_app):
+    """Wider terminals get wider lists, not a different layout."""
+    from mhf_tui.ui.screens import navigation
+
+    app = make_app(seeded.home)
+
+    async def run_before(pilot):
+        await unlock(pilot)
+        await pilot.press("slash")
+        await pilot.press("c", "8")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: getattr(app.screen, "record", None) is not None)
+        await pilot.pause()
+        assert navigation.current_patient(app) is not None
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -281,15 +281,17 @@ class PatientScreen(MhfScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        # the free-text column takes what the terminal has beyond 80 columns
+        extra = max(0, self.app.size.width - 80)
         notes = self.query_one("#notes-table", DataTable)
         notes.add_column("Written", width=15)
         notes.add_column("Kind", width=9)
-        notes.add_column("Note", width=35)
+        notes.add_column("Note", width=35 + extra)
         notes.add_column("", width=5)
         contacts = self.query_one("#contacts-table", DataTable)
         contacts.add_column("When", width=15)
         contacts.add_column("Mode", width=14)
-        contacts.add_column("Reason", width=26)
+        contacts.add_column("Reason", width=26 + extra)
         contacts.add_column("Follow-up", width=11)
         sign = self.query_one("#signposting-table", DataTable)
         sign.add_column("Service", width=30)
