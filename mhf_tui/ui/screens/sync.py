@@ -1,48 +1,72 @@
-"""Sync: each practice with its last export and acknowledgement.
+"""Sync: per-practice status (last export, last ack, items waiting), writing a practice's
+sync file with a progress bar, and loading the ack a practice sends back.
 
-A placeholder list until the sync feature adds its actions (export, load ack) here; this
-module is theirs to extend."""
+Export and ack loading run in thread workers (`db_call`); the exporter reports progress
+from its thread through `call_from_thread`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from mhf_tui.ui.screens.base import MhfScreen
+from mhf_tui.ui.widgets.dialogs import TextPrompt
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from mhf_tui.sync.ack import AckResult
+    from mhf_tui.sync.export import ExportResult, PracticeSyncStatus
     from mhf_tui.ui.app import MhfApp
 
 
-def _practices(session: Session) -> list[Any]:
-    from mhf_tui.services.practices import list_practices
+def _status(session: Session) -> list[PracticeSyncStatus]:
+    from mhf_tui.sync.export import sync_status
 
-    return list_practices(session)
+    return sync_status(session)
 
 
 def _when(value: Any) -> str:
-    return f"{value.astimezone():%d %b %Y %H:%M}" if value else "never"
+    if not value:
+        return "never"
+    if value.tzinfo is None:  # read back from SQLite: UTC
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return f"{value.astimezone():%d %b %H:%M}"
 
 
 class SyncScreen(MhfScreen):
     CATEGORY = "Sync"
     HELP_TITLE = "Sync"
+    BINDINGS = [
+        Binding(
+            "e", "export", "Export", id="sync_export",
+            tooltip="write the sync file for the highlighted practice",
+        ),
+        Binding("a", "load_ack", "Load ack", id="sync_ack", tooltip="record a practice's ack file"),
+        Binding("r", "reload", "Refresh", id="sync_refresh", tooltip="reload the sync status"),
+    ]  # fmt: skip
     app: MhfApp
 
     def __init__(self) -> None:
         super().__init__(id="sync")
+        self.rows: list[PracticeSyncStatus] = []
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield Static("Sync with practices", classes="screen-title")
         yield DataTable(id="sync-table", cursor_type="row", zebra_stripes=True)
+        yield ProgressBar(id="sync-progress", total=100, show_eta=False)
+        yield Static("", id="sync-status")
         yield Static(
-            "Export files per practice with `mhf sync export`; load acks with `mhf sync ack`.",
+            "e export the highlighted practice · a load an ack file · files go to exports/",
             classes="hint",
         )
         yield Footer(compact=True)
@@ -50,27 +74,129 @@ class SyncScreen(MhfScreen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("ODS", width=6)
-        table.add_column("Practice", width=24)
-        table.add_column("Pts", width=5)
-        table.add_column("Last export", width=17)
-        table.add_column("Last ack", width=17)
+        table.add_column("Practice", width=16)
+        table.add_column("Key", width=3)
+        table.add_column("Wait", width=5)
+        table.add_column("Last export", width=16)
+        table.add_column("Last ack", width=16)
         table.focus()
-        self.db_call("load the practices", _practices, self.show)
+        self.query_one(ProgressBar).display = False
+        self.action_reload()
 
-    def show(self, practices: list[Any]) -> None:
+    def action_reload(self) -> None:
+        self.db_call("load the sync status", _status, self.show)
+
+    def show(self, rows: list[PracticeSyncStatus]) -> None:
+        self.rows = rows
         table = self.query_one(DataTable)
+        cursor = table.cursor_row
         table.clear()
-        for p in practices:
-            export = _when(p.last_export_at)
-            if p.last_export_number:
-                export = f"#{p.last_export_number} {export}"
+        for r in rows:
+            export = _when(r.last_export_at)
+            if r.last_export_number:
+                export = f"#{r.last_export_number} {export}"
+            ack = _when(r.last_ack_at)
+            if r.last_acked_number:
+                ack = f"#{r.last_acked_number} {ack}"
             table.add_row(
-                Text(p.ods_code),
-                literal(p.name),
-                Text(str(p.patient_count)),
+                Text(r.ods_code),
+                literal(r.name),
+                Text("yes" if r.has_recipient else "NO", style="" if r.has_recipient else "bold"),
+                Text(str(r.waiting)),
                 Text(export),
-                Text(_when(p.last_ack_at)),
+                Text(ack),
+                key=r.ods_code,
             )
+        if rows:
+            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+        elif not self.query_one("#sync-status", Static).renderable:
+            self._say("No practices yet: add one with `mhf practice add`.")
+
+    def _say(self, message: str) -> None:
+        self.query_one("#sync-status", Static).update(Text(message))
+
+    def _selected(self) -> PracticeSyncStatus | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def action_export(self) -> None:
+        practice = self._selected()
+        caseload = self.app.caseload
+        if practice is None or caseload is None or self.busy:
+            return
+        if not practice.has_recipient:
+            self._say(
+                f"{practice.ods_code} has no sync key yet: the practice runs "
+                f"`mhf practice keygen`, then `mhf sync recipient {practice.ods_code} age1...`."
+            )
+            return
+        from mhf_tui.sync.export import export_practice
+
+        self.busy = True
+        bar = self.query_one(ProgressBar)
+        bar.update(progress=0)
+        bar.display = True
+        self._say(f"Exporting {practice.ods_code}...")
+        ods, out_dir, actor = practice.ods_code, caseload.data.exports, caseload.actor
+
+        def progress(fraction: float, _what: str) -> None:
+            self.app.call_from_thread(bar.update, progress=round(fraction * 100))
+
+        def run(session: Session) -> ExportResult:
+            return export_practice(
+                session, ods=ods, out_dir=out_dir, actor=actor, progress=progress
+            )
+
+        self.db_call("export the sync file", run, self.exported)
+
+    def exported(self, result: ExportResult) -> None:
+        self.busy = False
+        self.query_one(ProgressBar).display = False
+        if result.path is None:
+            self._say(
+                f"{result.practice_ods}: nothing new since the last acknowledged export; "
+                "no file written."
+            )
+        else:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+            self._say(f"Wrote {result.path} ({counts}; withheld: {result.withheld_objection})")
+        self.action_reload()
+
+    def on_service_failed(self, message: Any) -> None:
+        """A failed export frees the screen; the app shows the message."""
+        self.busy = False
+        self.query_one(ProgressBar).display = False
+
+    def action_load_ack(self) -> None:
+        if self.app.caseload is None:
+            return
+        self.app.push_screen(
+            TextPrompt("Load ack", "Path of the .mhfack file the practice sent back:"),
+            self._load_ack,
+        )
+
+    def _load_ack(self, path_text: str | None) -> None:
+        caseload = self.app.caseload
+        if not path_text or caseload is None:
+            return
+        from mhf_tui.sync.ack import apply_ack, read_ack
+
+        path, actor = Path(path_text.strip()).expanduser(), caseload.actor
+
+        def run(session: Session) -> AckResult:
+            return apply_ack(session, ack=read_ack(path), actor=actor)
+
+        self.db_call("load the ack", run, self.acked)
+
+    def acked(self, result: AckResult) -> None:
+        state = "was already recorded" if result.already else "recorded"
+        self._say(
+            f"{result.practice_ods}-{result.number}: acknowledgement {state}; the next export "
+            "carries only what changed after it."
+        )
+        self.action_reload()
 
     def rebuild(self) -> SyncScreen:
         return SyncScreen()
