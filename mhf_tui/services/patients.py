@@ -360,23 +360,6 @@ def edit_patient(
     return PatientRead.from_row(row, practice)
 
 
-def record_sharing_decision(
-    session: Session,
-    *,
-    actor: str,
-    patient_id: uuid.UUID,
-    share: bool,
-    reason: str = "",
-    decided_on: date | None = None,
-) -> PatientRead:
-    """Record an objection to sharing with the practice (share=False, with a reason),
-    or its withdrawal (share=True)."""
-    changes: dict[str, Any] = {"share_with_practice": share, "share_decision_on": decided_on}
-    if not share:
-        changes["share_objection_reason"] = reason
-    return edit_patient(session, actor=actor, patient_id=patient_id, changes=changes)
-
-
 def _row(session: Session, patient_id: uuid.UUID) -> Patient:
     row = session.get(Patient, patient_id)
     if row is None:

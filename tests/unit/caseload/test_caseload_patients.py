@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 
@@ -17,7 +16,6 @@ from mhf_tui.services.patients import (
     find_patient_by_nhs,
     get_patient_record,
     list_patients,
-    record_sharing_decision,
 )
 from mhf_tui.services.practices import PracticeNotFound, list_practices
 
@@ -96,26 +94,6 @@ def test_unregistered_patients_have_no_nhs_number(
 def test_future_date_of_birth_is_refused(caseload: Caseload, practice: str) -> None:
     with caseload.session() as session, pytest.raises(ValidationError, match="future"):
         add_patient(session, actor=ACTOR, data=patient_data(1, date_of_birth="2999-01-01"))
-
-
-def test_objection_to_sharing_needs_a_reason_and_records_who_and_when(
-    caseload: Caseload, make_patient: MakePatient
-) -> None:
-    patient = make_patient(1)
-    with caseload.session() as session, pytest.raises(ValidationError, match="reason"):
-        record_sharing_decision(session, actor=ACTOR, patient_id=patient.id, share=False)
-    with caseload.session() as session:
-        objected = record_sharing_decision(
-            session, actor=ACTOR, patient_id=patient.id, share=False, reason="patient request"
-        )
-    assert objected.share_with_practice is False
-    assert objected.share_decision_on == date.today()
-    assert objected.share_recorded_by == ACTOR
-    assert objected.share_objection_reason == "patient request"
-    assert objected.change_seq > patient.change_seq
-    with caseload.session() as session:
-        withdrawn = record_sharing_decision(session, actor=ACTOR, patient_id=patient.id, share=True)
-    assert withdrawn.share_with_practice is True and withdrawn.share_objection_reason == ""
 
 
 def test_edit_audits_field_names_not_values(caseload: Caseload, make_patient: MakePatient) -> None:
