@@ -22,6 +22,7 @@ from mhf_tui.db.tables import CarePlan, Patient
 from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.retention import ensure_editable
 
 PHQ9, GAD7, GBO = "phq9", "gad7", "gbo"
 
@@ -157,8 +158,10 @@ def add_outcome(
     taken_on: date | None = None,
 ) -> tuple[OutcomeMeasure, Score]:
     """Store a PHQ-9 or GAD-7 with every item; returns the row and its score."""
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise ValidationError("no such patient")
+    ensure_editable(patient)
     result = score(measure, items)
     row = OutcomeMeasure(
         patient_id=patient_id,
@@ -205,8 +208,10 @@ def add_goal_score(
     taken_on: date | None = None,
 ) -> OutcomeMeasure:
     """A goal-based outcome (0-10) for one goal of the current care plan."""
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise ValidationError("no such patient")
+    ensure_editable(patient)
     if isinstance(score_value, bool) or not isinstance(score_value, int):
         raise ValidationError("a goal score is a whole number 0-10")
     if not 0 <= score_value <= 10:

@@ -21,6 +21,7 @@ from mhf_tui.db.tables import Patient, utcnow
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.templates import (
     ReviewTemplate,
     TemplateItem,
@@ -158,8 +159,10 @@ def start_review(
 ) -> Review:
     """A new in-progress review. If one of this template is already open for the patient it
     is returned instead, so a half-done check is carried on rather than duplicated."""
-    if session.get(Patient, patient_id) is None:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
         raise ValidationError("no such patient")
+    ensure_editable(patient)
     existing = open_review(session, patient_id=patient_id, template_id=template.id)
     if existing is not None:
         return existing
@@ -213,6 +216,7 @@ def answer_items(
     reason = amend_reason.strip()
     if completed and not reason:
         raise ValidationError("this review is completed: give a reason to amend it")
+    _ensure_patient_editable(session, review, correction=completed)
     when = observed_on or review.performed_on
     if when > date.today():
         raise ValidationError("an answer cannot be observed in the future")
@@ -285,6 +289,15 @@ def answer_items(
     return written
 
 
+def _ensure_patient_editable(session: Session, review: Review, *, correction: bool = False) -> None:
+    """A closed record takes no new review content; amending a completed review is a
+    correction, which stays possible after discharge."""
+    patient = session.get(Patient, review.patient_id)
+    if patient is None:
+        raise ValidationError("no such patient")
+    ensure_editable(patient, correction=correction)
+
+
 def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
     rows = session.exec(
         select(ReviewAnswer)
@@ -310,6 +323,7 @@ def complete_review(
         raise ValidationError("no such review")
     if review.status != IN_PROGRESS:
         raise ValidationError(f"this review is already {review.status.replace('_', ' ')}")
+    _ensure_patient_editable(session, review)
     template = templates.get(review.template_id)
     missing = missing_required(session, review=review, template=template)
     if missing:
