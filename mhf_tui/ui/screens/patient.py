@@ -3,7 +3,7 @@
 Opening the record is audited (a `view` event); reloads after the user's own changes are not.
 Keys in the Notes tab: `a` amend, `e` entered in error, `v` versions, `f` search. In
 Contacts: `d` follow-up done. In Signposting: `s` add (pick a service from the directory),
-`u` update status.
+`u` update status. Anywhere in the record: `x` export the summary (subject access).
 """
 
 from __future__ import annotations
@@ -233,6 +233,14 @@ class PatientScreen(MhfScreen):
             "Update",
             id="signpost_update",
             tooltip="update the highlighted signposting's status",
+        ),
+        Binding(
+            "x",
+            "export_summary",
+            "Export",
+            show=False,
+            id="patient_summary_export",
+            tooltip="export this patient's summary (subject access), encrypted",
         ),
         *(
             Binding(str(n), f"tab('{tab_id}')", title, show=False, id=f"tab_{tab_id}")
@@ -644,6 +652,24 @@ class PatientScreen(MhfScreen):
             self.db_call("update the signposting", write, self._written("Signposting updated."))
 
         self.app.push_screen(StatusPicker(entry.service_name, entry.next_statuses), chosen)
+
+    # --- summary (subject access) ------------------------------------------------------
+
+    def action_export_summary(self) -> None:
+        from pathlib import Path
+
+        from mhf_tui.ui.screens.summary_export import SummaryExportScreen
+
+        if self.record is None:
+            return
+
+        def written(path: Path | None) -> None:
+            if path is not None:
+                self.notify(f"Summary written (age-encrypted): {path}", markup=False)
+
+        self.app.push_screen(
+            SummaryExportScreen(self.patient_id, self.record.patient.display_name), written
+        )
 
     def rebuild(self) -> PatientScreen:
         tab = self.active_tab if self.is_mounted else self.initial_tab
