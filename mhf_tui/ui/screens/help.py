@@ -1,21 +1,30 @@
 """Help: every key, generated from the bindings (App keys, with the user's remapping, then
-each screen's own), so it is never out of date."""
+each screen's own), so it is never out of date; and the privacy notice, shipped in the
+package (`mhf_tui/docs/privacy-notice.md`, the same text as `docs/privacy-notice.md`) so the
+facilitator can show a patient what is kept about them without another document."""
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Markdown, Static, TabbedContent, TabPane
 
 from mhf_tui.ui.keys import APP_KEYS
 
 if TYPE_CHECKING:
     from mhf_tui.ui.app import MhfApp
+
+
+def privacy_notice() -> str:
+    return (
+        resources.files("mhf_tui").joinpath("docs", "privacy-notice.md").read_text(encoding="utf-8")
+    )
 
 
 def screen_classes() -> list[type[Screen[Any]]]:
@@ -75,6 +84,14 @@ def _listed(binding: Binding) -> bool:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "close", "Close", id="help_close"),
+        Binding("k", "show('help-keys')", "Keys", id="help_keys", tooltip="show the keys"),
+        Binding(
+            "p",
+            "show('help-privacy')",
+            "Privacy",
+            id="help_privacy",
+            tooltip="show the privacy notice",
+        ),
     ]
     app: MhfApp
 
@@ -85,7 +102,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         text = Text()
         text.append("Keys", style="bold")
-        text.append("   (remap in config.toml under [keys]; escape closes)\n", style="dim")
+        text.append(
+            "   (remap in config.toml under [keys]; p privacy, escape closes)\n", style="dim"
+        )
         for title, rows in help_lines(self.app):
             text.append(f"\n{title}\n", style="bold underline")
             for key, what in rows:
@@ -94,8 +113,18 @@ class HelpScreen(ModalScreen[None]):
         text.append(
             "\nAlerts: R risk, SG safeguarding, LW lone worker, DNT do not text.\n", style="dim"
         )
-        with VerticalScroll(id="help-body"):
-            yield Static(text, id="help-text")
+        with Vertical(id="help-body"), TabbedContent(id="help-tabs"):
+            with TabPane("Keys", id="help-keys"), VerticalScroll(classes="pane-scroll"):
+                yield Static(text, id="help-text")
+            with TabPane("Privacy", id="help-privacy"), VerticalScroll(classes="pane-scroll"):
+                yield Markdown(privacy_notice(), id="privacy-notice", open_links=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-keys VerticalScroll").focus()
+
+    def action_show(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+        self.query_one(f"#{pane} VerticalScroll").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
