@@ -232,6 +232,29 @@ class MhfApp(App[int]):
             resume.insert(0, DashboardScreen())
         for screen in resume:
             self.push_screen(screen)
+        self._check_templates()
+
+    def _check_templates(self) -> None:
+        """Load the review templates once the caseload is open, so a malformed file in the
+        templates folder is named now rather than when a review is next started; the app
+        opens either way."""
+
+        def job() -> None:
+            from mhf_tui.ui.screens.review_form import ui_templates
+
+            try:
+                ui_templates(self)
+            except MhfError as exc:
+                self.post_message(
+                    ServiceFailed(
+                        "load the review templates",
+                        f"{exc}. Reviews cannot start until the file is fixed or removed.",
+                    )
+                )
+            except Exception as exc:
+                self.post_message(ServiceFailed("load the review templates", _describe(exc)))
+
+        self.run_worker(job, thread=True, group="templates", exit_on_error=False)
 
     # --- app-wide actions -----------------------------------------------------------
 
