@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -30,6 +29,8 @@ class Settings:
 def load_settings(path: Path) -> Settings:
     if not path.exists():
         return Settings()
+    import tomllib  # lazily: off the cold-start path when there is no config file
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

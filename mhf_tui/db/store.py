@@ -41,7 +41,9 @@ class Caseload:
         except BaseException:
             engine.dispose()
             raise
-        return cls(data, key, engine)
+        caseload = cls(data, key, engine)
+        caseload._actor = caseload.get_setting("facilitator_name") or "facilitator"
+        return caseload
 
     @property
     def key(self) -> bytes:
@@ -56,12 +58,9 @@ class Caseload:
 
     @property
     def actor(self) -> str:
-        """The facilitator named at set-up; recorded on notes and audit events."""
-        if self._actor is None:
-            with self.session() as s:
-                row = s.get(Setting, "facilitator_name")
-                self._actor = row.value if row else "facilitator"
-        return self._actor
+        """The facilitator named at set-up; recorded on notes and audit events. Read once
+        at open, so using it inside a unit of work never opens a second transaction."""
+        return self._actor or "facilitator"
 
     def get_setting(self, key: str) -> str | None:
         with self.session() as s:

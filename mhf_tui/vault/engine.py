@@ -56,6 +56,9 @@ def make_engine(path: Path, key: bytes) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # pysqlite's implicit BEGIN is unreliable; issue our own (SQLAlchemy docs recipe).
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a unit of work that reads then writes
+        # (audited reads do) then waits on busy_timeout instead of failing with SQLITE_BUSY
+        # when another worker thread committed in between.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

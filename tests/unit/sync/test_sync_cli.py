@@ -117,10 +117,11 @@ def test_standard_age_tool_decrypts_the_file(world: World, tmp_path: Path):
         assert tar.getnames() == ["manifest.json", "bundle.json", "manifest.sig"]
 
 
-def _recent_files(roots: list[Path], tmp_path: Path, since: float) -> list[Path]:
-    """Files changed since `since` under `roots` and the system temp dir. Other tests' pytest
-    dirs are skipped: some (a practice's FHIR hand-over file) hold synthetic data in clear
-    on purpose, and another run may be going on at the same time."""
+def _recent_files(roots: list[Path], tmp_path: Path, since: float) -> list[tuple[Path, bytes]]:
+    """Files changed since `since` under `roots` and the system temp dir, with their bytes.
+    Other tests' pytest dirs are skipped: some (a practice's FHIR hand-over file) hold
+    synthetic data in clear on purpose, and another run may be going on at the same time.
+    Other processes' temp files that vanish before they are read are skipped too."""
     pytest_dirs = tmp_path.parents[1]  # .../pytest-of-<user>/pytest-<n>/<test>
     found = []
     for root in [*roots, Path(tempfile.gettempdir())]:
@@ -130,7 +131,7 @@ def _recent_files(roots: list[Path], tmp_path: Path, since: float) -> list[Path]
                 continue
             try:
                 if path.is_file() and path.stat().st_mtime >= since:
-                    found.append(path)
+                    found.append((path, path.read_bytes()))
             except OSError:
                 continue
     return found
@@ -153,9 +154,8 @@ def test_no_plaintext_reaches_the_disk_during_export(
     assert len(renamed) == 1 and renamed[0].startswith(b"age-encryption.org/v1\n")
     needles = [MARKER.encode(), MARKER.encode("utf-16-le"), MARKER.upper().encode()]
     scanned = 0
-    for path in _recent_files([out, world.home], tmp_path, start):
+    for path, data in _recent_files([out, world.home], tmp_path, start):
         scanned += 1
-        data = path.read_bytes()
         for needle in needles:
             assert needle not in data, f"{needle!r} in clear in {path}"
     assert scanned >= 2
@@ -215,8 +215,7 @@ def test_no_plaintext_reaches_the_disk_during_import(world: World, tmp_path: Pat
     summary = do_import(world, path, store)
     needles = [MARKER.encode(), MARKER.upper().encode(), MARKER.encode("utf-16-le")]
     scanned = 0
-    for file in _recent_files([store, Path(summary.ack_path).parent], tmp_path, start):
+    for file, data in _recent_files([store, Path(summary.ack_path).parent], tmp_path, start):
         scanned += 1
-        data = file.read_bytes()
         assert not any(n in data for n in needles), f"patient data in clear in {file}"
     assert scanned >= 3  # the store's database and vault file, the ack
