@@ -4,9 +4,7 @@ and fast."""
 
 from __future__ import annotations
 
-import io
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,29 +99,6 @@ def make_patient(caseload: Caseload, practice: str) -> Callable[..., PatientRead
 def session(caseload: Caseload) -> Iterator[Session]:
     with caseload.session() as s:
         yield s
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def mhf(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., CliResult]:
-    """Run `mhf ARGS` in-process with the given stdin."""
-    from mhf_tui.cli.main import main
-
-    def run(*args: str, stdin: str = "") -> CliResult:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

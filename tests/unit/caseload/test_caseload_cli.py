@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mhf_tui.services.validation import is_valid_nhs_number
+from tests.conftest import CliResult
 
-from .conftest import PASSPHRASE, CliResult, test_nhs_number
+from .conftest import PASSPHRASE, test_nhs_number
 
 Mhf = Callable[..., CliResult]
 P = PASSPHRASE + "\n"

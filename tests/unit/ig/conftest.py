@@ -3,10 +3,8 @@ synthetic patients (made-up names, NHS numbers in the 999 test range)."""
 
 from __future__ import annotations
 
-import io
-import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,6 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlmodel import Session
 
-from mhf_tui.cli.main import main
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Note, Patient, Practice
 from mhf_tui.paths import DataDir
@@ -128,23 +125,3 @@ def decrypted_database(path: Path, key: bytes) -> bytes:
         dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
         out.append(dec.update(page[start : page_size - reserve]) + dec.finalize())
     return b"".join(out)
-
-
-class CliResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-
-@pytest.fixture
-def mhf(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., CliResult]:
-    """Run `mhf ARGS` in-process with the given stdin."""
-
-    def run(*args: str, stdin: str = "") -> CliResult:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run

@@ -3,10 +3,8 @@ and helpers to run the CLI in-process and to build sync files by hand."""
 
 from __future__ import annotations
 
-import io
-import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,7 +13,6 @@ import pytest
 from pyrage import x25519
 from sqlmodel import Session
 
-from mhf_tui.cli.main import main
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import (
     CarePlan,
@@ -189,23 +186,3 @@ def world(tmp_path: Path) -> Iterator[World]:
     w = make_world(tmp_path)
     yield w
     w.caseload.close()
-
-
-class CliResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-
-@pytest.fixture
-def mhf(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., CliResult]:
-    """Run `mhf ARGS` in-process with the given stdin."""
-
-    def run(*args: str, stdin: str = "") -> CliResult:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
