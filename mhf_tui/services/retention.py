@@ -226,6 +226,14 @@ def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
     return patient
 
 
+def ensure_patient_editable(
+    session: Session, *, patient_id: uuid.UUID, correction: bool = False
+) -> None:
+    """`ensure_editable` by id: lets a screen refuse before the user types an entry that
+    could not be saved."""
+    ensure_editable(_patient(session, patient_id), correction=correction)
+
+
 def discharge(
     session: Session,
     *,

@@ -21,7 +21,7 @@ from mhf_tui.db.tables import Patient, utcnow
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.retention import ensure_editable, ensure_patient_editable
 from mhf_tui.services.templates import (
     ReviewTemplate,
     TemplateItem,
@@ -216,7 +216,8 @@ def answer_items(
     reason = amend_reason.strip()
     if completed and not reason:
         raise ValidationError("this review is completed: give a reason to amend it")
-    _ensure_patient_editable(session, review, correction=completed)
+    # amending a completed review is a correction, still possible on a closed record
+    ensure_patient_editable(session, patient_id=review.patient_id, correction=completed)
     when = observed_on or review.performed_on
     if when > date.today():
         raise ValidationError("an answer cannot be observed in the future")
@@ -289,15 +290,6 @@ def answer_items(
     return written
 
 
-def _ensure_patient_editable(session: Session, review: Review, *, correction: bool = False) -> None:
-    """A closed record takes no new review content; amending a completed review is a
-    correction, which stays possible after discharge."""
-    patient = session.get(Patient, review.patient_id)
-    if patient is None:
-        raise ValidationError("no such patient")
-    ensure_editable(patient, correction=correction)
-
-
 def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
     rows = session.exec(
         select(ReviewAnswer)
@@ -323,7 +315,7 @@ def complete_review(
         raise ValidationError("no such review")
     if review.status != IN_PROGRESS:
         raise ValidationError(f"this review is already {review.status.replace('_', ' ')}")
-    _ensure_patient_editable(session, review)
+    ensure_patient_editable(session, patient_id=review.patient_id)
     template = templates.get(review.template_id)
     missing = missing_required(session, review=review, template=template)
     if missing:

@@ -83,6 +83,7 @@ def load_form(
     actor: str,
 ) -> FormData:
     from mhf_tui.services import drafts, patients
+    from mhf_tui.services.retention import ensure_patient_editable
     from mhf_tui.services.reviews import open_review, review_detail
 
     patient = patients.get_patient(session, patient_id=patient_id)
@@ -104,6 +105,8 @@ def load_form(
         if template_id is None:
             raise MhfError("no review template chosen")
         template = templates.get(template_id)
+    # a closed record takes no new review; amending a completed one is a correction
+    ensure_patient_editable(session, patient_id=patient_id, correction=status == "completed")
     draft_values: dict[str, str] = {}
     if draft_id is not None:
         draft = drafts.get_draft(session, draft_id=draft_id)
@@ -550,6 +553,10 @@ class ReviewFormScreen(MhfScreen):
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         self.saving = False  # the app shows the message
+        if not self.loaded and self.app.screen is self:
+            # nothing to show (for example a discharged patient): back to where we were,
+            # keeping any draft
+            self.app.pop_screen()
 
     # --- lock -------------------------------------------------------------------------
 

@@ -214,7 +214,16 @@ class OutcomesTab(ServiceCalls, Widget):
 
             self.db_call("save the outcome", write, saved)
 
-        self.app.push_screen(OutcomeEntry(measure), entered)
+        def editable(session: Session) -> None:
+            from mhf_tui.services.retention import ensure_patient_editable
+
+            ensure_patient_editable(session, patient_id=pid)
+
+        def ask(_: object) -> None:
+            self.app.push_screen(OutcomeEntry(measure), entered)
+
+        # refuse a closed record before the items are typed, not after
+        self.db_call("add an outcome", editable, ask)
 
     def action_goal(self) -> None:
         caseload = self.app.caseload
@@ -248,10 +257,12 @@ class OutcomesTab(ServiceCalls, Widget):
 
         def load(session: Session) -> list[dict[str, object]]:
             from mhf_tui.services.outcomes import current_goals
+            from mhf_tui.services.retention import ensure_patient_editable
 
+            ensure_patient_editable(session, patient_id=pid)
             return current_goals(session, patient_id=pid)
 
-        self.db_call("load the goals", load, goals_loaded)
+        self.db_call("score a goal", load, goals_loaded)
 
 
 class OutcomeEntry(ModalScreen[list[int] | None]):
