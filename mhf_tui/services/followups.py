@@ -36,41 +36,20 @@ def follow_ups_due(
     Discharged patients are left out."""
     today = today or date.today()
     horizon = today + timedelta(days=within_days)
-    patients = {
-        p.id: p for p in session.exec(select(Patient).where(Patient.status != "discharged"))
-    }
-    items: list[FollowUp] = []
-
-    def add(kind: str, source: uuid.UUID, pid: uuid.UUID, due: date, label: str) -> None:
-        patient = patients.get(pid)
-        if patient is None:
-            return
-        items.append(
-            FollowUp(
-                kind=kind,
-                source_id=source,
-                patient_id=pid,
-                patient_name=f"{patient.family_name.upper()}, {patient.given_name}",
-                nhs_number=patient.nhs_number,
-                due_on=due,
-                label=label,
-                overdue=due < today,
-            )
-        )
-
+    due: list[tuple[str, uuid.UUID, uuid.UUID, date, str]] = []
     contacts = session.exec(
-        select(Contact).where(
+        select(Contact.id, Contact.patient_id, col(Contact.follow_up_on)).where(
             col(Contact.follow_up_on).is_not(None),
             col(Contact.follow_up_on) <= horizon,
             col(Contact.follow_up_done).is_(False),
         )
     )
-    for c in contacts:
-        assert c.follow_up_on is not None
-        add("contact", c.id, c.patient_id, c.follow_up_on, "Follow up contact")
+    for contact_id, pid, follow_up_on in contacts:
+        assert follow_up_on is not None
+        due.append(("contact", contact_id, pid, follow_up_on, "Follow up contact"))
 
     signposts = session.exec(
-        select(Signposting, Service)
+        select(Signposting.id, Signposting.patient_id, col(Signposting.follow_up_on), Service.name)
         .join(Service, col(Signposting.service_id) == col(Service.id))
         .where(
             col(Signposting.follow_up_on).is_not(None),
@@ -78,9 +57,11 @@ def follow_ups_due(
             col(Signposting.status).in_(OPEN_STATUSES),
         )
     )
-    for s, service in signposts:
-        assert s.follow_up_on is not None
-        add("signposting", s.id, s.patient_id, s.follow_up_on, f"Signposting: {service.name}")
+    for signposting_id, pid, follow_up_on, service_name in signposts:
+        assert follow_up_on is not None
+        due.append(
+            ("signposting", signposting_id, pid, follow_up_on, f"Signposting: {service_name}")
+        )
 
     latest: dict[uuid.UUID, tuple[int, uuid.UUID, date | None]] = {}
     for plan_id, pid, version, review_on in session.exec(
@@ -90,10 +71,52 @@ def follow_ups_due(
             latest[pid] = (version, plan_id, review_on)
     for pid, (_version, plan_id, review_on) in latest.items():
         if review_on is not None and review_on <= horizon:
-            add("care_plan_review", plan_id, pid, review_on, "Care plan review")
+            due.append(("care_plan_review", plan_id, pid, review_on, "Care plan review"))
 
+    patients = _names_of_undischarged(session, {pid for _k, _s, pid, _d, _l in due})
+    items: list[FollowUp] = []
+    for kind, source, pid, due_on, label in due:
+        patient = patients.get(pid)
+        if patient is None:
+            continue
+        name, nhs_number = patient
+        items.append(
+            FollowUp(
+                kind=kind,
+                source_id=source,
+                patient_id=pid,
+                patient_name=name,
+                nhs_number=nhs_number,
+                due_on=due_on,
+                label=label,
+                overdue=due_on < today,
+            )
+        )
     items.sort(key=lambda f: (f.due_on, f.patient_name))
     return items
+
+
+#: ids per IN (...) query, well under SQLite's bound-parameter limit
+_ID_BATCH = 500
+
+
+def _names_of_undischarged(
+    session: Session, patient_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """Display name and NHS number of just the patients with something due: loading every
+    patient as a full ORM row cost the dashboard ~20 MB of RSS at 10,000 patients."""
+    found: dict[uuid.UUID, tuple[str, str | None]] = {}
+    ids = list(patient_ids)
+    for start in range(0, len(ids), _ID_BATCH):
+        rows = session.exec(
+            select(Patient.id, Patient.family_name, Patient.given_name, Patient.nhs_number).where(
+                col(Patient.id).in_(ids[start : start + _ID_BATCH]),
+                Patient.status != "discharged",
+            )
+        )
+        for pid, family_name, given_name, nhs_number in rows:
+            found[pid] = (f"{family_name.upper()}, {given_name}", nhs_number)
+    return found
 
 
 def set_contact_follow_up(
