@@ -11,6 +11,7 @@ FILE_PASSPHRASE = "plum kettle orbit lantern"
 
 
 async def test_summary_exported_encrypted_from_the_patient_screen(seeded, make_app):
+    from mhf_tui.ui.commands import MhfCommands
     from mhf_tui.ui.screens import navigation
     from mhf_tui.ui.screens.help import help_lines
     from mhf_tui.ui.screens.patient import PatientScreen
@@ -23,6 +24,8 @@ async def test_summary_exported_encrypted_from_the_patient_screen(seeded, make_a
         await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
         patient_screen = app.screen
         await wait_for(pilot, lambda: patient_screen.record is not None)
+        palette = [title for title, _cb, _help in MhfCommands(patient_screen)._entries()]
+        assert "Patient: export this patient's summary (subject access), encrypted" in palette
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, SummaryExportScreen))
         dialog = app.screen
