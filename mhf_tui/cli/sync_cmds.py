@@ -335,7 +335,11 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
         action="store_true",
         help="accept a changed signing key for a known device (check its fingerprint first)",
     )
-    p.add_argument("--ack-out", metavar="DIR", help="where to write the ack (default: beside FILE)")
+    p.add_argument(
+        "--ack-out",
+        metavar="DIR",
+        help="where to write the ack (made, 0700, if new; default: beside FILE)",
+    )
     add_json_option(p)
     p.set_defaults(func=cmd_import)
 

@@ -23,7 +23,7 @@ from mhf_tui.db.tables.sync import SyncExport, SyncPatient
 from mhf_tui.paths import fsync_dir, write_private
 from mhf_tui.services.audit import record_event
 from mhf_tui.sync.device import load_device
-from mhf_tui.sync.package import ACK_SUFFIX, SyncError, canonical_json
+from mhf_tui.sync.package import ACK_SUFFIX, DEVICE_ID, ODS_CODE, SyncError, canonical_json
 
 ACK_FORMAT = "mhf-ack"
 ACK_VERSION = 1
@@ -53,24 +53,81 @@ def make_ack(
     return {"ack": body, "mac": _mac(manifest["ack_key"], body)}
 
 
-def ack_file_name(ods: str, sequence: int) -> str:
-    return f"{ods}-{sequence}{ACK_SUFFIX}"
+#: how much of the device id goes in an ack's name: a UUID's first group, as `mhf sync
+#: whoami` and `mhf practice import` show it
+DEVICE_PREFIX = 8
+
+
+def ack_file_name(ods: str, sequence: int, device_id: str) -> str:
+    """`<ODS>-<n>-<device8>.mhfack`: two facilitators' devices number their exports to the
+    same practice independently, so the practice code and number alone would collide.
+    The values come from a signed but possibly hostile manifest; they are checked again
+    here because they name a file."""
+    if (
+        not ODS_CODE.fullmatch(ods)
+        or not DEVICE_ID.fullmatch(device_id)
+        or type(sequence) is not int
+    ):
+        raise SyncError("the ack cannot be named: malformed practice code or device id")
+    return f"{ods}-{sequence}-{device_id[:DEVICE_PREFIX]}{ACK_SUFFIX}"
 
 
 class PendingAck:
     """An ack written under a temporary name before the import commits, so a directory that
     cannot take it stops the import; `publish` gives it its real name after the commit, and
-    `discard` removes it if the import fails. An ack never exists for an import that did not
-    happen, and an import never lacks its ack for want of disk."""
+    `discard` removes it (and any directory made for it) if the import fails. An ack never
+    exists for an import that did not happen, and an import never lacks its ack for want of
+    disk, of a directory, or because another device's ack already has the name."""
 
     def __init__(self, directory: Path, ack: dict[str, Any]) -> None:
         body = ack["ack"]
-        self.path = directory / ack_file_name(body["practice_ods"], body["sequence"])
+        self.device_id = str(body["device_id"])
+        self.path = directory / ack_file_name(
+            body["practice_ods"], body["sequence"], self.device_id
+        )
         self._tmp = directory / f".{self.path.name}.pending"
+        self._created: list[Path] = []
         try:
+            self._make_dirs(directory)
+            self._refuse_other_device()
             write_private(self._tmp, json.dumps(ack, indent=2, sort_keys=True).encode() + b"\n")
         except OSError as exc:
+            self.discard()
             raise SyncError(f"cannot write the ack into {directory} ({exc.strerror})") from None
+        except BaseException:
+            self.discard()
+            raise
+
+    def _make_dirs(self, directory: Path) -> None:
+        """Create `directory` and any missing parents, each 0700, remembering them (deepest
+        first) so that `discard` can remove them again."""
+        missing: list[Path] = []
+        current = directory
+        while not current.exists() and current.parent != current:
+            missing.append(current)
+            current = current.parent
+        for path in reversed(missing):
+            path.mkdir(mode=0o700)
+            self._created.insert(0, path)
+
+    def _refuse_other_device(self) -> None:
+        """Another device whose id starts the same way (by chance, or forged: any key is
+        trusted on first use) must not replace a genuine ack the facilitator still needs."""
+        existing: object = None
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            pass  # not a file this program wrote
+        elif not self.path.exists():
+            return
+        else:
+            try:
+                existing = read_ack(self.path)["ack"]["device_id"]
+            except SyncError:
+                pass
+        if existing != self.device_id:
+            raise SyncError(
+                f"{self.path} already exists and is not this device's ack; move it away "
+                "(or import with --ack-out DIR) and import again"
+            )
 
     def publish(self) -> Path:
         os.replace(self._tmp, self.path)
@@ -78,7 +135,15 @@ class PendingAck:
         return self.path
 
     def discard(self) -> None:
-        self._tmp.unlink(missing_ok=True)
+        try:
+            self._tmp.unlink(missing_ok=True)
+        except NotADirectoryError:
+            pass  # the directory never was one: nothing was staged
+        for path in self._created:
+            try:
+                path.rmdir()
+            except OSError:
+                break  # not empty (someone else wrote there) or gone: leave it
 
 
 @dataclass(frozen=True)

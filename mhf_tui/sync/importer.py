@@ -129,29 +129,32 @@ def import_file(
 ) -> ImportSummary:
     pkg, resources = check_file(path, identity_path)
     manifest = pkg.manifest
+    # Staged before the store is touched: an ack directory that cannot take the ack, or
+    # another device's ack under the same name, stops the import before a new store is
+    # made (whose recovery key would otherwise never be shown).
+    ack = make_ack(
+        manifest=manifest, manifest_sha256=pkg.manifest_sha256, counts=manifest["counts"]
+    )
+    pending = PendingAck(ack_dir or path.parent, ack)
     directory = StoreDir(store_root)
     creating = not directory.exists()
-    store_root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with InstanceLock(directory.lock):
-        recovery = ""
-        if creating:
-            store, recovery = PracticeStore.create(store_root, passphrase(True))
-        else:
-            store = PracticeStore.open(store_root, passphrase(False))
-        try:
-            ack = make_ack(
-                manifest=manifest, manifest_sha256=pkg.manifest_sha256, counts=manifest["counts"]
-            )
-            pending = PendingAck(ack_dir or path.parent, ack)
+    try:
+        store_root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with InstanceLock(directory.lock):
+            recovery = ""
+            if creating:
+                store, recovery = PracticeStore.create(store_root, passphrase(True))
+            else:
+                store = PracticeStore.open(store_root, passphrase(False))
             try:
                 with store.session() as session:
                     summary = _import(session, pkg, resources, path.name, trust_new_key)
-            except BaseException:
-                pending.discard()
-                raise
+            finally:
+                store.close()
             summary.ack_path = str(pending.publish())
-        finally:
-            store.close()
+    except BaseException:
+        pending.discard()
+        raise
     summary.store_created = creating
     summary.recovery_key = recovery
     return summary

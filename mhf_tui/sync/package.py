@@ -177,11 +177,9 @@ _REQUIRED = {
 
 
 _MAX_SEQ = 2**63 - 1  # SQLite INTEGER
-#: Beyond the type: these values name files (the ack), are stored and shown in messages,
-#: and the signing key is trusted on first use, so a stranger can sign anything.
+#: Beyond the type: these values are stored and shown in messages, and the signing key is
+#: trusted on first use, so a stranger can sign anything (the rest: `_check_manifest_values`).
 _SHAPES: dict[str, Callable[[Any], bool]] = {
-    "device_id": lambda v: re.fullmatch(r"[A-Za-z0-9-]{1,64}", v) is not None,
-    "practice_ods": lambda v: re.fullmatch(r"[A-Z0-9]{3,10}", v) is not None,
     "sequence": lambda v: 1 <= v <= _MAX_SEQ,
     "change_seq_from": lambda v: 0 <= v <= _MAX_SEQ,
     "change_seq_to": lambda v: 0 <= v <= _MAX_SEQ,
@@ -190,8 +188,9 @@ _SHAPES: dict[str, Callable[[Any], bool]] = {
 
 _MAX_INT = 2**62  # fits SQLite's 64-bit integers with room
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_ODS = re.compile(r"^[A-Z0-9]{3,10}$")
-_DEVICE_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+#: an ODS code and a device id name the ack file, so both are checked wherever one is built
+ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
+DEVICE_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
 def _small_int(value: Any, low: int = 0) -> bool:
@@ -202,8 +201,8 @@ def _check_manifest_values(m: dict[str, Any]) -> None:
     """Values end up in file names, messages and the store: they must have the expected
     form even when the manifest is validly signed."""
     checks = {
-        "practice_ods": bool(_ODS.match(m["practice_ods"])),
-        "device_id": bool(_DEVICE_ID.match(m["device_id"])),
+        "practice_ods": bool(ODS_CODE.fullmatch(m["practice_ods"])),
+        "device_id": bool(DEVICE_ID.fullmatch(m["device_id"])),
         "device_public_key": bool(_HEX64.match(m["device_public_key"])),
         "bundle_sha256": bool(_HEX64.match(m["bundle_sha256"])),
         "ack_key": bool(_HEX64.match(m["ack_key"])),

@@ -63,3 +63,10 @@ def repack(world: World, path: Path, members: dict[str, bytes]) -> None:
     from mhf_tui.sync.package import build_tar
 
     path.write_bytes(encrypt(build_tar(members, 0), world.identity.to_public()))
+
+
+def acks_for(sync_file: Path, directory: Path | None = None) -> list[Path]:
+    """Every ack (published or staged) for this sync file, from any device."""
+    where = directory or sync_file.parent
+    stem = sync_file.name.removesuffix(".mhfsync")
+    return [*where.glob(f"{stem}-*.mhfack"), *where.glob(f".{stem}-*.pending")]

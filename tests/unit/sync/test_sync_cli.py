@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from mhf_tui.sync import package
+from mhf_tui.sync.device import load_device
 from tests.unit.sync.conftest import MARKER, ODS, PASS, STORE_PASS, World, nhs_number
 from tests.unit.sync.helpers import export
 
@@ -162,6 +163,8 @@ def test_no_plaintext_reaches_the_disk_during_export(
 
 
 def test_export_all_status_and_show_everything(world: World, mhf: Callable, tmp_path: Path):
+    with world.caseload.session() as s:
+        device = load_device(s).device_id
     world.caseload.close()
     out = tmp_path / "out"
     r = mhf("sync", "export", "--all", "--out", str(out), *_home(world), stdin=f"{PASS}\n")
@@ -179,7 +182,7 @@ def test_export_all_status_and_show_everything(world: World, mhf: Callable, tmp_
     )  # fmt: skip
     assert r.code == 0, r.err
     assert "first file from this device" in r.out
-    assert (tmp_path / f"{ODS}-1.mhfack").is_file()
+    assert [p.name for p in tmp_path.glob("*.mhfack")] == [f"{ODS}-1-{device[:8]}.mhfack"]
     r = mhf(
         "practice", "show", "--store", str(store), "--passphrase-stdin", stdin=f"{STORE_PASS}\n"
     )

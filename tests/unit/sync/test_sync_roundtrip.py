@@ -31,7 +31,8 @@ def test_round_trip_then_second_export_carries_only_new_changes(world: World, tm
     assert first.withheld_objection == 1
     summary = do_import(world, first.path, store)
     assert summary.new_device and summary.sequence == 1 and summary.changed == 19
-    assert Path(summary.ack_path).name == f"{ODS}-1.mhfack"
+    ack_name = f"{ODS}-1-{summary.device_id[:8]}.mhfack"
+    assert Path(summary.ack_path).name == ack_name
     ack(world, summary.ack_path)
     with world.caseload.session() as s:
         practice = s.exec(select(Practice).where(Practice.ods_code == ODS)).one()
@@ -39,7 +40,7 @@ def test_round_trip_then_second_export_carries_only_new_changes(world: World, tm
 
     nothing = export(world, out)
     assert nothing.nothing_new and nothing.path is None
-    assert sorted(p.name for p in out.iterdir()) == [f"{ODS}-1.mhfack", f"{ODS}-1.mhfsync"]
+    assert sorted(p.name for p in out.iterdir()) == [ack_name, f"{ODS}-1.mhfsync"]
 
     new_note = world.add_note(world.patients[1], "a new note after the ack")
     second = export(world, out)

@@ -17,7 +17,7 @@ from pyrage import x25519
 from mhf_tui.sync.device import load_device, public_key_hex
 from mhf_tui.sync.package import SyncError, canonical_json, encrypt, open_package
 from tests.unit.sync.conftest import World
-from tests.unit.sync.helpers import do_import, export, repack, store_state, unpack
+from tests.unit.sync.helpers import acks_for, do_import, export, repack, store_state, unpack
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_tampered_file_imports_nothing(delivered, tamper: Callable[[World, Path]
     with pytest.raises(SyncError, match=CASES[tamper]):
         do_import(world, path, store)
     assert store_state(store) == before
-    assert not path.with_suffix(".mhfack").exists()
+    assert acks_for(path) == []
 
 
 def test_tampered_first_file_creates_no_store(world: World, tmp_path: Path):
@@ -227,4 +227,4 @@ def test_failure_after_the_resources_are_written_rolls_everything_back(
         do_import(world, path, store)
     monkeypatch.undo()
     assert store_state(store) == before
-    assert not path.with_suffix(".mhfack").exists()
+    assert acks_for(path) == []
