@@ -101,7 +101,8 @@ def parse_bundle(pkg: OpenedPackage) -> list[fhir.Resource]:
             or not isinstance(rid, str)
             or not FHIR_ID.match(rid)
         ):
-            raise SyncError(f"bundle.json has an unexpected resource ({str(kind)[:30]})")
+            # repr: the type comes from the file and may hold a line break or escape codes
+            raise SyncError(f"bundle.json has an unexpected resource ({str(kind)[:30]!r})")
         if request.get("method") != "PUT" or request.get("url") != f"{kind}/{rid}":
             raise SyncError("bundle.json has an entry that is not PUT by id")
         counts[kind] = counts.get(kind, 0) + 1

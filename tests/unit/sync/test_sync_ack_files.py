@@ -198,3 +198,19 @@ def _ack_body(device_id: str) -> dict:
 def test_ack_name_refuses_values_that_are_not_codes(ods: str, device_id: str):
     with pytest.raises(SyncError, match="cannot be named"):
         ack_file_name(ods, 1, device_id)
+
+
+def test_an_unexpected_resource_type_is_named_on_one_line():
+    """Found by the reliability fuzzing: the type is shown as read, so a line break in it
+    made the one-line error two lines."""
+    from mhf_tui.sync.importer import parse_bundle
+    from mhf_tui.sync.package import OpenedPackage
+
+    bundle = {
+        "resourceType": "Bundle", "type": "transaction",
+        "entry": [{"resource": {"resourceType": "\n\x1b[2J", "id": "a"}, "request": {}}],
+    }  # fmt: skip
+    pkg = OpenedPackage({"counts": {}}, b"", json.dumps(bundle).encode(), b"")
+    with pytest.raises(SyncError) as refused:
+        parse_bundle(pkg)
+    assert "\n" not in str(refused.value) and "\x1b" not in str(refused.value)
