@@ -9,12 +9,14 @@ costs the search plus one screenful whatever the number of patients (see
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.widgets import Footer, Input, Static
 
 from mhf_tui.ui.screens.base import MhfScreen
@@ -24,6 +26,8 @@ from mhf_tui.ui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from mhf_tui.ui.app import MhfApp
 
+#: filter results kept for reuse while typing and deleting
+RECENT_QUERIES = 32
 STATUS_LABELS = {"active": "active", "on_hold": "on hold", "discharged": "disch."}
 SORTS: tuple[tuple[str, str], ...] = (
     ("name", "name"),
@@ -69,6 +73,28 @@ def columns(today: date) -> list[Column]:
     ]
 
 
+class FilterInput(Input):
+    """An Input that filters as the value changes, without re-laying-out the screen.
+
+    Textual's Input sets its virtual (scrollable) width to the text's length on every
+    change, and that reactive asks for a layout: the whole screen re-arranged and every
+    widget, the footer included, repainted. The input's own size is fixed (full width, 3
+    high), so the width is stored without a layout; horizontal scrolling reads it as before.
+
+    `on_value` runs in the same step as the value change, so the input and the table are
+    repainted together, once; waiting for `Input.Changed` would paint the screen twice a key.
+    """
+
+    def __init__(self, value: str, *, on_value: Callable[[str], None], **kwargs: Any) -> None:
+        self.on_value = on_value  # first: Input.__init__ sets the value
+        super().__init__(value, **kwargs)
+
+    def _watch_value(self, value: str) -> None:
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
+        self.on_value(value)
+
+
 class CaseloadScreen(MhfScreen):
     CATEGORY = "Caseload"
     HELP_TITLE = "Caseload"
@@ -95,11 +121,17 @@ class CaseloadScreen(MhfScreen):
         self.initial_query = query
         self.sort_index = 0
         self.matched: list[Any] = []
+        #: the query the table shows, so `Input.Changed` does not filter a second time
+        self.applied_query: str | None = None
+        #: recent results by (finder, query, sort): deleting what was typed brings back the
+        #: same queries, and a short one (an NHS number's first digits) matches thousands
+        self.recent: dict[tuple[int, str, int], list[Any]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Caseload", classes="screen-title")
-        yield Input(
+        yield FilterInput(
             self.initial_query,
+            on_value=self.filter_now,
             id="filter",
             placeholder="Find: name, NHS number, practice, c8… (enter opens)",
         )
@@ -114,9 +146,14 @@ class CaseloadScreen(MhfScreen):
     def focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 
+    def filter_now(self, query: str) -> None:
+        if self.is_mounted:
+            self.apply_filter(query)
+
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        self.apply_filter(event.value)
+        if event.value != self.applied_query:
+            self.apply_filter(event.value)
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
@@ -126,11 +163,18 @@ class CaseloadScreen(MhfScreen):
         finder = self.app.finder
         if finder is None:
             return
-        sort = SORTS[self.sort_index][0]
-        rows = finder.search(query)
-        if sort != "name":
-            rows.sort(key=_sort_key(sort))
+        key = (id(finder), query, self.sort_index)
+        rows = self.recent.get(key)
+        if rows is None:
+            sort = SORTS[self.sort_index][0]
+            rows = finder.search(query)
+            if sort != "name":
+                rows.sort(key=_sort_key(sort))
+            if len(self.recent) >= RECENT_QUERIES:
+                del self.recent[next(iter(self.recent))]
+            self.recent[key] = rows
         self.matched = rows
+        self.applied_query = query
         self.query_one(PatientTable).set_rows(rows)
         self.query_one(
             StatusLine
@@ -168,6 +212,7 @@ class CaseloadScreen(MhfScreen):
         navigation.open_patient(self.app, self.matched[table.cursor_row].id)
 
     def data_changed(self, _patient_id: uuid.UUID | None) -> None:
+        self.recent.clear()
         self.apply_filter(self.query_one("#filter", Input).value)
 
     def rebuild(self) -> CaseloadScreen:

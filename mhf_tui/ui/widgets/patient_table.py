@@ -19,6 +19,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -27,6 +29,9 @@ from textual.widget import Widget
 from mhf_tui.ui.widgets.safe import clean
 
 LINE_CACHE = 5000
+#: line-cache keys of the header and of a line below the last row
+_HEADER = object()
+_BLANK = object()
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ class PatientTable(Widget, can_focus=True):
         #: same rows back, so most lines are reused. Rows are immutable and hashable by
         #: value (the finder's rows), so an edited patient is a new key, never a stale hit.
         self._lines: dict[tuple[Any, bool, int], Strip] = {}
+        #: the app's line filters and the background the cached lines were filtered with
+        self._filtered_for: tuple[tuple[LineFilter, ...], Any] = ((), None)
 
     @property
     def row_count(self) -> int:
@@ -193,8 +200,59 @@ class PatientTable(Widget, can_focus=True):
         strip = Strip(segments)
         return strip.extend_cell_length(width, base).crop(0, width)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Lines straight from the row cache, already filtered.
+
+        Textual's own line cache is dropped on every refresh and re-filters every line
+        (ANSI to truecolor) on every paint: ~4.5 ms a keystroke for one screenful. Here a
+        line that was on screen before (typing and deleting bring the same rows back) costs
+        a dict lookup. Only for the plain box this widget is styled as: anything that Textual
+        post-processes (padding, border, tint, opacity) goes the usual way.
+        """
+        styles = self.styles
+        if (
+            styles.gutter.totals != (0, 0)
+            or styles.tint.a
+            or self.opacity != 1.0
+            or styles.text_opacity != 1.0
+        ):
+            return super().render_lines(crop)
+        filtered_for = (tuple(self.get_line_filters()), self.background_colors[1])
+        if filtered_for != self._filtered_for:
+            self._lines.clear()
+            self._filtered_for = filtered_for
+        strips = [self.render_line(y) for y in crop.line_range]
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, self.size.width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _filtered(self, strip: Strip) -> Strip:
+        filters, background = self._filtered_for
+        for line_filter in filters:
+            strip = strip.apply_filter(line_filter, background)
+        return strip
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if y == 0:
+            key: tuple[Any, bool, int] = (_HEADER, False, width)
+        else:
+            index = self.top + y - 1
+            if not 0 <= index < len(self.rows):
+                key = (_BLANK, False, width)
+            else:
+                key = (self.rows[index], index == self.cursor_row, width)
+        cached = self._lines.get(key)
+        if cached is not None:
+            return cached
+        if len(self._lines) > LINE_CACHE:
+            self._lines.clear()
+        line = self._filtered(self._render_line(y, width))
+        self._lines[key] = line
+        return line
+
+    def _render_line(self, y: int, width: int) -> Strip:
         if y == 0:
             header = self._style("header")
             return self._line([(c.title, Style()) for c in self.columns], header, width)
@@ -202,12 +260,6 @@ class PatientTable(Widget, can_focus=True):
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, self._style("base"))
         row = self.rows[index]
-        key = (row, index == self.cursor_row, width)
-        cached = self._lines.get(key)
-        if cached is not None:
-            return cached
-        if len(self._lines) > LINE_CACHE:
-            self._lines.clear()
         base = self._style("base")
         if index == self.cursor_row:
             base = base + self._style("cursor")
@@ -218,6 +270,4 @@ class PatientTable(Widget, can_focus=True):
             if index == self.cursor_row:
                 style = Style(bold=style.bold)
             cells.append((clean(text).replace("\n", " "), style))
-        line = self._line(cells, base, width)
-        self._lines[key] = line
-        return line
+        return self._line(cells, base, width)
