@@ -22,6 +22,18 @@ from mhf_tui.services.validation import nhs_check_digit
 from mhf_tui.vault.engine import make_engine
 
 ACTOR = "Test Facilitator"
+#: every item of the SMI physical health check answered (valid values)
+FULL_CHECK = {
+    "bmi": "27.4",
+    "bp_systolic": "128",
+    "bp_diastolic": "82",
+    "alcohol_units_week": "6",
+    "smoking_status": "ex",
+    "hba1c": "41",
+    "cholesterol": "5.2",
+    "health_promotion_advice": "y",
+    "referral_offered": "n",
+}
 
 
 def synthetic_nhs_numbers() -> Iterator[str]:

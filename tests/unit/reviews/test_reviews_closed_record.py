@@ -21,19 +21,8 @@ from mhf_tui.services.reviews import (
 )
 from mhf_tui.services.templates import TemplateSet
 
-from .conftest import ACTOR
+from .conftest import ACTOR, FULL_CHECK
 
-FULL_CHECK = {
-    "bmi": "27.4",
-    "bp_systolic": "128",
-    "bp_diastolic": "82",
-    "alcohol_units_week": "6",
-    "smoking_status": "ex",
-    "hba1c": "41",
-    "cholesterol": "5.2",
-    "health_promotion_advice": "y",
-    "referral_offered": "n",
-}
 PHQ9 = [1, 2, 1, 0, 1, 2, 1, 0, 0]
 
 
