@@ -6,7 +6,9 @@ cannot sign files without the passphrase. The practice trusts the public key on 
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,10 +56,26 @@ def public_key_hex(key: Ed25519PublicKey) -> str:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
 
+#: bits of SHA-256 kept in a fingerprint: enough that no one can make a key to match one
+FINGERPRINT_BITS = 160
+
+
 def fingerprint(public_hex: str) -> str:
-    """A short form to read aloud when a practice checks which device sent a file."""
-    digest = hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()[:20].upper()
-    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+    """The form a practice or hub reads aloud to enrol a device: 160 bits of SHA-256 of the
+    raw Ed25519 public key in base32 (no 0/1/8/9 to confuse), 8 groups of 4, e.g.
+    `ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567`."""
+    digest = hashlib.sha256(bytes.fromhex(public_hex)).digest()[: FINGERPRINT_BITS // 8]
+    text = base64.b32encode(digest).decode("ascii")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def normalise_fingerprint(typed: str) -> str:
+    """A fingerprint as typed (any case, spaces or dashes) in its canonical grouped form;
+    ValueError if it is not 32 base32 characters."""
+    text = "".join(ch for ch in typed.upper() if ch not in " -\t")
+    if len(text) != FINGERPRINT_BITS // 5 or not re.fullmatch(r"[A-Z2-7]+", text):
+        raise ValueError("a fingerprint is 32 letters and digits 2-7, as `mhf sync whoami` shows")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def _get(session: Session, key: str) -> str | None:
