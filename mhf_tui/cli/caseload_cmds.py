@@ -11,24 +11,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from mhf_tui.cli.common import add_json_option, data_dir, open_caseload, print_json
+from mhf_tui.cli.common import (
+    add_json_option,
+    command_group,
+    data_dir,
+    open_caseload,
+    print_json,
+)
 from mhf_tui.errors import MhfError
 
 ALERTS = ("risk", "safeguarding", "lone_worker", "do_not_text")
-
-
-def _subcommands(sub: Any, name: str, help_text: str, common: argparse.ArgumentParser) -> Any:
-    """The sub-command group `mhf NAME ...`, shared with other modules (sync adds
-    `practice keygen/import`, IG adds `patient summary/discharge`): whichever module
-    registers first creates it."""
-    parser = sub.choices.get(name)
-    if parser is None:
-        parser = sub.add_parser(name, parents=[common], help=help_text)
-        parser.set_defaults(func=lambda _args: parser.print_help() or 2)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
 
 
 def _yes_no(value: str) -> bool:
@@ -847,7 +839,7 @@ def _add_patient_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
 def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
     parents = [common, secret]
 
-    practice = _subcommands(
+    practice = command_group(
         sub, "practice", "practices: add, list (and practice-side sync)", common
     )
     p = practice.add_parser("add", parents=parents, help="add a practice you work in")
@@ -859,7 +851,7 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     add_json_option(p)
     p.set_defaults(func=cmd_practice_list)
 
-    patient = _subcommands(sub, "patient", "one patient: add, edit, show, ...", common)
+    patient = command_group(sub, "patient", "one patient: add, edit, show, ...", common)
     p = patient.add_parser("add", parents=parents, help="add a patient")
     p.add_argument("--nhs", help="NHS number (spaces allowed); omit only if not yet registered")
     _add_patient_options(p, editing=False)
@@ -881,7 +873,7 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     add_json_option(p)
     p.set_defaults(func=cmd_patient_access)
 
-    patients = _subcommands(sub, "patients", "the caseload: list, import", common)
+    patients = command_group(sub, "patients", "the caseload: list, import", common)
     p = patients.add_parser("list", parents=parents, help="list patients")
     p.add_argument("--practice", metavar="ODS")
     p.add_argument("--status", choices=("active", "on_hold", "discharged"))
@@ -904,7 +896,7 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     )
     p.set_defaults(func=cmd_patients_import)
 
-    note = _subcommands(sub, "note", "notes: add, list, amend, error, history, search", common)
+    note = command_group(sub, "note", "notes: add, list, amend, error, history, search", common)
     p = note.add_parser(
         "add",
         parents=parents,
@@ -942,7 +934,7 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     add_json_option(p)
     p.set_defaults(func=cmd_note_search)
 
-    contact = _subcommands(sub, "contact", "contacts (encounters): add, list", common)
+    contact = command_group(sub, "contact", "contacts (encounters): add, list", common)
     p = contact.add_parser("add", parents=parents, help="record a contact")
     p.add_argument("--nhs", required=True)
     p.add_argument(
@@ -986,7 +978,7 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     add_json_option(p)
     p.set_defaults(func=cmd_signpost)
 
-    directory = _subcommands(sub, "directory", "the service directory", common)
+    directory = command_group(sub, "directory", "the service directory", common)
     p = directory.add_parser("list", parents=parents, help="list services")
     p.add_argument("--query", help="words to look for")
     p.add_argument("--category")

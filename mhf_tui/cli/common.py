@@ -80,6 +80,24 @@ def _sleep_with_notice(seconds: float) -> None:
     time.sleep(seconds)
 
 
+#: each shared command group's sub-command action, by the group's parser
+_GROUPS: dict[int, Any] = {}
+
+
+def command_group(
+    sub: Any, name: str, help_text: str, common: argparse.ArgumentParser | None = None
+) -> Any:
+    """The sub-command group `mhf NAME ...`, which several modules may add to (caseload
+    adds `patient add/show`, IG adds `patient summary`): whichever registers first creates
+    it; plain `mhf NAME` prints the group's help."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, parents=[common] if common else [], help=help_text)
+        parser.set_defaults(func=lambda _args: parser.print_help() or 2)
+        _GROUPS[id(parser)] = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
+    return _GROUPS[id(parser)]
+
+
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
     sys.stdout.write("\n")

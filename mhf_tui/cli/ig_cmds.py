@@ -13,7 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mhf_tui.cli.common import add_json_option, open_caseload, print_json, secrets_from
+from mhf_tui.cli.common import (
+    add_json_option,
+    command_group,
+    open_caseload,
+    print_json,
+    secrets_from,
+)
 from mhf_tui.errors import MhfError, ValidationError
 
 PLAINTEXT_WARNING = (
@@ -279,23 +285,9 @@ def cmd_consent_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def patient_subparsers(
-    sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser
-) -> Any:
-    """The `patient` command's sub-command group, creating `patient` if no other module
-    has yet, so `patient add/show` (caseload) and `patient summary` (here) share one."""
-    parser = sub.choices.get("patient")
-    if parser is None:
-        parser = sub.add_parser("patient", parents=[common], help="patients: add, show, ...")
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest="patient_command", metavar="SUBCOMMAND", required=True)
-
-
 def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
     parents = [common, secret]
-    patient = patient_subparsers(sub, common, secret)
+    patient = command_group(sub, "patient", "one patient: add, edit, show, ...", common)
 
     p = patient.add_parser(
         "summary",

@@ -11,17 +11,54 @@ import sys
 from mhf_tui import __version__
 from mhf_tui.errors import DiskFull, MhfError, is_disk_full
 
-#: command modules; each has register(subparsers, common_parent, secret_parent)
-COMMAND_MODULES = [
-    "mhf_tui.cli.vault_cmds",
-    "mhf_tui.cli.caseload_cmds",
-    "mhf_tui.cli.reviews_cmds",
-    "mhf_tui.cli.sync_cmds",
-    "mhf_tui.cli.ig_cmds",
-]
+#: top-level command -> the modules that register it (each module has
+#: register(subparsers, common_parent, secret_parent)). Only the modules for the command
+#: named in argv are imported and built, so plain `mhf` (the app) builds no parser at all;
+#: `tests/unit/test_cli_registry.py` checks this table against what the modules register.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "init": ("vault_cmds",),
+    "passwd": ("vault_cmds",),
+    "recover": ("vault_cmds",),
+    "rekey": ("vault_cmds",),
+    "backup": ("vault_cmds",),
+    "restore": ("vault_cmds",),
+    "check": ("vault_cmds",),
+    "practice": ("caseload_cmds", "sync_cmds"),
+    "patient": ("caseload_cmds", "ig_cmds"),
+    "patients": ("caseload_cmds",),
+    "note": ("caseload_cmds",),
+    "contact": ("caseload_cmds",),
+    "followups": ("caseload_cmds",),
+    "signpost": ("caseload_cmds",),
+    "directory": ("caseload_cmds",),
+    "demo": ("caseload_cmds",),
+    "reviews": ("reviews_cmds",),
+    "outcome": ("reviews_cmds",),
+    "sync": ("sync_cmds",),
+    "retention": ("ig_cmds",),
+    "consent": ("ig_cmds",),
+}
+
+#: root options that take a value, so the command is found after them
+_VALUE_OPTIONS = ("--home",)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_in(argv: list[str]) -> str | None:
+    """The command named in argv (the first word that is not an option or its value)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for argv's command only; with argv None, or `--help`, or a word that is
+    not a command, every command (so help and "invalid choice" list them all)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--home",
@@ -43,9 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mhf {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub, common, secret)
+    for name in _modules_for(argv):
+        importlib.import_module(f"mhf_tui.cli.{name}").register(sub, common, secret)
     return parser
+
+
+def _modules_for(argv: list[str] | None) -> list[str]:
+    everything = list(dict.fromkeys(m for mods in COMMANDS.values() for m in mods))
+    if argv is None:
+        return everything
+    command = command_in(argv)
+    if command is None:
+        return everything if any(w in ("-h", "--help") for w in argv) else []
+    return list(COMMANDS.get(command, everything))
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -60,8 +107,8 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(words).parse_args(words)
     try:
         func = getattr(args, "func", None)
         result = func(args) if func else run_app(args)

@@ -12,6 +12,7 @@ from typing import Any
 
 from mhf_tui.cli.common import (
     add_json_option,
+    command_group,
     data_dir,
     open_caseload,
     print_json,
@@ -268,21 +269,6 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
-def practice_subcommands(sub: Any, *, help_text: str = "") -> Any:
-    """The sub-command group of `mhf practice`, shared with the caseload commands
-    (`practice add/list`): whichever module registers first creates it."""
-    parser = sub.choices.get("practice")
-    if parser is None:
-        parser = sub.add_parser(
-            "practice", help=help_text or "practices, and the practice-side sync tools"
-        )
-        parser.set_defaults(func=lambda _args: parser.print_help() or 2)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest="practice_command", metavar="COMMAND")
-
-
 def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
     sync = sub.add_parser("sync", help="sync files for practices: export, ack, status, whoami")
     sync.set_defaults(func=lambda _args: sync.print_help() or 2)
@@ -320,7 +306,7 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     p.add_argument("recipient", metavar="AGE1KEY", help="from `mhf practice keygen`")
     p.set_defaults(func=cmd_recipient)
 
-    psub = practice_subcommands(sub)
+    psub = command_group(sub, "practice", "practices, and the practice-side sync tools")
     p = psub.add_parser("keygen", help="(practice) make an age identity; prints the public key")
     p.add_argument("--out", required=True, metavar="FILE", help="identity file to write (0600)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")

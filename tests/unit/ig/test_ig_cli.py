@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mhf_tui.cli import ig_cmds
+from mhf_tui.cli.common import command_group
 from mhf_tui.cli.main import build_parser
 
 
@@ -13,7 +14,7 @@ def test_summary_discharge_and_reopen_join_an_existing_patient_command() -> None
     secret = argparse.ArgumentParser(add_help=False)
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
-    patient = sub.add_parser("patient").add_subparsers(dest="patient_command")
+    patient = command_group(sub, "patient", "patients")
     patient.add_parser("add").set_defaults(which="add")
     ig_cmds.register(sub, common, secret)
     assert parser.parse_args(["patient", "add"]).which == "add"
