@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,8 +98,9 @@ def command_group(
 
 
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write("\n")
+    from mhf_tui.cli.output import json_text
+
+    sys.stdout.write(json_text(value) + "\n")
 
 
 def add_secret_option(parser: argparse.ArgumentParser) -> None:
