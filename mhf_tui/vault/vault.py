@@ -24,7 +24,7 @@ from mhf_tui.errors import (
     WrongPassphrase,
     is_disk_full,
 )
-from mhf_tui.paths import DataDir, fsync_dir, write_private
+from mhf_tui.paths import DataDir, fsync_dir, private_dirs, write_private
 from mhf_tui.vault.engine import connect_raw, key_pragma
 from mhf_tui.vault.files import UnlockState, VaultFile, stronger_kdf
 from mhf_tui.vault.keys import (
@@ -210,7 +210,7 @@ def backup(data: DataDir, dek: bytes, out: Path | None = None) -> Path:
         with tarfile.open(fileobj=buf, mode="w") as tar:
             tar.add(copy_path, arcname="caseload.db")
             tar.add(data.vault, arcname="vault.json")
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dirs(target.parent)
         write_private(target, buf.getvalue())
     except (OSError, sqlcipher3.OperationalError) as exc:
         if is_disk_full(exc):
