@@ -48,6 +48,10 @@ class DataDir:
         return self.root / "unlock-state.json"
 
     @property
+    def audit_head(self) -> Path:
+        return self.root / "audit-head.json"
+
+    @property
     def lock(self) -> Path:
         return self.root / "mhf.lock"
 

@@ -98,27 +98,43 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from mhf_tui.db.audit_head import HeadUnreadable, read_head
     from mhf_tui.services.audit import verify_chain
+    from mhf_tui.services.evidence import head_problems, note_problems, search_index_problems
     from mhf_tui.vault.files import kdf_summary
     from mhf_tui.vault.vault import load_vault
 
+    data = data_dir(args)
+    problems: list[str] = []
+    unreadable = False
+    try:  # read before unlocking, which writes the head
+        recorded = read_head(data.audit_head)
+    except HeadUnreadable:
+        recorded, unreadable = None, True
     with open_caseload(args) as caseload:
         vault = load_vault(caseload.data)
-        problems = caseload.integrity_problems()
+        problems.extend(caseload.integrity_problems())
         with caseload.session() as session:
             chain = verify_chain(session)
+            tip, head = head_problems(session, recorded, caseload.vault_id)
+            if unreadable:
+                head = ["audit-head.json is damaged or was not written by mhf"]
+            problems.extend(head)
+            problems.extend(note_problems(session))
+            problems.extend(search_index_problems(session))
     if not chain.ok:
-        problems.append(f"audit chain: {chain.problem}")
-    if problems:
-        for problem in problems:
-            print(f"PROBLEM {problem}")
-        return 1
-    print(
-        f"OK: cipher and database integrity checks passed; audit chain of {chain.events} "
-        "events intact"
-    )
+        problems.insert(0, f"audit chain: {chain.problem}")
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    if not problems:
+        print(
+            f"OK: cipher and database integrity checks passed; audit chain of {chain.events} "
+            "events intact and extending the recorded head; notes match their audit events; "
+            "search index intact"
+        )
+    print(f"audit head: {tip.count} events, last hash {tip.hash[:16]}")
     print(f"key derivation: {kdf_summary(vault.kdf)}")
-    return 0
+    return 1 if problems else 0
 
 
 def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, func, select
 
 from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import record_event, text_digest
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import choice, multiline_text
@@ -149,6 +149,7 @@ def add_note(
         entity="note",
         entity_id=row.id,
         patient_id=patient_id,
+        detail=text_digest(row.text),
     )
     return NoteRead.from_row(row)
 
@@ -225,7 +226,7 @@ def amend_note(
         entity="note",
         entity_id=row.id,
         patient_id=row.patient_id,
-        detail=f"replaces={previous.id}",
+        detail=f"replaces={previous.id},{text_digest(row.text)}",
     )
     return NoteRead.from_row(row, first.written_at)
 
@@ -250,7 +251,7 @@ def mark_entered_in_error(
         entity="note",
         entity_id=row.id,
         patient_id=row.patient_id,
-        detail=f"replaces={previous.id}",
+        detail=f"replaces={previous.id},{text_digest(row.text)}",
     )
     return NoteRead.from_row(row, first.written_at)
 
