@@ -23,9 +23,9 @@ from mhf_tui.db.audit_head import (
 from mhf_tui.db.migrations import migrate, pending, schema_version
 from mhf_tui.db.session import unit_of_work
 from mhf_tui.db.tables import Setting
+from mhf_tui.errors import MhfError
 from mhf_tui.paths import DataDir
 from mhf_tui.vault.engine import connect_raw, make_engine
-from mhf_tui.errors import MhfError
 from mhf_tui.vault.vault import Sleeper, backup, integrity_problems, load_vault, unlock_data_key
 
 
