@@ -123,7 +123,7 @@ def _actions(actions: list[CarePlanAction]) -> list[dict[str, Any]]:
         out.append(
             {
                 "action": text,
-                "owner": optional_text(a.owner, "action owner", max_length=100),
+                "owner": optional_text(a.owner, "action owner", max_length=100, one_line=True),
                 "due": a.due.isoformat() if a.due else None,
                 "done": bool(a.done),
             }

@@ -68,7 +68,7 @@ def _validate(data: Mapping[str, Any]) -> dict[str, Any]:
         elif name == "phone":
             out[name] = normalise_phone(value)
         elif name == "email":
-            email = optional_text(value, "email", max_length=200)
+            email = optional_text(value, "email", max_length=200, one_line=True)
             if email and ("@" not in email or " " in email):
                 raise ValidationError("email address is not valid")
             out[name] = email

@@ -28,8 +28,8 @@ SHIPPED_DIR = "review_templates"  # inside the mhf_tui package
 TEXT_MAX = 2000
 #: how shipped templates are listed (most used first)
 SHIPPED_ORDER = ("smi_physical_health_check", "medication_monitoring", "care_plan_review")
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_SNOMED = re.compile(r"^[1-9][0-9]{5,17}$")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_SNOMED = re.compile(r"[1-9][0-9]{5,17}")
 
 
 class TemplateError(ValidationError):
@@ -159,7 +159,7 @@ class _Fields:
 
     def ident(self, name: str) -> str:
         value = self.text(name, required=True)
-        if not _ID.match(value):
+        if not _ID.fullmatch(value):
             raise self._fail(name, "lower case letters, digits and _ (starting with a letter)")
         return value
 
@@ -195,7 +195,7 @@ class _Fields:
         value = self.raw.get(name, "")
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str) or (value and not _SNOMED.match(value)):
+        if not isinstance(value, str) or (value and not _SNOMED.fullmatch(value)):
             raise self._fail(name, "a SNOMED CT concept id (6 to 18 digits)")
         return value
 
@@ -389,7 +389,7 @@ class CleanAnswer:
 
 _YES = {"y", "yes", "true", "1"}
 _NO = {"n", "no", "false", "0"}
-_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*$")
+_NUMBER = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*")
 
 
 def _unit_key(unit: str) -> str:
@@ -406,7 +406,7 @@ def clean_answer(item: TemplateItem, raw: str, *, today: date | None = None) -> 
     if not text:
         raise ValidationError(f"{item.label}: no value given")
     if item.type == "number":
-        match = _NUMBER.match(text)
+        match = _NUMBER.fullmatch(text)
         if not match:
             raise ValidationError(f"{item.label}: {text!r} is not a number")
         number = float(match.group(1))
