@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "directory": ("caseload_cmds",),
     "demo": ("caseload_cmds",),
     "reviews": ("reviews_cmds",),
-    "outcome": ("reviews_cmds",),
+    "outcome": ("outcome_cmds",),
     "sync": ("sync_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
