@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "directory": ("directory_cmds",),
     "demo": ("demo_cmds",),
     "reviews": ("reviews_cmds",),
-    "outcome": ("reviews_cmds",),
+    "outcome": ("outcome_cmds",),
     "sync": ("sync_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),

@@ -55,8 +55,8 @@ class SafeWriter(io.TextIOBase):
 def safe_output() -> Iterator[None]:
     """stdout and stderr neutralised for the duration (restored after, even on error)."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = SafeWriter(saved[0])  # type: ignore[assignment]
-    sys.stderr = SafeWriter(saved[1])  # type: ignore[assignment]
+    sys.stdout = SafeWriter(saved[0])
+    sys.stderr = SafeWriter(saved[1])
     try:
         yield
     finally:
