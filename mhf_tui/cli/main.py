@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "reviews": ("reviews_cmds",),
     "outcome": ("reviews_cmds",),
     "sync": ("sync_cmds",),
+    "inbox": ("inbox_output_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
 }
