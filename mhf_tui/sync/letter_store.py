@@ -24,6 +24,7 @@ from mhf_tui.db.tables.letters import LetterItem, LetterRecord
 from mhf_tui.db.tables.sync import STORE_METADATA, ReceivedResource
 from mhf_tui.errors import MhfError
 from mhf_tui.paths import write_private
+from mhf_tui.sync.codes import CodeRow, coded_entries
 from mhf_tui.sync.letters import Held, Letter, build_letter, nhs_of
 
 TEAM_TYPES = ("Practitioner", "Organization")
@@ -57,6 +58,18 @@ def held_items(session: Session) -> Holdings:
         elif row.resource_type in TEAM_TYPES:
             teams[row.device_id][row.resource_type] = _team_name(body)
     return Holdings(patients, dict(items), dict(teams))
+
+
+def coded_rows(session: Session, *, since: date | None = None) -> list[tuple[str, CodeRow]]:
+    """(NHS number, coded entry) for everything held, on or after `since`, in order."""
+    holdings = held_items(session)
+    rows = [
+        (nhs_of(patient.body), row)
+        for pid, patient in holdings.patients.items()
+        for row in coded_entries(h.body for h in holdings.items.get(pid, []))
+        if since is None or (row.date and date.fromisoformat(row.date) >= since)
+    ]
+    return sorted(rows)
 
 
 def _team_name(body: dict[str, Any]) -> str:
@@ -114,6 +127,10 @@ class WrittenLetter:
     items: int
     codes: int
     risk_flagged: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {"file": str(self.path), "nhs_number": self.nhs_number, "items": self.items,
+                "codes": self.codes, "risk": self.risk_flagged}  # fmt: skip
 
 
 def write_letters(
