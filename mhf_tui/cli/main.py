@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "reviews": ("reviews_cmds",),
     "outcome": ("outcome_cmds",),
     "sync": ("sync_cmds",),
+    "inbox": ("inbox_output_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
 }
