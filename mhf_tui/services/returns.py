@@ -24,14 +24,14 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from mhf_tui.db.tables import Contact, Patient, Practice, Service, Setting, Signposting
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.errors import MhfError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.contract_year import Quarter
+from mhf_tui.services.recall import counted_check_answers
 from mhf_tui.sync.device import load_device
 from mhf_tui.sync.package import parse_recipient, write_atomic
 from mhf_tui.sync.pseudonym import key_id, local_pseudonym, parse_service_key, pseudonym
@@ -103,24 +103,14 @@ def _first_dates(session: Session, model: Any, column: Any) -> dict[uuid.UUID, d
 def _health_check_dates(session: Session, period: Period) -> dict[uuid.UUID, set[tuple[str, str]]]:
     """Current answers (newest version, not withdrawn, review not abandoned) that count
     towards a physical health check element, observed within the period."""
-    newer = aliased(ReviewAnswer)
-    superseded = (
-        select(newer.id)
-        .where(col(newer.lineage_id) == col(ReviewAnswer.lineage_id))
-        .where(col(newer.version) > col(ReviewAnswer.version))
-        .exists()
-    )
     stmt = (
         sa_select(
             col(ReviewAnswer.patient_id), col(ReviewAnswer.check), col(ReviewAnswer.observed_on)
         )
         .join(Review, col(Review.id) == col(ReviewAnswer.review_id))
         .where(
-            col(ReviewAnswer.check) != "",
-            col(ReviewAnswer.entered_in_error).is_(False),
+            *counted_check_answers(),
             col(ReviewAnswer.observed_on).between(period.start, period.end),
-            col(Review.status) != "abandoned",
-            ~superseded,
         )
     )
     out: dict[uuid.UUID, set[tuple[str, str]]] = defaultdict(set)

@@ -22,10 +22,14 @@ def counts(hub: Hub) -> dict[str, int]:
 
 def some_patients(hub: Hub, n: int = 3) -> list[dict[str, object]]:
     return [
-        patient(i, hub.returns.key, contacts=[["2026-07-0" + str(i), "phone", 20, False]],
-                phq9=[["2026-07-01", 12], ["2026-09-01", 5]])
+        patient(
+            i,
+            hub.returns.key,
+            contacts=[["2026-07-0" + str(i), "phone", 20, False]],
+            phq9=[["2026-07-01", 12], ["2026-09-01", 5]],
+        )
         for i in range(1, n + 1)
-    ]  # fmt: skip
+    ]
 
 
 def test_importing_the_same_file_again_changes_nothing(hub: Hub) -> None:
@@ -36,8 +40,11 @@ def test_importing_the_same_file_again_changes_nothing(hub: Hub) -> None:
     before = counts(hub)
     (again,) = hub.load(path)
     assert again.status == "already imported"
-    assert counts(hub) == before == {"return_file": 1, "episode": 3, "contact": 3,
-                                     "measure": 6, "signposting": 0}  # fmt: skip
+    assert (
+        counts(hub)
+        == before
+        == {"return_file": 1, "episode": 3, "contact": 3, "measure": 6, "signposting": 0}
+    )
 
 
 def test_a_newer_return_replaces_the_device_quarter_and_an_older_is_a_replay(hub: Hub) -> None:

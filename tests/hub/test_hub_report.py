@@ -52,21 +52,46 @@ def known(hub: Hub) -> Hub:
         patient(23, key, gad7=gad(11, 8)),  # -3: nothing
     ]
     # Sam's patient 30 was first scored in Q2 (Sam's Q2 return) and last in Q3.
-    q2_sam = [patient(30, key, practice="C82002", phq9=[["2026-05-01", 18]],
-                      health_checks=[["cholesterol", "2026-05-02"]], smi=True)]  # fmt: skip
+    q2_sam = [
+        patient(
+            30,
+            key,
+            practice="C82002",
+            phq9=[["2026-05-01", 18]],
+            health_checks=[["cholesterol", "2026-05-02"]],
+            smi=True,
+        )
+    ]
     q3_sam = [
-        patient(30, key, practice="C82002", phq9=[["2026-08-01", 7]], smi=True,
-                health_checks=[[e, "2026-07-15"] for e in SIX if e != "cholesterol"]),
-        patient(31, key, practice="C82002", smi=True, end="2026-08-31",
-                health_checks=[[e, "2026-07-15"] for e in SIX[:5]]),
-        patient(32, key, practice="C82002", start="2026-07-03", cluster=None,
-                contacts=[["2026-07-03", "face_to_face", 40, False]] * 9
-                + [["2026-07-10", "dna", None, True]] * 3
-                + [["2026-07-11", "cancelled", None, False]],
-                gbo=[["2026-07-03", 1, 2], ["2026-09-03", 1, 7], ["2026-07-03", 2, 5]],
-                signposting=[["Talking Therapies", "iapt", "referred", "2026-07-04",
-                              "2026-07-20"]]),
-    ]  # fmt: skip
+        patient(
+            30,
+            key,
+            practice="C82002",
+            phq9=[["2026-08-01", 7]],
+            smi=True,
+            health_checks=[[e, "2026-07-15"] for e in SIX if e != "cholesterol"],
+        ),
+        patient(
+            31,
+            key,
+            practice="C82002",
+            smi=True,
+            end="2026-08-31",
+            health_checks=[[e, "2026-07-15"] for e in SIX[:5]],
+        ),
+        patient(
+            32,
+            key,
+            practice="C82002",
+            start="2026-07-03",
+            cluster=None,
+            contacts=[["2026-07-03", "face_to_face", 40, False]] * 9
+            + [["2026-07-10", "dna", None, True]] * 3
+            + [["2026-07-11", "cancelled", None, False]],
+            gbo=[["2026-07-03", 1, 2], ["2026-09-03", 1, 7], ["2026-07-03", 2, 5]],
+            signposting=[["Talking Therapies", "iapt", "referred", "2026-07-04", "2026-07-20"]],
+        ),
+    ]
     hub.load(
         hub.returns.write(alex, Q3, q3_alex),
         hub.returns.write(sam, Q2, q2_sam),
@@ -86,8 +111,12 @@ def test_phq9_and_gad7_edges_unsuppressed(known: Hub) -> None:
     assert phq9["reliable_deterioration"] == 1  # 5
     assert phq9["mean_change"] == round((-6 - 5 - 1 - 6 + 6 + 5 - 8 - 11) / 8, 2)
     gad7 = service["gad7"]
-    assert (gad7["paired"], gad7["reliable_improvement"], gad7["recovery"],
-            gad7["reliable_deterioration"]) == (4, 1, 1, 1)  # fmt: skip
+    assert (
+        gad7["paired"],
+        gad7["reliable_improvement"],
+        gad7["recovery"],
+        gad7["reliable_deterioration"],
+    ) == (4, 1, 1, 1)
     assert gad7["mean_change"] == round((-4 - 1 + 4 - 3) / 4, 2)
 
 
