@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "inbox": ("inbox_output_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
+    "returns": ("returns_cmds",),
+    "hub": ("hub_cmds",),
 }
 
 #: root options that take a value, so the command is found after them
