@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "sync": ("sync_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
+    "careplan": ("careplan_cmds",),
+    "person": ("person_cmds",),
 }
 
 #: root options that take a value, so the command is found after them
