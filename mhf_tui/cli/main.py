@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "consent": ("ig_cmds",),
     "returns": ("returns_cmds",),
     "hub": ("hub_cmds",),
+    "careplan": ("careplan_cmds",),
+    "person": ("person_cmds",),
 }
 
 #: root options that take a value, so the command is found after them
