@@ -26,20 +26,25 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "backup": ("vault_cmds",),
     "restore": ("vault_cmds",),
     "check": ("vault_cmds",),
-    "practice": ("caseload_cmds", "sync_cmds"),
-    "patient": ("caseload_cmds", "ig_cmds"),
-    "patients": ("caseload_cmds",),
-    "note": ("caseload_cmds",),
-    "contact": ("caseload_cmds",),
-    "followups": ("caseload_cmds",),
-    "signpost": ("caseload_cmds",),
-    "directory": ("caseload_cmds",),
-    "demo": ("caseload_cmds",),
+    "practice": ("practice_cmds", "sync_cmds"),
+    "patient": ("patient_cmds", "ig_cmds"),
+    "patients": ("patient_cmds",),
+    "note": ("note_cmds",),
+    "contact": ("contact_cmds",),
+    "followups": ("contact_cmds",),
+    "signpost": ("signpost_cmds",),
+    "directory": ("directory_cmds",),
+    "demo": ("demo_cmds",),
     "reviews": ("reviews_cmds",),
-    "outcome": ("reviews_cmds",),
+    "outcome": ("outcome_cmds",),
     "sync": ("sync_cmds",),
+    "inbox": ("inbox_output_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
+    "returns": ("returns_cmds",),
+    "hub": ("hub_cmds",),
+    "careplan": ("careplan_cmds",),
+    "person": ("person_cmds",),
 }
 
 #: root options that take a value, so the command is found after them
@@ -110,7 +115,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from mhf_tui.cli.output import safe_output
+    from mhf_tui.cli.safe_output import safe_output
     from mhf_tui.vault.process import harden_process
 
     harden_process()  # before any passphrase or key is in memory

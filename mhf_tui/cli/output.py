@@ -1,73 +1,71 @@
-"""Everything the CLI prints passes through here, so no command can put a control sequence
-on the user's terminal, whichever helper wrote it and whatever it prints.
-
-Stored notes, names and imported directory entries may hold ESC sequences (retitle the
-terminal, clear it, write the clipboard with OSC 52) or bidi overrides. Rather than trust each
-handler to call `neutralise`, `main` swaps stdout and stderr for `SafeWriter`s while a command
-runs; JSON output escapes the same characters as `\\uXXXX` so it stays exact and parseable.
-"""
+"""One way to print a command's result: `--json` prints the records as JSON (a pydantic
+model's `model_dump(mode="json")`), otherwise a table or a few lines per record. Text made
+from stored data is neutralised, so nothing in a name or a note acts on the terminal."""
 
 from __future__ import annotations
 
-import io
-import json
-import re
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, TextIO
+import argparse
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
+from mhf_tui.cli.common import print_json
 from mhf_tui.safe_text import neutralise
 
-#: what `neutralise` replaces that JSON's own escaping leaves raw: C1 controls, DEL and bidi
-_JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+T = TypeVar("T")
+#: a table column: its heading and how to get the cell from a record
+Column = tuple[str, Callable[[T], object]]
 
 
-class SafeWriter(io.TextIOBase):
-    """A text stream that neutralises control characters before they reach `target`."""
-
-    def __init__(self, target: TextIO) -> None:
-        super().__init__()
-        self.target = target
-
-    def write(self, text: str) -> int:
-        self.target.write(neutralise(text))
-        return len(text)
-
-    def flush(self) -> None:
-        self.target.flush()
-
-    def isatty(self) -> bool:
-        return self.target.isatty()
-
-    def fileno(self) -> int:
-        return self.target.fileno()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self.target, "encoding", "utf-8")
-
-    def writable(self) -> bool:
-        return True
+def jsonable(record: Any) -> Any:
+    """A record as JSON-ready data: pydantic models dump themselves (with their JSON names);
+    anything with `to_json()` says what it is; plain data is already JSON."""
+    if hasattr(record, "model_dump"):
+        return record.model_dump(mode="json", by_alias=True)
+    if hasattr(record, "to_json"):
+        return record.to_json()
+    return record
 
 
-@contextmanager
-def safe_output() -> Iterator[None]:
-    """stdout and stderr neutralised for the duration (restored after, even on error)."""
-    saved = sys.stdout, sys.stderr
-    sys.stdout = SafeWriter(saved[0])  # type: ignore[assignment]
-    sys.stderr = SafeWriter(saved[1])  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
+def print_table(rows: Iterable[Sequence[object]], header: Sequence[str]) -> None:
+    """Left-aligned columns two spaces apart, trailing spaces trimmed."""
+    cells = [[neutralise(str(c), multiline=False) for c in row] for row in rows]
+    widths = [max(len(x) for x in col) for col in zip(header, *cells, strict=False)]
+    for line in [list(header), *cells]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip())
 
 
-def _escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
+def emit(
+    args: argparse.Namespace,
+    data: T | list[T],
+    *,
+    columns: Sequence[Column[T]] = (),
+    lines: Callable[[T], Iterable[str]] | None = None,
+    empty: str | None = None,
+    footer: str | None = None,
+) -> int:
+    """Print `data` (one record or a list) as JSON with --json, else as a table of
+    `columns` or the `lines` of each record; `empty` instead when the list is empty,
+    `footer` after. Returns the exit code, 0."""
+    records: list[T] = data if isinstance(data, list) else [data]
+    if getattr(args, "json", False):
+        print_json([jsonable(r) for r in records] if isinstance(data, list) else jsonable(data))
+        return 0
+    if not records and empty is not None:
+        print(empty)
+        return 0
+    if columns:
+        print_table(
+            ([get(r) for _, get in columns] for r in records), [name for name, _ in columns]
+        )
+    elif lines is not None:
+        for record in records:
+            for line in lines(record):
+                print(neutralise(line))
+    if footer is not None:
+        print(footer)
+    return 0
 
 
-def json_text(value: Any) -> str:
-    """`value` as indented JSON in which every control and bidi character is escaped."""
-    text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
-    return _JSON_RAW.sub(_escape, text)
+def indented(text: str) -> list[str]:
+    """A stored multi-line text (a note) as lines indented under its heading."""
+    return [f"    {line}" for line in text.splitlines()]

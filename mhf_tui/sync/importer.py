@@ -37,6 +37,9 @@ from mhf_tui.vault.lock import InstanceLock
 ALLOWED_TYPES = {
     "Patient",
     "Encounter",
+    "Appointment",
+    "Practitioner",
+    "Organization",
     "DocumentReference",
     "CarePlan",
     "ServiceRequest",
