@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import tarfile
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
 from mhf_tui.errors import MhfError
-from mhf_tui.paths import fsync_dir
+from mhf_tui.paths import write_private
 
 FORMAT_NAME = "mhf-sync"
 FORMAT_VERSION = 1
@@ -123,21 +122,9 @@ def decrypt(ciphertext: bytes, identity: x25519.Identity) -> bytes:
 
 
 def write_atomic(path: Path, ciphertext: bytes) -> None:
-    """Temp file in the same dir (ciphertext already), fsync, rename, fsync the dir."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        view = memoryview(ciphertext)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    """Temp file by mkstemp in the same dir (a planted symlink is never followed), fsync,
+    rename, fsync the dir: `paths.write_private`."""
+    write_private(path, ciphertext)
 
 
 @dataclass(frozen=True)
