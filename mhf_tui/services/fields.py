@@ -1,4 +1,4 @@
-"""Field checks as reusable types, so a model states a field's rule by its type:
+"""Field checks as reusable pydantic types, so a model states a field's rule by its type:
 
     class PatientCreate(CheckedModel):
         nhs_number: OptionalNhsNumber = None
@@ -6,10 +6,11 @@
 
 Each type is `Annotated[...]` with a validator that is one of `services.validation`'s
 rules (one rule, one message, shared with the CLI's argument types). A failed rule becomes
-a pydantic error whose message names the field and the rule, never the value; models built
-on `CheckedModel` hide the input in pydantic's own errors as well, and raise mhf's
-`ValidationError` (the first problem) or list every problem (`CheckedModel.problems`, for
-the importers, which report every bad cell with its line).
+a pydantic error whose message names the field and the rule, never the value. Two ways to
+build a model from input: `parse_model` (one `ValidationError` line listing every problem;
+the care-plan and related-people models, `STRICT` config) and `CheckedModel` (checked on
+construction, the first problem raised, every problem listed for the importers, which
+report each bad cell with its line).
 """
 
 from __future__ import annotations
@@ -17,14 +18,102 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import date
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
+import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
+from sqlmodel.main import SQLModelConfig
 
-from mhf_tui.errors import ValidationError
-from mhf_tui.services import validation as v
+from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.safe_text import has_control
+from mhf_tui.services import validation
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+#: the config of every Create/Update model: unknown fields are an error, and no error
+#: message carries what was typed
+STRICT = SQLModelConfig(extra="forbid", hide_input_in_errors=True)
+
+
+def _as_value_error(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """pydantic reports ValueError as a field error; our checks raise ValidationError."""
+
+    def run(value: Any) -> Any:
+        try:
+            return check(value)
+        except MhfError as exc:
+            raise ValueError(str(exc)) from None
+
+    return run
+
+
+def _line(max_length: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = str(value or "").strip()
+        if has_control(text):
+            raise ValueError("must be one line without control characters")
+        if len(text) > max_length:
+            raise ValueError(f"is longer than {max_length} characters")
+        return text
+
+    return check
+
+
+def _text(max_length: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = str(value or "").strip()
+        if any(has_control(line) for line in text.replace("\t", " ").splitlines()):
+            raise ValueError("contains control characters")
+        if len(text) > max_length:
+            raise ValueError(f"is longer than {max_length} characters")
+        return text
+
+    return check
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise ValueError("is required")
+    return value
+
+
+def _optional_date(value: Any) -> date | None:
+    if isinstance(value, date) or value is None:
+        return value
+    return validation.optional_date(str(value), "date")
+
+
+#: a one-line field (a name, an owner, a goal): no control characters, 200 at most
+Line = Annotated[str, BeforeValidator(_line(200))]
+RequiredLine = Annotated[str, BeforeValidator(_line(500)), AfterValidator(_required)]
+#: free text over several lines (a crisis plan)
+LongText = Annotated[str, BeforeValidator(_text(20_000))]
+#: a helpline may be short (111, 116 123)
+AnyPhone = Annotated[str, BeforeValidator(_as_value_error(validation.normalise_service_phone))]
+#: YYYY-MM-DD, or empty for none
+OptionalDate = Annotated[date | None, BeforeValidator(_as_value_error(_optional_date))]
+#: yes/no, true/false, 1/0
+YesNo = Annotated[
+    bool, BeforeValidator(_as_value_error(lambda v: validation.parse_bool(v, "value")))
+]
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
+    msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    """`model` validated from `data`; every problem on one line, without the input."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = [_message(e) for e in exc.errors(include_input=False, include_url=False)]
+        raise ValidationError("; ".join(problems)) from None
+
 
 #: how a field is named in messages, where its name with spaces would not do
 LABELS = {"phone_alt": "second phone", "share_decision_on": "sharing decision date"}
@@ -62,33 +151,40 @@ _TODAY: ContextVar[date | None] = ContextVar("today", default=None)
 def _born(value: Any) -> date:
     """Not in the future (as of `_TODAY`, else today)."""
     try:
-        return v.date_of_birth(value, today=_TODAY.get())
+        return validation.date_of_birth(value, today=_TODAY.get())
     except ValidationError as exc:
         raise rule_failed(str(exc)) from None
 
 
-NhsNumber = Annotated[str, AfterValidator(_rule(v.normalise_nhs_number))]
+NhsNumber = Annotated[str, AfterValidator(_rule(validation.normalise_nhs_number))]
 #: None (or blank) for patients not yet registered with an NHS number
-OptionalNhsNumber = Annotated[str | None, BeforeValidator(_rule(v.optional_nhs_number))]
-OdsCode = Annotated[str, AfterValidator(_rule(v.normalise_ods_code))]
-Phone = Annotated[str, AfterValidator(_rule(v.normalise_phone, labelled=True))]
-Postcode = Annotated[str, AfterValidator(_rule(v.normalise_postcode))]
-Sex = Annotated[str, AfterValidator(_rule(v.normalise_sex))]
-Name = Annotated[str, AfterValidator(_rule(v.required_text, labelled=True, max_length=100))]
-RequiredText = Annotated[str, AfterValidator(_rule(v.required_text, labelled=True))]
-Text = Annotated[str, AfterValidator(_rule(v.optional_text, labelled=True, max_length=2000))]
+OptionalNhsNumber = Annotated[str | None, BeforeValidator(_rule(validation.optional_nhs_number))]
+OdsCode = Annotated[str, AfterValidator(_rule(validation.normalise_ods_code))]
+#: a UK phone number as the patient gave it
+Phone = Annotated[str, BeforeValidator(_rule(validation.normalise_phone, labelled=True))]
+Postcode = Annotated[str, AfterValidator(_rule(validation.normalise_postcode))]
+Sex = Annotated[str, AfterValidator(_rule(validation.normalise_sex))]
+Name = Annotated[
+    str, AfterValidator(_rule(validation.required_text, labelled=True, max_length=100))
+]
+RequiredText = Annotated[str, AfterValidator(_rule(validation.required_text, labelled=True))]
+Text = Annotated[
+    str, AfterValidator(_rule(validation.optional_text, labelled=True, max_length=2000))
+]
 # The types below parse text as typed (a CSV cell, a form field), so they accept it too:
 # once checked the value is always the first type (a date, a bool, an int).
 BirthDate = Annotated[date | str, BeforeValidator(_born)]
-Day = Annotated[date | str, BeforeValidator(_rule(v.parse_date, labelled=True))]
-OptionalDay = Annotated[date | str | None, BeforeValidator(_rule(v.optional_date, labelled=True))]
-Flag = Annotated[bool | str, BeforeValidator(_rule(v.parse_bool, labelled=True))]
-CareCluster = Annotated[int | str | None, BeforeValidator(_rule(v.parse_care_cluster))]
+Day = Annotated[date | str, BeforeValidator(_rule(validation.parse_date, labelled=True))]
+OptionalDay = Annotated[
+    date | str | None, BeforeValidator(_rule(validation.optional_date, labelled=True))
+]
+Flag = Annotated[bool | str, BeforeValidator(_rule(validation.parse_bool, labelled=True))]
+CareCluster = Annotated[int | str | None, BeforeValidator(_rule(validation.parse_care_cluster))]
 
 
 def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
     """A choice from `allowed` (case, spaces and dashes forgiven)."""
-    return AfterValidator(_rule(v.choice, field=what, allowed=allowed))
+    return AfterValidator(_rule(validation.choice, field=what, allowed=allowed))
 
 
 def problems_of(error: PydanticError, entity: str) -> list[str]:
@@ -98,6 +194,12 @@ def problems_of(error: PydanticError, entity: str) -> list[str]:
         name = ".".join(str(part) for part in item["loc"])
         if item["type"] == "mhf_rule":
             messages.append(item["msg"])
+        elif item["type"] == "value_error":
+            messages.append(
+                f"{LABELS.get(name, name.replace('_', ' '))} {item['msg']}".replace(
+                    "Value error, ", ""
+                )
+            )
         elif item["type"] == "extra_forbidden":
             messages.append(f"unknown {entity} field {name}")
         elif item["type"] == "missing":
