@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "backup": ("vault_cmds",),
     "restore": ("vault_cmds",),
     "check": ("vault_cmds",),
-    "practice": ("caseload_cmds", "sync_cmds"),
+    "practice": ("caseload_cmds",),
     "patient": ("caseload_cmds", "ig_cmds"),
     "patients": ("caseload_cmds",),
     "note": ("caseload_cmds",),
@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "reviews": ("reviews_cmds",),
     "outcome": ("reviews_cmds",),
     "sync": ("sync_cmds",),
+    "inbox": ("inbox_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
 }

@@ -30,7 +30,7 @@ def test_round_trip_then_second_export_carries_only_new_changes(world: World, tm
     assert first.counts["Patient"] == 3 and first.counts["DocumentReference"] == 6
     assert first.withheld_objection == 1
     summary = do_import(world, first.path, store)
-    assert summary.new_device and summary.sequence == 1 and summary.changed == 19
+    assert summary.sequence == 1 and summary.changed == 19
     ack_name = f"{ODS}-1-{summary.device_id[:8]}.mhfack"
     assert Path(summary.ack_path).name == ack_name
     ack(world, summary.ack_path)
@@ -143,7 +143,7 @@ def test_gap_is_reported(world: World, tmp_path: Path):
     export(world, out)  # never delivered
     second = export(world, out)
     summary = do_import(world, second.path, store)
-    assert summary.missing_sequences == [1]
+    assert summary.missing_sequences == (1, 1)
     assert any("gap" in w for w in summary.warnings)
 
 
@@ -197,7 +197,7 @@ def test_ack_from_another_facilitator_device_is_refused(tmp_path: Path):
     a = make_world(tmp_path / "a")
     b = make_world(tmp_path / "b")
     try:
-        summary = do_import(a, export(a, tmp_path / "out").path, tmp_path / "store")
+        summary = do_import(a, export(a, tmp_path / "out").path)
         with pytest.raises(SyncError, match="another device"):
             ack(b, summary.ack_path)
     finally:
@@ -210,4 +210,4 @@ def test_practice_without_recipient_is_refused(world: World, tmp_path: Path):
 
     with world.caseload.session() as s, pytest.raises(SyncError, match="no sync recipient"):
         export_practice(s, ods="C82002", out_dir=tmp_path, actor="t")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "practice.key"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "store"]
