@@ -3,12 +3,16 @@ standard tarfile module, not the code under test)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import tarfile
 from pathlib import Path
 from typing import Any
 
 import pyrage
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlmodel import select
 
 from mhf_tui.db.tables.sync import ImportLog, ReceivedResource
@@ -85,3 +89,70 @@ def acks_for(sync_file: Path, directory: Path | None = None) -> list[Path]:
     where = directory or sync_file.parent
     stem = sync_file.name.removesuffix(".mhfsync")
     return [*where.glob(f"{stem}-*.mhfack"), *where.glob(f".{stem}-*.pending")]
+
+
+def device_key(world: World) -> Ed25519PrivateKey:
+    """The world's device signing key (as a test holding the caseload can read it)."""
+    from mhf_tui.sync.device import load_device
+
+    with world.caseload.session() as s:
+        return load_device(s).signing_key
+
+
+def craft(
+    world: World,
+    path: Path,
+    key: Ed25519PrivateKey,
+    *,
+    bundle: dict[str, Any] | None = None,
+    **manifest_changes: Any,
+) -> None:
+    """Rewrite the sync file at `path` as someone holding `key` could: the bundle replaced
+    (if given), manifest fields changed, hash and counts made consistent, signed with
+    `key`, encrypted to the practice. Built with json, tarfile, cryptography and pyrage."""
+    members = unpack(world, path)
+    manifest = json.loads(members["manifest.json"])
+    if bundle is None:
+        bundle = json.loads(members["bundle.json"])
+    members["bundle.json"] = json.dumps(bundle, separators=(",", ":")).encode()
+    counts: dict[str, int] = {}
+    for entry in bundle["entry"]:
+        kind = entry["resource"]["resourceType"]
+        counts[kind] = counts.get(kind, 0) + 1
+    manifest.update(
+        device_public_key=key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex(),
+        bundle_sha256=hashlib.sha256(members["bundle.json"]).hexdigest(),
+        counts=counts,
+    )
+    manifest.update(manifest_changes)
+    members["manifest.json"] = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+    members["manifest.sig"] = key.sign(members["manifest.json"])
+    repack(world, path, members)
+
+
+def entry(resource: dict[str, Any]) -> dict[str, Any]:
+    kind, rid = resource["resourceType"], resource["id"]
+    return {
+        "fullUrl": f"urn:uuid:{rid}",
+        "resource": resource,
+        "request": {"method": "PUT", "url": f"{kind}/{rid}"},
+    }
+
+
+def bundle_of(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "id": "crafted",
+        "type": "transaction",
+        "entry": [entry(r) for r in resources],
+    }
+
+
+def store_files(store: Path) -> dict[str, bytes]:
+    """Every file in the store directory with its bytes, but the instance lock (which
+    holds the pid of whoever last opened the store, not data)."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(store.iterdir())
+        if p.is_file() and p.name != StoreDir(store).lock.name
+    }
