@@ -93,6 +93,6 @@ def run(quick: bool) -> dict[str, Any]:
             size=size,
             export_peak_rss_mb=exported["peak_rss_mb"],
             import_peak_rss_mb=imported["peak_rss_mb"],
-            how="ru_maxrss of a fresh process per step (includes the 64 MiB Argon2id unlock)",
+            how="VmHWM of a fresh process per step (includes the 64 MiB Argon2id unlock)",
         ),
     }

@@ -17,7 +17,7 @@ from mhf_tui.db.session import current_change_seq
 from mhf_tui.db.tables import Patient, Practice, utcnow
 from mhf_tui.db.tables.sync import SyncExport, SyncPatient
 from mhf_tui.services.audit import chain_head, record_event
-from mhf_tui.sync import fhir
+from mhf_tui.sync import fhir, fhir_team
 from mhf_tui.sync.device import Device, load_device
 from mhf_tui.sync.manifest import SyncManifest
 from mhf_tui.sync.package import (
@@ -27,7 +27,7 @@ from mhf_tui.sync.package import (
     parse_recipient,
     sha256_hex,
 )
-from mhf_tui.sync.selection import Progress, Selection, changed_resources
+from mhf_tui.sync.selection import Progress, Selection, changed_resources, load_team
 from mhf_tui.sync.spool import BundleSpool
 from mhf_tui.sync.tarstream import ChunkReader, tar_chunks
 
@@ -68,7 +68,8 @@ def export_practice(
         )
     recipient = parse_recipient(practice.recipient)
     device = load_device(session)
-    sel = Selection(practice, practice.last_ack_seq, current_change_seq(session))
+    team = load_team(session)
+    sel = Selection(practice, practice.last_ack_seq, current_change_seq(session), team)
     number = practice.last_export_number + 1
     now = utcnow()
     bundle_id = fhir.derived_id("bundle", device.device_id, practice.ods_code, str(number))
@@ -85,6 +86,8 @@ def export_practice(
             sel.since + 1,
             sel.upto,
         )
+    spool.add(fhir_team.practitioner_resource(team))
+    spool.add(fhir_team.organization_resource(team))
     spool.add(_provenance(sel, spool.targets, device, number, now))
     spool.close()
     manifest = _manifest(session, sel, spool, device, number, now)
@@ -154,11 +157,11 @@ def _manifest(
 def _provenance(
     sel: Selection, targets: list[str], device: Device, number: int, now: datetime
 ) -> fhir.Resource:
-    return fhir.provenance(
+    return fhir_team.provenance(
         targets=targets,
         device_id=device.device_id,
         device_fingerprint=device.fingerprint,
-        facilitator=device.facilitator,
+        team=sel.team,
         ods=sel.practice.ods_code,
         sequence=number,
         recorded=now,

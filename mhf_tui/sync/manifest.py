@@ -21,6 +21,9 @@ MAX_INT = 2**62
 ResourceType = Literal[
     "Patient",
     "Encounter",
+    "Appointment",
+    "Practitioner",
+    "Organization",
     "DocumentReference",
     "CarePlan",
     "ServiceRequest",

@@ -1,9 +1,11 @@
-"""The sync file container: an age-encrypted tar of manifest.json, manifest.sig and
-bundle.json, in that order (DESIGN.md, The sync file).
+"""The signed, age-encrypted container (DESIGN.md, The sync file).
 
-Both directions stream: the writer encrypts the tar as it is produced, straight into a
-temporary file beside the target (ciphertext only), and the reader decrypts into the tar
-parser of `mhf_tui.sync.tarstream`. No plaintext reaches the disk.
+A sync file (tar of manifest.json, manifest.sig and bundle.json, in that order) streams
+both ways: the writer encrypts the tar as it is produced, straight into a temporary file
+beside the target (ciphertext only), and the reader decrypts into the tar parser of
+`mhf_tui.sync.tarstream`. The service return (`returns_package`), small by design, uses the
+in-memory helpers at the end (`build_tar`, `read_tar`, `encrypt`, `decrypt`). No plaintext
+reaches the disk either way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import json
 import os
 import re
+import tarfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,8 +32,11 @@ FORMAT_VERSION = 1
 SYNC_SUFFIX = ".mhfsync"
 ACK_SUFFIX = ".mhfack"
 #: an ODS code and a device id name the ack file, so both are checked wherever one is built
-ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
-DEVICE_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+#: the in-memory container's members, and the largest file read whole
+MEMBERS = ("manifest.json", "bundle.json", "manifest.sig")
+MAX_SMALL_FILE_BYTES = 2 * 1024**3
+ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")  # always used with fullmatch
+DEVICE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class SyncError(MhfError):
@@ -101,3 +107,97 @@ def decrypt_into(source: BinaryIO, sink: Any, identity: x25519.Identity) -> None
                 "cannot decrypt: the file is damaged, truncated or not addressed to this practice"
             ) from None
         raise SyncError(f"cannot decrypt: not an age file ({type(exc).__name__})") from None
+
+
+# --- in memory: small containers (the service return) ------------------------------
+
+
+def load_identity(path: Path) -> x25519.Identity:
+    """Read an age identity file (`age-keygen` output, or the hub's)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SyncError(f"cannot read identity file {path} ({exc.strerror})") from None
+    for line in lines:
+        if line.startswith("AGE-SECRET-KEY-"):
+            try:
+                return x25519.Identity.from_str(line.strip())
+            except Exception:
+                break
+    raise SyncError(f"{path.name} is not an age identity file")
+
+
+def build_tar(members: dict[str, bytes], mtime: int) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in MEMBERS:
+            data = members[name]
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = mtime
+            info.mode = 0o600
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def read_tar(data: bytes) -> dict[str, bytes]:
+    """The three members, or a SyncError if anything else is there or any is missing."""
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+            for info in tar:
+                if info.name not in MEMBERS or not info.isfile() or info.name in found:
+                    raise SyncError(f"unexpected entry in sync file: {info.name[:60]!r}")
+                handle = tar.extractfile(info)
+                if handle is None:
+                    raise SyncError("sync file is damaged (unreadable entry)")
+                found[info.name] = handle.read()
+    except (tarfile.TarError, EOFError) as exc:
+        raise SyncError(f"sync file is damaged ({type(exc).__name__})") from None
+    missing = [name for name in MEMBERS if name not in found]
+    if missing:
+        raise SyncError(f"sync file is incomplete: {', '.join(missing)} missing")
+    return found
+
+
+def encrypt(plaintext: bytes, recipient: x25519.Recipient) -> bytes:
+    return bytes(pyrage.encrypt(plaintext, [recipient]))
+
+
+def decrypt(ciphertext: bytes, identity: x25519.Identity) -> bytes:
+    try:
+        return bytes(pyrage.decrypt(ciphertext, [identity]))
+    except pyrage.DecryptError:
+        raise SyncError(
+            "cannot decrypt: the file is damaged, truncated or not addressed to this identity"
+        ) from None
+    except Exception as exc:
+        raise SyncError(f"cannot decrypt: not an age file ({type(exc).__name__})") from None
+
+
+def write_atomic(path: Path, ciphertext: bytes) -> None:
+    """Temp file in the same dir (ciphertext already), fsync, rename, fsync the dir."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(ciphertext)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def read_sync_file(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SMALL_FILE_BYTES:
+            raise SyncError(f"{path.name} is too large to be a sync file")
+        return path.read_bytes()
+    except OSError as exc:
+        raise SyncError(f"cannot read {path} ({exc.strerror})") from None

@@ -17,10 +17,20 @@ from typing import Any
 from sqlalchemy import String, func, literal_column, type_coerce
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables import CarePlan, Contact, Note, Patient, Practice, Service, Signposting
+from mhf_tui.db.tables import (
+    CarePlan,
+    Contact,
+    Note,
+    Patient,
+    Practice,
+    Service,
+    Setting,
+    Signposting,
+)
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.db.tables.sync import SyncPatient
-from mhf_tui.sync import fhir
+from mhf_tui.sync import fhir, fhir_clinical, fhir_team
+from mhf_tui.sync.device import load_device
 
 #: progress(fraction 0..1, what is happening); called from the exporting thread
 Progress = Callable[[float, str], None]
@@ -34,6 +44,7 @@ class Selection:
     practice: Practice
     since: int
     upto: int
+    team: fhir_team.Team
     patient_ids: set[uuid.UUID] = field(default_factory=set)
     withheld_objection: int = 0
 
@@ -155,7 +166,7 @@ def changed_resources(
 ) -> Iterator[fhir.Resource]:
     """Everything the next sync file for `sel.practice` carries (no Provenance), one
     resource at a time; fills `sel.patient_ids` and `sel.withheld_objection` as it goes."""
-    practice, since = sel.practice, sel.since
+    practice, since, team = sel.practice, sel.since, sel.team
     step = _stepper(progress, 0.0, 0.9, 7)
     sel.withheld_objection = int(
         session.exec(
@@ -173,17 +184,17 @@ def changed_resources(
         sel.patient_ids.add(p.id)
     step("patients")
     for c in _rows(session, Contact, practice, since):
-        yield fhir.encounter_resource(c, ods)
+        yield fhir.contact_resource(c, ods, team=team)
         sel.patient_ids.add(c.patient_id)
     step("contacts")
     replaced = _replaced_ids(session, Note, practice)
     for n in _notes(session, practice, since):
-        yield fhir.document_reference(n, superseded=n.id in replaced)
+        yield fhir.document_reference(n, superseded=n.id in replaced, team=team)
         sel.patient_ids.add(uuid.UUID(n.patient_id))
     step("notes")
     replaced = _replaced_ids(session, CarePlan, practice)
     for cp in _care_plans(session, practice, since):
-        yield fhir.care_plan_resource(cp, superseded=str(cp.id) in replaced)
+        yield fhir.care_plan_resource(cp, superseded=str(cp.id) in replaced, team=team)
         sel.patient_ids.add(cp.patient_id)
     step("care plans")
     signposts = _rows(session, Signposting, practice, since)
@@ -194,13 +205,13 @@ def changed_resources(
         )
     }
     for sp in signposts:
-        yield fhir.service_request(sp, services.get(sp.service_id))
+        yield fhir.service_request(sp, services.get(sp.service_id), team=team)
         sel.patient_ids.add(sp.patient_id)
     step("signposting")
     yield from _review_answers(session, sel, practice, since)
     step("review answers")
     for m in _rows(session, OutcomeMeasure, practice, since):
-        yield fhir.questionnaire_response(m)
+        yield from fhir_clinical.outcome_resources(m, team=team)
         sel.patient_ids.add(m.patient_id)
     step("outcome measures")
 
@@ -216,9 +227,37 @@ def _review_answers(
             latest[answer.lineage_id] = answer
     review_ids = {a.review_id for a in latest.values()}
     reviews = {r.id: r for r in session.exec(select(Review).where(col(Review.id).in_(review_ids)))}
-    for answer in latest.values():
-        yield fhir.observation(answer, reviews.get(answer.review_id))
-        sel.patient_ids.add(answer.patient_id)
+    uncoded = [a.lineage_id for a in latest.values() if not a.code]
+    codes: dict[uuid.UUID, str] = {}
+    for chunk in _chunks(uncoded):
+        for lineage, code in session.exec(
+            select(ReviewAnswer.lineage_id, ReviewAnswer.code)
+            .where(col(ReviewAnswer.lineage_id).in_(chunk), ReviewAnswer.code != "")
+            .order_by(col(ReviewAnswer.version))
+        ):
+            codes[lineage] = code  # the newest coded version wins
+    sel.patient_ids.update(a.patient_id for a in latest.values())
+    yield from fhir_clinical.review_observations(
+        latest.values(), reviews, team=sel.team, codes=codes
+    )
+
+
+def load_team(session: Session) -> fhir_team.Team:
+    """The facilitator and service the resources are by, from this device and the
+    caseload's settings (`facilitator_registration`, `service_name`, `service_ods`)."""
+    device = load_device(session)
+    return fhir_team.Team(
+        device_id=device.device_id,
+        facilitator=device.facilitator,
+        registration=_setting(session, "facilitator_registration"),
+        service=_setting(session, "service_name"),
+        service_ods=_setting(session, "service_ods"),
+    )
+
+
+def _setting(session: Session, key: str) -> str:
+    row = session.get(Setting, key)
+    return row.value if row else ""
 
 
 def _stepper(

@@ -15,7 +15,7 @@ from typing import Any
 
 Spec = Any  # type | dict[str, Spec] | list[Spec]
 
-FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 NUMBER = (int, float)
 
 _TEXT = {"text": str}
@@ -41,6 +41,14 @@ SHAPES: dict[str, dict[str, Spec]] = {
         "period": {"start": str},
         "participant": [{"individual": _REFERENCE}],
     },
+    "Appointment": {
+        "description": str,
+        "start": str,
+        "reasonCode": [_TEXT],
+        "participant": [{"actor": _REFERENCE}],
+    },
+    "Practitioner": {"name": [{"text": str, "family": str, "given": [str]}]},
+    "Organization": {"name": str},
     "DocumentReference": {
         "type": _TEXT,
         "docStatus": str,

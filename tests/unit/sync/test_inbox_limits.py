@@ -1,7 +1,11 @@
 """Hard limits, checked before anything is read: crafted files (pyrage, tarfile and
-cryptography) are refused in a child process whose peak memory is measured with
-`resource.getrusage`, so a hostile header cannot make the importer allocate what it
-declares. The peak includes the store's Argon2id unlock (64 MiB)."""
+cryptography) are refused in a child process whose peak memory is measured, so a hostile
+header cannot make the importer allocate what it declares. The peak includes the store's
+Argon2id unlock (64 MiB).
+
+The child reports its own high-water mark, `VmHWM` from /proc, with `resource.getrusage`
+as the fallback off Linux: on Linux `ru_maxrss` carries the parent's high-water mark
+across fork and exec, so in a child of a large pytest process it measures pytest."""
 
 from __future__ import annotations
 
@@ -27,6 +31,16 @@ PEAK_RSS_MB = 200
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
+
+def peak_kib():
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 from mhf_tui.errors import MhfError
 from mhf_tui.sync.importer import import_file
 from mhf_tui.sync.practice_store import PracticeStore
@@ -43,7 +57,7 @@ finally:
 print(json.dumps({
     "error": error,
     "seconds": round(time.perf_counter() - start, 3),
-    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    "peak_rss_mb": round(peak_kib() / 1024),
 }))
 """
 

@@ -104,10 +104,10 @@ def test_facilitator_and_practice_commands(world: World, mhf: Callable, tmp_path
     r = inbox_cmd("bundle", "--out", str(bundle_path))
     assert r.code == 0, r.err
     handed = json.loads(bundle_path.read_text())
-    assert handed["type"] == "transaction" and len(handed["entry"]) == 19
+    assert handed["type"] == "transaction" and len(handed["entry"]) == 21
 
     r = inbox_cmd("devices", "remove", "--fingerprint", who["fingerprint"])
-    assert r.code == 0 and "19 resources" in r.out, r.err
+    assert r.code == 0 and "21 resources" in r.out, r.err
     r = inbox_cmd("show")
     assert r.code == 0 and "0 patient(s)" in r.out
     with pytest.raises((SystemExit, argparse.ArgumentError)):  # the old practice side is gone
