@@ -59,6 +59,12 @@ def _chain_tip(session: Session) -> tuple[int, str]:
     return (int(row[0] or 0), str(row[1])) if row else (0, GENESIS)
 
 
+def chain_head(session: Session) -> tuple[int, str]:
+    """The audit chain's head, (event count, last hash): what a sync manifest carries so
+    the practice can tell if the trail was later cut short."""
+    return _chain_tip(session)
+
+
 def record_event(
     session: Session,
     *,
