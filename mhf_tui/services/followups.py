@@ -112,7 +112,7 @@ def _care_plan_follow_ups(
             for action in actions or []:
                 on = optional_date(action.get("due"), "due")
                 if on is not None and on <= horizon and not action.get("done"):
-                    label = f"Care plan action: {action.get('action', '')}"
+                    label = f"Action: {action.get('action', '')}"
                     due.append(("care_plan_action", plan_id, pid, on, label))
     return due
 

@@ -74,7 +74,7 @@ def test_due_actions_and_the_review_date_are_follow_ups(
         due_today = follow_ups_due(session, today=today)
         due_week = follow_ups_due(session, today=today, within_days=7)
     assert [(f.kind, f.label, f.overdue) for f in due_today] == [
-        ("care_plan_action", "Care plan action: Book GP appointment", True)
+        ("care_plan_action", "Action: Book GP appointment", True)
     ]
     assert [f.kind for f in due_week] == ["care_plan_action", "care_plan_review"]
 
