@@ -5,25 +5,26 @@ list)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.errors import MhfError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.signposting import OPEN_STATUSES
 from mhf_tui.services.validation import optional_date
 
 
-@dataclass(frozen=True)
-class FollowUp:
+class FollowUp(PublicModel):
     kind: str  # contact, signposting, care_plan_review, care_plan_action
-    source_id: uuid.UUID
+    source_id: uuid.UUID = Field(serialization_alias="id")
     patient_id: uuid.UUID
-    patient_name: str
+    #: shown in the table; not in the JSON, which names the patient by NHS number
+    patient_name: str = Field(exclude=True)
     nhs_number: str | None
     due_on: date
     label: str
