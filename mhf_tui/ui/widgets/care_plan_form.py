@@ -31,7 +31,7 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from mhf_tui.errors import MhfError
-from mhf_tui.ui.widgets.confirm import confirm_discard
+from mhf_tui.ui.widgets.confirm import close_unless_changed
 from mhf_tui.ui.widgets.safe import clean
 
 if TYPE_CHECKING:
@@ -306,12 +306,4 @@ class CarePlanForm(ModalScreen[CarePlanEdit | None]):
         self.dismiss(CarePlanEdit(plan, self.plan.version if self.plan else 0))
 
     def action_cancel(self) -> None:
-        if self.collect() == self.initial:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(confirm_discard("care plan"), answered)
+        close_unless_changed(self, changed=self.collect() != self.initial, what="care plan")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,10 +38,19 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-def confirm_discard(what: str) -> Confirm:
-    return Confirm(
-        "Discard changes?", Text(f"The {what} has unsaved changes. y discards them, n goes back.")
-    )
+def close_unless_changed(form: ModalScreen[Any], *, changed: bool, what: str) -> None:
+    """`esc` on a form: close it (result None) at once if nothing was changed, otherwise
+    only after a yes to "Discard changes?"."""
+    if not changed:
+        form.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            form.dismiss(None)
+
+    question = Text(f"The {what} has unsaved changes. y discards them, n goes back.")
+    form.app.push_screen(Confirm("Discard changes?", question), answered)
 
 
 def confirm_remove(name: str) -> Confirm:

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from mhf_tui.errors import MhfError
-from mhf_tui.ui.widgets.confirm import confirm_discard
+from mhf_tui.ui.widgets.confirm import close_unless_changed
 from mhf_tui.ui.widgets.safe import clean
 
 if TYPE_CHECKING:
@@ -147,12 +147,4 @@ class PersonForm(ModalScreen[PersonEntry | None]):
         self.dismiss(PersonEntry(person))
 
     def action_cancel(self) -> None:
-        if self.collect() == self.initial:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(confirm_discard("form"), answered)
+        close_unless_changed(self, changed=self.collect() != self.initial, what="form")

@@ -93,7 +93,7 @@ def test_show_json_round_trips_into_edit(mhf: Mhf, home: tuple[str, ...]) -> Non
     r = mhf("careplan", "edit", *home, "--nhs", NHS, stdin=P + json.dumps(first))
     assert r.code == 1 and "changed meanwhile" in r.err
     r = mhf("careplan", "history", *home, "--nhs", NHS, stdin=P)
-    assert r.out.count("version ") == 2
+    assert [line.split()[0] for line in r.out.splitlines()] == ["Version", "1", "2"]
 
 
 def test_edit_from_a_file_changes_only_the_fields_given(
@@ -211,7 +211,7 @@ def test_people_add_edit_list_remove(mhf: Mhf, home: tuple[str, ...]) -> None:
         (("--name", "Ann\x1b[2J"), "name: must be one line"),
         (("--name", "Ann", "--role", "cousin"), "role: Input should be"),
         (("--name", "Ann", "--phone", "12"), "phone"),
-        (("--name", "Ann", "--consent-contact", "maybe"), "consent_to_contact"),
+        (("--name", "Ann", "--email", "ann at home"), "email: is not a valid email"),
     ],
 )
 def test_bad_people_are_refused_without_echoing_them(
