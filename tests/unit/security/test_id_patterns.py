@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
-from mhf_tui.services.templates import _ID, _SNOMED
+from mhf_tui.services.templates import Ident, Snomed
 from mhf_tui.sync.importer import FHIR_ID
 from mhf_tui.sync.package import _HEX64, DEVICE_ID, ODS_CODE, SyncError, _check_manifest_values
 
@@ -21,11 +22,19 @@ def test_no_pattern_accepts_a_trailing_newline():
         (_HEX64, "a" * 64),
         (DEVICE_ID, "dev-1"),
         (ODS_CODE, "C82001"),
-        (_ID, "smi_check"),
-        (_SNOMED, "123456"),
     ]:
         assert pattern.fullmatch(good), pattern.pattern
         assert not pattern.fullmatch(good + "\n"), pattern.pattern
+
+
+@pytest.mark.parametrize(("kind", "good"), [(Ident, "smi_check"), (Snomed, "123456")])
+def test_template_ids_never_keep_a_newline(kind, good):
+    """Template ids are pydantic-checked: surrounding whitespace is stripped (so no newline
+    survives), and a newline inside is refused."""
+    adapter = TypeAdapter(kind)
+    assert adapter.validate_python(good + "\n") == good
+    with pytest.raises(ValueError):
+        adapter.validate_python(good + "\nx")
 
 
 @pytest.mark.parametrize("field", ["device_public_key", "bundle_sha256", "ack_key"])
