@@ -306,6 +306,8 @@ def build_demo_caseload(
                     role="carer",
                     phone=f"07700 900{rng.randrange(1000):03d}",
                     consent_to_contact=rng.random() < 0.7,
+                    consent_on=today - timedelta(days=30),
+                    consent_recorded_by=actor,
                 )
             )
         if index % 9 == 0:
@@ -319,6 +321,8 @@ def build_demo_caseload(
                     organisation="Community Mental Health Team",
                     phone="0116 496 0000",
                     consent_to_contact=True,
+                    consent_on=today - timedelta(days=30),
+                    consent_recorded_by=actor,
                 )
             )
     # Today's list: a few follow-ups due today whatever the random draw gave.
