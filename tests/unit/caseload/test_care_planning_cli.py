@@ -117,9 +117,9 @@ def test_edit_from_a_file_changes_only_the_fields_given(
         ("{not json", "not valid JSON"),
         ("goals = [", "neither JSON nor valid TOML"),
         ('colour = "blue"', "colour: Extra inputs are not permitted"),
-        ('[[goals]]\ngoal = "Walk\\u001b]0;x\\u0007"', "goals.0.goal: must be one line"),
+        ('[[goals]]\ngoal = "Walk\\u001b]0;x\\u0007"', "goals #1 goal: must be one line"),
         ('review_on = "2030-02-30"', "review_on: date must be a date"),
-        ('[[crisis_contacts]]\nname = "Ann"\nphone = "call me"', "crisis_contacts.0.phone"),
+        ('[[crisis_contacts]]\nname = "Ann"\nphone = "call me"', "crisis_contacts #1 phone"),
         ('crisis_services = ["No Such Helpline"]', "service"),
     ],
 )
