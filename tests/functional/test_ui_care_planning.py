@@ -90,6 +90,9 @@ async def test_crisis_plan_written_then_the_plan_edited(seeded, make_app):
         await type_text(pilot, "Walk to the shops twice a week")
         await pilot.press("tab")
         await type_text(pilot, "2026-05-31")
+        await pilot.press("tab", "tab", "enter")  # past the status to "+ goal": a new row
+        await pilot.pause()
+        await type_text(pilot, "Sleep before midnight")
         await pilot.press("ctrl+s")
         await until_screen(pilot, PatientScreen)
         await wait_for(pilot, lambda: tab.plan is not None and tab.plan.version == 2)
@@ -97,7 +100,8 @@ async def test_crisis_plan_written_then_the_plan_edited(seeded, make_app):
         assert first.goals == [] and first.review_on is None  # version 1 kept as it was
         assert str(second.review_on) == "2026-06-01"
         assert [(g.goal, str(g.target_on), g.status) for g in second.goals] == [
-            ("Walk to the shops twice a week", "2026-05-31", "active")
+            ("Walk to the shops twice a week", "2026-05-31", "active"),
+            ("Sleep before midnight", "None", "active"),
         ]
         assert second.crisis_contacts == first.crisis_contacts
         assert form.plan is not None and form.plan.version == 1
@@ -255,3 +259,39 @@ async def test_a_name_with_control_characters_is_refused(seeded, make_app):
         assert app.screen is form
         assert "name: must be one line" in str(form.query_one("#person-status").render())
         assert people_of(app, seeded.bob) == []
+
+
+async def test_add_a_crisis_plan_keystrokes_from_the_dashboard(seeded, make_app):
+    """The README's (and the issue's) keystrokes for "add a crisis plan"."""
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.widgets.care_plan_form import CarePlanForm
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await wait_for(pilot, lambda: app.screen.id == "dashboard")
+        await pilot.press("slash")
+        await type_text(pilot, "9990000026")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        screen = await until_screen(pilot, PatientScreen)
+        await wait_for(pilot, lambda: screen.record is not None)
+        await pilot.press("4", "c")
+        await until_screen(pilot, CarePlanForm)
+        await type_text(pilot, "Stops eating")
+        await pilot.press("tab")
+        await type_text(pilot, "Talking to his sister")
+        await pilot.press("tab")
+        await type_text(pilot, "Ann")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "07700900123")
+        await pilot.press("tab", "tab", "down", "space", "ctrl+s")  # the 2nd service
+        await until_screen(pilot, PatientScreen)
+        await wait_for(pilot, lambda: plan_of(app, seeded.bob) != [])
+        (plan,) = plan_of(app, seeded.bob)
+        assert (plan.early_warning_signs, plan.what_helps) == (
+            "Stops eating",
+            "Talking to his sister",
+        )
+        assert [(c.name, c.phone) for c in plan.crisis_contacts] == [("Ann", "07700900123")]
+        assert [s.name for s in plan.crisis_services] == ["NHS 111 mental health option"]
