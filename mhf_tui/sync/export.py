@@ -226,9 +226,15 @@ def select_changes(
         sel.patient_ids.add(uuid.UUID(n.patient_id))
     step("notes")
     replaced = _replaced_ids(session, CarePlan, practice)
+    service_names = {
+        str(sid): f"{name} {phone}".strip()
+        for sid, name, phone in session.exec(select(Service.id, Service.name, Service.phone))
+    }
     for cp in _care_plans(session, practice, since):
         sel.resources.append(
-            fhir.care_plan_resource(cp, superseded=str(cp.id) in replaced, team=team)
+            fhir.care_plan_resource(
+                cp, superseded=str(cp.id) in replaced, team=team, services=service_names
+            )
         )
         sel.patient_ids.add(cp.patient_id)
     step("care plans")
