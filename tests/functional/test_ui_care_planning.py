@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tests.functional.conftest import TODAY, type_text, unlock, wait_for
+from tests.functional.conftest import PASSPHRASE, TODAY, type_text, unlock, wait_for
 
 
 async def open_record(pilot, patient_id, key):
@@ -295,3 +295,33 @@ async def test_add_a_crisis_plan_keystrokes_from_the_dashboard(seeded, make_app)
         )
         assert [(c.name, c.phone) for c in plan.crisis_contacts] == [("Ann", "07700900123")]
         assert [s.name for s in plan.crisis_services] == ["NHS 111 mental health option"]
+
+
+async def test_unsaved_care_plan_survives_the_lock_as_a_draft(seeded, make_app):
+    from mhf_tui.services.drafts import list_drafts
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from mhf_tui.ui.widgets.care_plan_form import CarePlanForm
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, seeded.bob, "4")
+        await pilot.press("c")
+        await until_screen(pilot, CarePlanForm)
+        await type_text(pilot, "Stops eating")
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: app.screen.id == "lock" and app.lock_settled.is_set())
+        await type_text(pilot, PASSPHRASE)  # typed, as after a real auto-lock
+        await pilot.press("enter")
+        screen = await until_screen(pilot, PatientScreen)
+        await wait_for(pilot, lambda: screen.record is not None)
+        await pilot.press("4", "e")
+        form = await until_screen(pilot, CarePlanForm)
+        assert "unsaved changes restored" in str(form.query_one(".dialog-title").render())
+        assert form.query_one("#careplan-warning").text == "Stops eating"
+        await pilot.press("ctrl+s")
+        await until_screen(pilot, PatientScreen)
+        await wait_for(pilot, lambda: plan_of(app, seeded.bob) != [])
+        assert plan_of(app, seeded.bob)[0].early_warning_signs == "Stops eating"
+        with app.caseload.session() as s:
+            assert [d.kind for d in list_drafts(s)] == []

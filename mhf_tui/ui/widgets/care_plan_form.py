@@ -3,11 +3,13 @@
 Returns a validated `CarePlanCreate` with the version it started from (the Care plan tab
 saves it as the next version). Everything fits 80x24: one scrolling column, one row per goal,
 action and crisis contact, a `+` button under each list for another row. Rows left empty are
-dropped. `ctrl+s` saves; `esc` asks before discarding changes.
+dropped. `ctrl+s` saves; `esc` asks before discarding changes. Unsaved changes survive
+auto-lock and quit as an encrypted draft, offered the next time the plan is edited.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +33,16 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from mhf_tui.errors import MhfError
+from mhf_tui.ui.screens.base import DraftSnapshot
 from mhf_tui.ui.widgets.confirm import close_unless_changed
 from mhf_tui.ui.widgets.safe import clean
 
 if TYPE_CHECKING:
     from mhf_tui.services.care_plans import CarePlanCreate, CarePlanPublic
+    from mhf_tui.services.drafts import DraftRead
+    from mhf_tui.ui.app import MhfApp
+
+DRAFT_KIND = "care_plan"
 
 STATUS_LABELS = {
     "active": "active",
@@ -59,6 +66,8 @@ class CarePlanEdit:
 
     plan: CarePlanCreate
     expected_version: int
+    #: the draft to delete once the plan is saved
+    draft_id: uuid.UUID
 
 
 def _s(value: object) -> str:
@@ -183,27 +192,44 @@ class CarePlanForm(ModalScreen[CarePlanEdit | None]):
         Binding("ctrl+s", "save", "Save", id="careplan_save", tooltip="save as a new version"),
         Binding("escape", "cancel", "Cancel", id="careplan_cancel"),
     ]
+    app: MhfApp
 
     def __init__(
         self,
         plan: CarePlanPublic | None,
         services: list[CrisisService],
         *,
+        patient_id: uuid.UUID,
         focus: str = "",
+        draft: DraftRead | None = None,
     ) -> None:
         super().__init__(id="careplan-form")
         self.plan = plan
         self.services = services
+        self.patient_id = patient_id
         self.focus_section = focus
+        self.draft = draft
+        self.draft_id = draft.id if draft else uuid.uuid4()
         self.initial: dict[str, Any] = {}
 
+    @property
+    def base_version(self) -> int:
+        """The version this edit started from (a restored draft's, if older)."""
+        if self.draft is not None:
+            return int(self.draft.fields.get("version", 0))
+        return self.plan.version if self.plan else 0
+
     def _doc(self) -> dict[str, Any]:
+        if self.draft is not None:
+            return dict(self.draft.fields.get("plan", {}))
         return self.plan.model_dump(mode="json") if self.plan else {}
 
     def compose(self) -> ComposeResult:
         doc = self._doc()
-        title = f"Care plan: editing version {self.plan.version}" if self.plan else "New care plan"
-        chosen = {s["id"] for s in doc.get("crisis_services", [])}
+        title = f"Care plan: editing version {self.base_version}" if self.plan else "New care plan"
+        if self.draft is not None:
+            title += " (unsaved changes restored)"
+        chosen = {s["id"] if isinstance(s, dict) else s for s in doc.get("crisis_services", [])}
         with Vertical(id="careplan-dialog"):
             yield Static(Text(title), classes="dialog-title")
             with VerticalScroll(id="careplan-body"):
@@ -303,7 +329,27 @@ class CarePlanForm(ModalScreen[CarePlanEdit | None]):
         except MhfError as exc:
             status.update(Text("Not saved: " + str(exc)))
             return
-        self.dismiss(CarePlanEdit(plan, self.plan.version if self.plan else 0))
+        self.dismiss(CarePlanEdit(plan, self.base_version, self.draft_id))
+
+    def changed(self) -> bool:
+        return self.draft is not None or self.collect() != self.initial
+
+    def pending_draft(self) -> DraftSnapshot | None:
+        """What to keep if the app locks or quits now (nothing if nothing changed)."""
+        if not self.changed():
+            return None
+        return DraftSnapshot(
+            draft_id=self.draft_id,
+            patient_id=self.patient_id,
+            text="care plan",
+            fields={"plan": self.collect(), "version": self.base_version},
+            kind=DRAFT_KIND,
+        )
 
     def action_cancel(self) -> None:
-        close_unless_changed(self, changed=self.collect() != self.initial, what="care plan")
+        def discarded() -> None:
+            if self.draft is not None:  # an emptied draft is deleted
+                gone = DraftSnapshot(self.draft_id, self.patient_id, "", {}, DRAFT_KIND)
+                self.app.keep_draft(gone)
+
+        close_unless_changed(self, changed=self.changed(), what="care plan", then=discarded)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +20,7 @@ from textual.widgets import Static
 from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import ServiceCalls
 from mhf_tui.ui.widgets.care_plan_form import (
+    DRAFT_KIND,
     STATUS_LABELS,
     CarePlanEdit,
     CarePlanForm,
@@ -151,9 +152,10 @@ class CarePlanTab(ServiceCalls, Widget):
             return
         actor, pid = caseload.actor, self.patient_id
 
-        def load(session: Session) -> tuple[CarePlanPublic | None, list[CrisisService]]:
+        def load(session: Session) -> tuple[CarePlanPublic | None, list[CrisisService], Any]:
             from mhf_tui.services.care_plans import current_care_plan
             from mhf_tui.services.directory import list_services
+            from mhf_tui.services.drafts import find_draft
             from mhf_tui.services.retention import ensure_patient_editable
 
             ensure_patient_editable(session, patient_id=pid)
@@ -164,7 +166,8 @@ class CarePlanTab(ServiceCalls, Widget):
                 for s in list_services(session)
                 if s.category == "crisis" or str(s.id) in chosen
             ]
-            return plan, services
+            draft = find_draft(session, kind=DRAFT_KIND, patient_id=pid)
+            return plan, services, draft
 
         def edited(result: CarePlanEdit | None) -> None:
             if result is None:
@@ -172,9 +175,12 @@ class CarePlanTab(ServiceCalls, Widget):
 
             def write(session: Session) -> CarePlanPublic:
                 from mhf_tui.services.care_plans import save_care_plan
+                from mhf_tui.services.drafts import delete_draft
 
-                return save_care_plan(session, actor=actor, patient_id=pid, data=result.plan,
+                plan = save_care_plan(session, actor=actor, patient_id=pid, data=result.plan,
                                       expected_version=result.expected_version)  # fmt: skip
+                delete_draft(session, draft_id=result.draft_id)
+                return plan
 
             def saved(plan: CarePlanPublic) -> None:
                 self.app.notify(f"Care plan version {plan.version} saved.")
@@ -182,8 +188,9 @@ class CarePlanTab(ServiceCalls, Widget):
 
             self.db_call("save the care plan", write, saved)
 
-        def ask(loaded: tuple[CarePlanPublic | None, list[CrisisService]]) -> None:
-            plan, services = loaded
-            self.app.push_screen(CarePlanForm(plan, services, focus=focus), edited)
+        def ask(loaded: tuple[CarePlanPublic | None, list[CrisisService], Any]) -> None:
+            plan, services, draft = loaded
+            form = CarePlanForm(plan, services, patient_id=pid, focus=focus, draft=draft)
+            self.app.push_screen(form, edited)
 
         self.db_call("edit the care plan", load, ask)

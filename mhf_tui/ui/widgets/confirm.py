@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -38,9 +39,11 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-def close_unless_changed(form: ModalScreen[Any], *, changed: bool, what: str) -> None:
+def close_unless_changed(
+    form: ModalScreen[Any], *, changed: bool, what: str, then: Callable[[], None] | None = None
+) -> None:
     """`esc` on a form: close it (result None) at once if nothing was changed, otherwise
-    only after a yes to "Discard changes?"."""
+    only after a yes to "Discard changes?"; `then` runs once the changes are discarded."""
     if not changed:
         form.dismiss(None)
         return
@@ -48,6 +51,8 @@ def close_unless_changed(form: ModalScreen[Any], *, changed: bool, what: str) ->
     def answered(discard: bool | None) -> None:
         if discard:
             form.dismiss(None)
+            if then is not None:
+                then()
 
     question = Text(f"The {what} has unsaved changes. y discards them, n goes back.")
     form.app.push_screen(Confirm("Discard changes?", question), answered)
