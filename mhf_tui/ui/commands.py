@@ -60,6 +60,8 @@ class MhfCommands(Provider):
             entries.append(
                 (f"{category}: {what}", partial(screen.run_action, binding.action), f"key {shown}")
             )
+        # actions a screen offers beyond its bindings (a record's tabs: "Care plan: edit")
+        entries.extend(getattr(screen, "palette_entries", list)())
         for theme in ("textual-dark", "textual-light", "mhf-high-contrast"):
             entries.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), ""))
         return entries
