@@ -8,9 +8,10 @@ duplicate unless the caller confirms with `allow_possible_duplicate=True`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -214,6 +215,24 @@ def _validate(data: Mapping[str, Any], *, today: date | None = None) -> dict[str
         else:
             out[name] = v.optional_text(value, name.replace("_", " "), max_length=2000)
     return out
+
+
+def check_patient_fields(
+    values: Mapping[str, Any], *, required: Iterable[str] = (), today: date | None = None
+) -> dict[str, Any]:
+    """Check each given field on its own (as typed in a form) and report every problem at
+    once (`FieldErrors` by field name); fields named in `required` must not be empty. The
+    same rules as add and edit, which check again when they write."""
+
+    def check(name: str, value: Any) -> Any:
+        if name in required and (value is None or not str(value).strip()):
+            raise ValidationError(f"{name.replace('_ods', '').replace('_', ' ')} is required")
+        return _validate({name: value}, today=today)[name]
+
+    checks: dict[str, Callable[[], Any]] = {
+        name: partial(check, name, value) for name, value in values.items()
+    }
+    return v.check_fields(checks)
 
 
 def validate_patient(data: PatientCreate, *, today: date | None = None) -> dict[str, Any]:
