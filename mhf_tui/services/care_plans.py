@@ -29,6 +29,7 @@ from mhf_tui.services.fields import (
     OptionalDate,
     RequiredLine,
     YesNo,
+    parse_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
 from mhf_tui.services.retention import ensure_editable
@@ -174,8 +175,6 @@ class CarePlanPublic(CarePlanBase):
 def update_from_document(data: Any) -> CarePlanUpdate:
     """A `CarePlanUpdate` from a parsed JSON/TOML document; read-only keys that `show
     --json` prints are dropped, goal scores too (scores are added with `goal score`)."""
-    from mhf_tui.services.fields import parse_model
-
     if not isinstance(data, dict):
         raise ValidationError("a care plan is a table of fields (JSON object or TOML)")
     clean = {k: v for k, v in data.items() if k not in READ_ONLY}
@@ -300,8 +299,6 @@ def save_care_plan(
 
 
 def _as_create(plan: CarePlanPublic | None, changes: dict[str, Any]) -> CarePlanCreate:
-    from mhf_tui.services.fields import parse_model
-
     base: dict[str, Any] = {}
     if plan is not None:
         base = plan.model_dump(mode="json", exclude=set(READ_ONLY) | {"version"})
