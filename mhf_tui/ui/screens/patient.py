@@ -20,7 +20,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from mhf_tui.ui.messages import DataChanged
@@ -31,7 +30,7 @@ from mhf_tui.ui.widgets.notes_tab import NotesTab
 from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
 from mhf_tui.ui.widgets.people_tab import PeopleTab
 from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
-from mhf_tui.ui.widgets.safe import clean, literal
+from mhf_tui.ui.widgets.safe import literal
 from mhf_tui.ui.widgets.summary_tab import SummaryTab
 
 if TYPE_CHECKING:
