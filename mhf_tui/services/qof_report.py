@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -127,6 +128,17 @@ class QofReport:
         }
 
 
+def counted_check_answers() -> list[Any]:
+    """Conditions (for a query joining Review) on answers that count towards a check: the
+    newest version in its lineage, not withdrawn, from a review not abandoned."""
+    return [
+        col(ReviewAnswer.check) != "",
+        col(ReviewAnswer.entered_in_error).is_(False),
+        col(Review.status) != ABANDONED,
+        is_current_answer(),
+    ]
+
+
 def _latest_check_dates(
     session: Session,
     *,
@@ -141,13 +153,7 @@ def _latest_check_dates(
         select(ReviewAnswer.patient_id, ReviewAnswer.check, func.max(ReviewAnswer.observed_on))
         .join(Review, col(Review.id) == col(ReviewAnswer.review_id))
         .join(Patient, col(Patient.id) == col(ReviewAnswer.patient_id))
-        .where(
-            col(ReviewAnswer.check) != "",
-            col(ReviewAnswer.entered_in_error).is_(False),
-            col(ReviewAnswer.observed_on) <= as_of,
-            col(Review.status) != ABANDONED,
-            is_current_answer(),
-        )
+        .where(*counted_check_answers(), col(ReviewAnswer.observed_on) <= as_of)
         .group_by(col(ReviewAnswer.patient_id), col(ReviewAnswer.check))
     )
     stmt = scope_recalled(stmt, practice_id=practice_id, patient_id=patient_id)

@@ -377,7 +377,7 @@ class CleanAnswer:
 
 _YES = {"y", "yes", "true", "1"}
 _NO = {"n", "no", "false", "0"}
-_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*$")
+_NUMBER = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*")
 
 
 def _unit_key(unit: str) -> str:
@@ -385,7 +385,7 @@ def _unit_key(unit: str) -> str:
 
 
 def _clean_number(item: TemplateItem, text: str, _today: date) -> CleanAnswer:
-    match = _NUMBER.match(text)
+    match = _NUMBER.fullmatch(text)
     if not match:
         raise ValidationError(f"{item.label}: {text!r} is not a number")
     number, unit = float(match.group(1)), match.group(2)

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from mhf_tui.services.care_plans import CarePlanData, Goal, save_care_plan
+from mhf_tui.services.care_plans import CarePlanCreate, GoalCreate, save_care_plan
 from mhf_tui.services.qof_report import qof_report
 from mhf_tui.services.recall import recall_list
 from mhf_tui.services.reviews import answer_items, complete_review, start_review
@@ -108,7 +108,10 @@ def test_care_plan_review_applies_to_patients_with_a_plan(
     pid = make_patient(family_name="Cluster", smi_register=False)
     assert recall_list(session, templates=templates, as_of=TODAY) == []
     save_care_plan(
-        session, actor=ACTOR, patient_id=pid, data=CarePlanData(goals=[Goal(goal="Walk daily")])
+        session,
+        actor=ACTOR,
+        patient_id=pid,
+        data=CarePlanCreate(goals=[GoalCreate(goal="Walk daily")]),
     )
     entries = recall_list(session, templates=templates, as_of=TODAY)
     assert [(e.template_id, e.status) for e in entries] == [("care_plan_review", "never")]
