@@ -14,7 +14,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -101,15 +101,6 @@ class Eligibility(_Model):
         if self.min_age is not None and age < self.min_age:
             return False
         return self.max_age is None or age <= self.max_age
-
-    @property
-    def text(self) -> str:
-        who = {"female": "women", "male": "men"}.get(self.sex or "", "people")
-        if self.min_age is not None and self.max_age is not None:
-            return f"{who} aged {self.min_age}-{self.max_age}"
-        if self.min_age is not None:
-            return f"{who} aged {self.min_age}+"
-        return who
 
 
 class TemplateItem(_Model):
@@ -477,3 +468,29 @@ def computed_bmi(weight_kg: float, height_cm: float) -> float:
     """BMI in kg/m2 to one decimal place, from weight (kg) and height (cm)."""
     metres = height_cm / 100
     return round(weight_kg / (metres * metres), 1)
+
+
+def computed_answers(
+    template: ReviewTemplate,
+    given: Mapping[str, str | None],
+    stored: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Formula items (BMI from weight and height) worked out from the values `given` now
+    or `stored` before, when no value for them was given or stored; nothing while an input
+    is missing or not valid."""
+    stored = stored or {}
+    found: dict[str, str] = {}
+    for item in template.items:
+        if item.formula != "bmi" or given.get(item.id) or item.id in stored:
+            continue
+        numbers: list[float] = []
+        for source in ("weight", "height"):
+            raw = given[source] if source in given else stored.get(source)
+            try:
+                number = clean_answer(template.item(source), raw or "").number
+            except ValidationError:
+                break
+            numbers.append(number or 0.0)
+        else:
+            found[item.id] = f"{computed_bmi(numbers[0], numbers[1]):g}"
+    return found

@@ -42,6 +42,13 @@ async def open_tab(pilot, patient_id, tab):
     return widget
 
 
+async def unlocked_form(pilot, patient_id):
+    """Unlock, open the patient's Reviews tab and start the physical health check."""
+    await unlock(pilot)
+    await open_tab(pilot, patient_id, "reviews")
+    return await open_form(pilot)
+
+
 async def open_form(pilot, key="p"):
     from mhf_tui.ui.screens.review_form import ReviewFormScreen
 
@@ -89,9 +96,7 @@ async def test_bad_values_and_missing_required_items_are_shown_not_saved(seeded,
 
     app = make_app(seeded.home)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await open_tab(pilot, seeded.bob, "reviews")
-        form = await open_form(pilot)
+        form = await unlocked_form(pilot, seeded.bob)
         await type_text(pilot, "95")
         await pilot.press("enter")
         assert app.focused is form.inputs["bmi"]  # stays on the bad value
@@ -413,9 +418,7 @@ async def test_no_item9_banner_without_a_score_above_0(seeded, make_app):
 async def test_bmi_filled_from_weight_and_height_and_prompts_by_age_and_sex(seeded, make_app):
     app = make_app(seeded.home)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await open_tab(pilot, seeded.bob, "reviews")
-        form = await open_form(pilot)
+        form = await unlocked_form(pilot, seeded.bob)
         # Bob is a man in his fifties: bowel screening, no cervical or breast screening
         assert "bowel_screening" in form.inputs
         assert "cervical_screening" not in form.inputs and "breast_screening" not in form.inputs
@@ -431,3 +434,12 @@ async def test_bmi_filled_from_weight_and_height_and_prompts_by_age_and_sex(seed
         (review,) = reviews_of(app, seeded.bob)
         answers = answers_of(app, review.id)
         assert answers["bmi"].value == "27.4" and answers["height"].value == "171"
+
+
+def test_reviews_tab_names_the_contract_year_of_its_checks():
+    from mhf_tui.services.qof_report import CheckStatus
+    from mhf_tui.ui.widgets.reviews_tab import checks_text
+
+    lipids = CheckStatus("cholesterol", "Cholesterol", "MH011", 24, date(2025, 4, 1), True)
+    assert str(checks_text([lipids], date(2026, 3, 31))).startswith("QOF 2025/26 ✓ Lipids")
+    assert str(checks_text([lipids], date(2026, 4, 1))).startswith("QOF 2026/27")
