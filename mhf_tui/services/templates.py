@@ -27,6 +27,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -107,11 +108,11 @@ class TemplateItem(_Model):
     id: Ident
     label: Label
     type: ItemType
-    required: bool = False
+    required: StrictBool = False
     unit: str = ""
     min: Number | None = None
     max: Number | None = None
-    integer: bool = False
+    integer: StrictBool = False
     choices: tuple[Choice, ...] = ()
     snomed: Snomed = ""
     help: str = ""
@@ -139,6 +140,9 @@ class TemplateItem(_Model):
             raise ValueError("choice ids must be unique")
         if self.qof_window is not None and not self.check:
             raise ValueError("'qof_window' needs 'check'")
+        if self.type == "yes_no" and self.snomed:
+            raise ValueError("a yes_no item has no 'snomed' (a 'no' would be coded too): "
+                             "use a choice with the code on its 'yes'")  # fmt: skip
         return self
 
     @property

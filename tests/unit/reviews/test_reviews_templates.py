@@ -202,7 +202,6 @@ SHIPPED_CODES = {
     ("smi_physical_health_check", "pulse"): "78564009",
     ("smi_physical_health_check", "blood_glucose"): "1010671000000102",
     ("smi_physical_health_check", "qrisk3"): "1085871000000105",
-    ("smi_physical_health_check", "medication_review"): "182836005",
     ("medication_monitoring", "weight"): "27113001",
     ("medication_monitoring", "waist_cm"): "276361009",
     ("medication_monitoring", "pulse"): "78564009",
@@ -218,6 +217,7 @@ CHOICE_CODES = {
     "condition_familial_hypercholesterolaemia": "398036000",
     "family_history_cvd": "266894000",
     "family_history_diabetes": "160303001",
+    "medication_review": "314530002",
     "cervical_screening": "171149006",
     "breast_screening": "268547008",
     "bowel_screening": "275978004",
@@ -279,6 +279,7 @@ def test_labels_and_citations(templates: TemplateSet) -> None:
 
 
 UNIT, SOURCE = 'unit = "kg"', 'source = "test"'
+NUMBER = 'type = "number"\nunit = "kg"\nmin = 20\nmax = 300'
 
 
 @pytest.mark.parametrize(
@@ -295,6 +296,8 @@ UNIT, SOURCE = 'unit = "kg"', 'source = "test"'
         (('unit = "kg"', 'unit = "kg"\neligible = { sex = "woman" }'), "'sex' must be one of"),
         (('unit = "kg"', 'unit = "kg"\neligible = { min_age = "50" }'), "'min_age' must be"),
         (('type = "number"', 'type = "yes_no"'), "only apply to number items"),
+        ((NUMBER, 'type = "yes_no"\nsnomed = "314530002"'), "a yes_no item has no 'snomed'"),
+        (("required = true", 'required = "yes"'), "'required' must be a valid boolean"),
     ],
 )  # fmt: skip
 def test_model_rules_refuse_bad_templates(change: tuple[str, str], message: str) -> None:
