@@ -195,8 +195,8 @@ def risk_facts(
         .join(Patient, col(Patient.id) == col(ReviewAnswer.patient_id))
         .where(col(ReviewAnswer.item_id).in_(_ITEMS), col(Review.status) != ABANDONED)
     )
-    if practice_id is not None:
-        stmt = stmt.where(Patient.practice_id == practice_id)
+    if practice_id is not None:  # the report: the practice's SMI register only
+        stmt = stmt.where(Patient.practice_id == practice_id, col(Patient.smi_register))
     if patient_id is not None:
         stmt = stmt.where(ReviewAnswer.patient_id == patient_id)
     heads: dict[uuid.UUID, Any] = {}
