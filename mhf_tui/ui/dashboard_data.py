@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from mhf_tui.ui.screens.dashboard import DashLine, DashSection
+from mhf_tui.ui.widgets.item9 import item9_section
 from mhf_tui.ui.widgets.reviews_tab import reviews_due_section
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def drafts(session: Session, today: date) -> DashSection:
     return DashSection("Unfinished notes (drafts)", lines)
 
 
-SECTIONS: list[SectionFn] = [drafts, follow_ups, signposting, reviews_due_section]
+SECTIONS: list[SectionFn] = [item9_section, drafts, follow_ups, signposting, reviews_due_section]
 
 
 def sections(session: Session, *, today: date) -> list[DashSection]:

@@ -26,6 +26,7 @@ from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.widgets.care_plan_tab import CarePlanTab
 from mhf_tui.ui.widgets.contacts_tab import ContactsTab
+from mhf_tui.ui.widgets.item9 import show_item9
 from mhf_tui.ui.widgets.notes_tab import NotesTab
 from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
 from mhf_tui.ui.widgets.people_tab import PeopleTab
@@ -223,6 +224,7 @@ class PatientScreen(MhfScreen):
         p = record.patient
         today = self.app.today()
         self.query_one("#patient-header", Static).update(header_text(p, today))
+        show_item9(self, self.patient_id)  # PHQ-9 item 9 above 0: header and Summary tab
         alerts = alerts_text(p)
         banner = self.query_one("#patient-alerts", Static)
         banner.set_class(alerts is None, "-none")

@@ -147,7 +147,9 @@ def checks_text(checks: list[CheckStatus], today: date) -> Text:
     text = Text()
     if not checks:
         return text
-    text.append("QOF ", style="bold")
+    from mhf_tui.services.contract_year import ContractYear
+
+    text.append(f"QOF {ContractYear.containing(today)} ", style="bold")
     for n, check in enumerate(checks):
         if n:
             text.append("  ")
