@@ -154,7 +154,10 @@ def write_letters(
         path = _free_name(out_dir, letter, stamp)
         write_private(path, render(letter))
         record = LetterRecord(
-            patient_id=letter.patient_id, file_name=path.name, items=len(letter.items)
+            patient_id=letter.patient_id,
+            file_name=path.name,
+            items=len(letter.items),
+            risk=letter.risk_flagged,
         )
         session.add(record)
         session.flush()
