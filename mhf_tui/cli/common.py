@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import functools
 import getpass
-import json
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -124,8 +123,9 @@ def command_group(
 
 
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write("\n")
+    from mhf_tui.cli.safe_output import json_text
+
+    sys.stdout.write(json_text(value) + "\n")
 
 
 def add_secret_option(parser: argparse.ArgumentParser) -> None:

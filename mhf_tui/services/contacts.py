@@ -126,7 +126,7 @@ def add_contact(
         mode=normalise_mode(data.mode),
         duration_minutes=_duration(data.duration_minutes),
         practice_id=practice_id,
-        location=optional_text(data.location, "location", max_length=200),
+        location=optional_text(data.location, "location", max_length=200, one_line=True),
         reason=optional_text(data.reason, "reason"),
         outcome=optional_text(data.outcome, "outcome"),
         follow_up_on=optional_date(data.follow_up_on, "follow-up date"),

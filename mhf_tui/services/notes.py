@@ -27,7 +27,7 @@ from mhf_tui.services.audit import record_event
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
-from mhf_tui.services.validation import choice
+from mhf_tui.services.validation import choice, multiline_text
 
 NOTE_KINDS = ("contact", "phone_call", "care_plan", "safeguarding", "general")
 MAX_NOTE_LENGTH = 100_000
@@ -83,7 +83,7 @@ class NoteNotFound(MhfError):
 
 
 def _clean_text(text: str) -> str:
-    cleaned = (text or "").strip()
+    cleaned = multiline_text(text)  # ESC stored as "␛": visible, never dropped
     if not cleaned:
         raise ValidationError("the note is empty")
     if len(cleaned) > MAX_NOTE_LENGTH:

@@ -49,7 +49,7 @@ class PracticeNotFound(MhfError):
 
 
 def _recipient(value: str | None) -> str | None:
-    text = optional_text(value, "recipient", max_length=200)
+    text = optional_text(value, "recipient", max_length=200, one_line=True)
     if not text:
         return None
     if not text.startswith("age1") or not text.isalnum():

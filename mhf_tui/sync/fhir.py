@@ -353,11 +353,20 @@ def care_plan_resource(cp: CarePlan, *, superseded: bool, team: Team | None = No
     for goal in cp.goals or []:
         score = goal.get("score")
         suffix = f" (goal-based outcome {score}/10)" if score is not None else ""
-        notes.append(f"Goal: {goal.get('goal', '')}{suffix}")
+        target = f", target {goal['target_on']}" if goal.get("target_on") else ""
+        status = f" [{goal['status']}{target}]" if goal.get("status") else ""
+        notes.append(f"Goal: {goal.get('goal', '')}{status}{suffix}")
     notes += [
+        *(f"Need: {need}" for need in cp.needs or []),
+        f"Early warning signs: {cp.early_warning_signs}" if cp.early_warning_signs else "",
+        f"What helps: {cp.what_helps}" if cp.what_helps else "",
+        *(
+            f"Crisis contact: {c.get('name', '')} ({c.get('relationship', '')}): "
+            f"{c.get('phone', '')}"
+            for c in cp.crisis_contacts or []
+        ),
         f"Crisis plan: {cp.crisis_plan}" if cp.crisis_plan else "",
         f"Contingency plan: {cp.contingency_plan}" if cp.contingency_plan else "",
-        f"Relapse signatures: {cp.relapse_signatures}" if cp.relapse_signatures else "",
         f"Review on {day(cp.review_on)}" if cp.review_on else "",
     ]
     if any(notes):

@@ -1,0 +1,234 @@
+"""The hub's schema in PostgreSQL (schema `hub`), as numbered migrations tracked in
+`hub.schema_version`. Once a version has shipped its SQL never changes; a later change is a
+new migration. Tables hold what the returns carry; the views and functions after them are
+what the report reads, documented for analysts in docs/hub.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: the six elements of the SMI annual physical health check (ids as in the review template)
+HEALTH_CHECK_ELEMENTS = ("alcohol", "blood_pressure", "bmi", "cholesterol", "glucose", "smoking")
+
+_V1_TABLES = """
+CREATE TABLE hub.setting (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE hub.device (
+    id serial PRIMARY KEY,
+    fingerprint text NOT NULL UNIQUE,
+    name text NOT NULL,
+    enrolled_at timestamptz NOT NULL DEFAULT now(),
+    last_import_at timestamptz
+);
+CREATE TABLE hub.return_file (
+    id bigserial PRIMARY KEY,
+    device integer NOT NULL REFERENCES hub.device (id),
+    device_uuid text NOT NULL,
+    period_label text NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL CHECK (period_end >= period_start),
+    sequence bigint NOT NULL,
+    manifest_sha256 text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    imported_at timestamptz NOT NULL DEFAULT now(),
+    counts jsonb NOT NULL,
+    UNIQUE (device, period_start, period_end)
+);
+-- One row per patient episode per return (an episode seen in four quarters has four).
+CREATE TABLE hub.episode (
+    id bigserial PRIMARY KEY,
+    return_id bigint NOT NULL REFERENCES hub.return_file (id),
+    pseudonym text NOT NULL,
+    episode_start date NOT NULL,
+    episode_end date,
+    age_band text NOT NULL,
+    sex text NOT NULL,
+    practice_ods text NOT NULL,
+    care_cluster smallint,
+    smi boolean NOT NULL,
+    UNIQUE (return_id, pseudonym, episode_start)
+);
+CREATE INDEX episode_key ON hub.episode (pseudonym, episode_start);
+-- Events: each dated within its return's period, so no event is in two returns.
+CREATE TABLE hub.contact (
+    return_id bigint NOT NULL, episode_id bigint NOT NULL,
+    contact_on date NOT NULL, mode text NOT NULL, minutes integer, dna boolean NOT NULL
+);
+CREATE TABLE hub.measure (
+    return_id bigint NOT NULL, episode_id bigint NOT NULL, seq integer NOT NULL,
+    measure text NOT NULL, taken_on date NOT NULL, total smallint NOT NULL
+);
+CREATE TABLE hub.goal_score (
+    return_id bigint NOT NULL, episode_id bigint NOT NULL, seq integer NOT NULL,
+    goal smallint NOT NULL, scored_on date NOT NULL, score smallint NOT NULL
+);
+CREATE TABLE hub.health_check (
+    return_id bigint NOT NULL, episode_id bigint NOT NULL, element text NOT NULL,
+    done_on date NOT NULL
+);
+CREATE TABLE hub.signposting (
+    return_id bigint NOT NULL, episode_id bigint NOT NULL, service text NOT NULL,
+    category text NOT NULL, status text NOT NULL, signposted_on date NOT NULL,
+    updated_on date NOT NULL
+);
+CREATE INDEX contact_return ON hub.contact (return_id);
+CREATE INDEX measure_return ON hub.measure (return_id);
+CREATE INDEX goal_score_return ON hub.goal_score (return_id);
+CREATE INDEX health_check_return ON hub.health_check (return_id);
+CREATE INDEX signposting_return ON hub.signposting (return_id);
+-- Thresholds for PHQ-9 and GAD-7 (NHS Talking Therapies): reliable change and caseness.
+CREATE TABLE hub.measure_threshold (
+    measure text PRIMARY KEY, reliable_change integer NOT NULL, caseness integer NOT NULL
+);
+INSERT INTO hub.measure_threshold VALUES ('phq9', 6, 10), ('gad7', 4, 8);
+CREATE TABLE hub.health_check_element (element text PRIMARY KEY);
+"""
+
+_V1_VIEWS = """
+CREATE VIEW hub.v_return AS
+    SELECT r.id AS return_id, d.id AS device, d.name AS facilitator, d.fingerprint,
+           r.period_label, r.period_start, r.period_end, r.sequence, r.imported_at, r.counts
+    FROM hub.return_file r JOIN hub.device d ON d.id = r.device;
+
+-- Every episode row with its return's period and facilitator.
+CREATE VIEW hub.v_episode_row AS
+    SELECT e.id AS episode_id, r.device, r.facilitator, r.period_start, r.period_end,
+           e.pseudonym, e.episode_start, e.episode_end, e.age_band, e.sex, e.practice_ods,
+           e.care_cluster, e.smi
+    FROM hub.episode e JOIN hub.v_return r ON r.return_id = e.return_id;
+
+-- Episodes (device, pseudonym, episode_start) seen in returns wholly inside [p_from, p_to],
+-- with the attributes from the latest of those returns.
+CREATE FUNCTION hub.episodes_in(p_from date, p_to date)
+RETURNS TABLE (device integer, facilitator text, pseudonym text, episode_start date,
+               episode_end date, age_band text, sex text, practice_ods text,
+               care_cluster smallint, smi boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT DISTINCT ON (r.device, e.pseudonym, e.episode_start)
+           r.device, d.name, e.pseudonym, e.episode_start, e.episode_end, e.age_band, e.sex,
+           e.practice_ods, e.care_cluster, e.smi
+    FROM hub.episode e
+    JOIN hub.return_file r ON r.id = e.return_id
+    JOIN hub.device d ON d.id = r.device
+    WHERE r.period_start >= p_from AND r.period_end <= p_to
+    ORDER BY r.device, e.pseudonym, e.episode_start, r.period_end DESC
+$$;
+CREATE VIEW hub.v_episode AS SELECT * FROM hub.episodes_in('-infinity', 'infinity');
+
+CREATE VIEW hub.v_contact AS
+    SELECT e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
+           e.period_end, e.pseudonym, e.episode_start, c.contact_on, c.mode, c.minutes, c.dna
+    FROM hub.contact c JOIN hub.v_episode_row e ON e.episode_id = c.episode_id;
+
+CREATE VIEW hub.v_signposting AS
+    SELECT e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
+           e.period_end, e.pseudonym, e.episode_start, s.service, s.category, s.status,
+           s.signposted_on, s.updated_on
+    FROM hub.signposting s JOIN hub.v_episode_row e ON e.episode_id = s.episode_id;
+
+-- PHQ-9 / GAD-7 per episode: first and last score on or before p_to, and the outcome flags.
+CREATE FUNCTION hub.measure_outcomes(p_to date)
+RETURNS TABLE (device integer, pseudonym text, episode_start date, measure text,
+               scores integer, first_on date, first_total integer, last_on date,
+               last_total integer, paired boolean, change integer, at_caseness boolean,
+               reliable_improvement boolean, reliable_deterioration boolean, recovery boolean)
+LANGUAGE sql STABLE AS $$
+    WITH pairs AS (
+        SELECT r.device, e.pseudonym, e.episode_start, m.measure, count(*)::integer AS scores,
+               min(m.taken_on) AS first_on,
+               (array_agg(m.total ORDER BY m.taken_on, m.seq))[1]::integer AS first_total,
+               max(m.taken_on) AS last_on,
+               (array_agg(m.total ORDER BY m.taken_on DESC, m.seq DESC))[1]::integer
+                   AS last_total
+        FROM hub.measure m
+        JOIN hub.episode e ON e.id = m.episode_id
+        JOIN hub.return_file r ON r.id = e.return_id
+        WHERE m.taken_on <= p_to
+        GROUP BY r.device, e.pseudonym, e.episode_start, m.measure
+    )
+    SELECT p.device, p.pseudonym, p.episode_start, p.measure, p.scores, p.first_on,
+           p.first_total, p.last_on, p.last_total,
+           p.scores >= 2,
+           CASE WHEN p.scores >= 2 THEN p.last_total - p.first_total END,
+           p.first_total >= t.caseness,
+           p.scores >= 2 AND p.first_total - p.last_total >= t.reliable_change,
+           p.scores >= 2 AND p.last_total - p.first_total >= t.reliable_change,
+           p.scores >= 2 AND p.first_total >= t.caseness AND p.last_total < t.caseness
+    FROM pairs p JOIN hub.measure_threshold t ON t.measure = p.measure
+$$;
+CREATE VIEW hub.v_measure_outcome AS SELECT * FROM hub.measure_outcomes('infinity');
+
+-- Goal-based outcomes per episode and goal: first and last score on or before p_to.
+CREATE FUNCTION hub.goal_changes(p_to date)
+RETURNS TABLE (device integer, pseudonym text, episode_start date, goal smallint,
+               scores integer, first_score integer, last_score integer)
+LANGUAGE sql STABLE AS $$
+    SELECT r.device, e.pseudonym, e.episode_start, g.goal, count(*)::integer,
+           (array_agg(g.score ORDER BY g.scored_on, g.seq))[1]::integer,
+           (array_agg(g.score ORDER BY g.scored_on DESC, g.seq DESC))[1]::integer
+    FROM hub.goal_score g
+    JOIN hub.episode e ON e.id = g.episode_id
+    JOIN hub.return_file r ON r.id = e.return_id
+    WHERE g.scored_on <= p_to
+    GROUP BY r.device, e.pseudonym, e.episode_start, g.goal
+$$;
+CREATE VIEW hub.v_goal_change AS SELECT * FROM hub.goal_changes('infinity');
+
+-- Physical health check elements recorded in the 12 months up to p_to, per episode.
+CREATE FUNCTION hub.health_check_elements(p_to date)
+RETURNS TABLE (device integer, pseudonym text, episode_start date, elements integer)
+LANGUAGE sql STABLE AS $$
+    SELECT r.device, e.pseudonym, e.episode_start, count(DISTINCT h.element)::integer
+    FROM hub.health_check h
+    JOIN hub.health_check_element k ON k.element = h.element
+    JOIN hub.episode e ON e.id = h.episode_id
+    JOIN hub.return_file r ON r.id = e.return_id
+    WHERE h.done_on <= p_to AND h.done_on > p_to - interval '12 months'
+    GROUP BY r.device, e.pseudonym, e.episode_start
+$$;
+CREATE VIEW hub.v_health_check_elements AS
+    SELECT * FROM hub.health_check_elements(
+        (SELECT coalesce(max(period_end), current_date) FROM hub.return_file));
+"""
+
+
+def _v1(cur: Any) -> None:
+    cur.execute(_V1_TABLES)
+    cur.executemany(
+        "INSERT INTO hub.health_check_element VALUES (%s)", [(e,) for e in HEALTH_CHECK_ELEMENTS]
+    )
+    cur.execute(_V1_VIEWS)
+
+
+MIGRATIONS = [_v1]
+LATEST = len(MIGRATIONS)
+_LOCK = 0x6D686662  # advisory lock id: one migrator at a time
+
+
+def migrate(conn: Any) -> list[int]:
+    """Create the schema or bring it up to date, in one transaction; the versions applied."""
+    applied: list[int] = []
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        cur.execute("CREATE SCHEMA IF NOT EXISTS hub")
+        cur.execute("CREATE TABLE IF NOT EXISTS hub.schema_version (version integer NOT NULL)")
+        cur.execute("SELECT max(version) FROM hub.schema_version")
+        current = cur.fetchone()[0] or 0
+        if current > LATEST:
+            from mhf_tui.hub.db import HubError
+
+            raise HubError(f"the hub schema is version {current}, newer than this mhf ({LATEST})")
+        for version in range(current + 1, LATEST + 1):
+            MIGRATIONS[version - 1](cur)
+            cur.execute("INSERT INTO hub.schema_version VALUES (%s)", (version,))
+            applied.append(version)
+    return applied
+
+
+def schema_version(conn: Any) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('hub.schema_version')")
+        if cur.fetchone()[0] is None:
+            return 0
+        cur.execute("SELECT max(version) FROM hub.schema_version")
+        return int(cur.fetchone()[0] or 0)
