@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.worker import get_current_worker
 
 from mhf_tui.errors import MhfError, WrongPassphrase
 from mhf_tui.ui.widgets.safe import literal
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 #: import one file into the open store; returns a one-line summary (no patient data)
 Importer = Callable[["PracticeStore", Path], str]
 SYNC_SUFFIX = ".mhfsync"
+#: fixed widths, so the list looks the same however it was filled
+COLUMNS = (("", 4), ("NHS number", 12), ("Patient", 13), ("State", 7))
 
 
 class InboxLockScreen(Screen[None]):
@@ -101,7 +104,8 @@ class InboxScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#patients", DataTable)
-        table.add_columns("", "NHS number", "Patient", "State")
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
         self.query_one("#files", OptionList).display = False
         self.action_refresh()
         table.focus()
@@ -163,7 +167,8 @@ class InboxScreen(Screen[None]):
 
         with self.app.store.session() as session:
             rows, devices = inbox_rows(session), device_lines(session)
-        self.app.call_from_thread(self.show, rows, devices)
+        if not get_current_worker().is_cancelled:  # a newer load replaced this one
+            self.app.call_from_thread(self.show, rows, devices)
 
     def show(self, rows: list[InboxRow], devices: list[str]) -> None:
         self.rows = rows
