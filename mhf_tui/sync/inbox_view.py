@@ -5,13 +5,16 @@ the preview. Plain data, so the screen only shows it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables.letters import LetterRecord
+from mhf_tui.sync.enrolment import devices
+from mhf_tui.sync.importer import import_file
 from mhf_tui.sync.letter_store import ensure_tables, held_items, pending_letters
 from mhf_tui.sync.letters import format_nhs, letter_text, nhs_of, patient_name
-from mhf_tui.sync.practice_view import devices
+from mhf_tui.sync.practice_store import PracticeStore
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,19 @@ def inbox_rows(session: Session) -> list[InboxRow]:
 
 
 def device_lines(session: Session) -> list[str]:
-    """The devices the store has accepted files from (never patient data)."""
+    """The enrolled devices: name, fingerprint, last file (never patient data)."""
     return [
-        f"{d.facilitator}  {d.fingerprint}"
-        + "".join(f"  {ods} #{seq}" for ods, seq in sorted(d.last_sequence.items()))
+        f"{d.name}  {d.fingerprint}  file #{d.last_sequence}" if d.last_sequence
+        else f"{d.name}  {d.fingerprint}  no file yet"
         for d in devices(session)
-    ]
+    ]  # fmt: skip
+
+
+def import_described(store: PracticeStore, path: Path) -> str:
+    """Import one sync file into the open inbox; one line saying what came (no patient
+    data: the file, the enrolled device's name, counts)."""
+    summary = import_file(store, path)
+    return (
+        f"Imported {summary.file_name} from {summary.device_name}: "
+        f"{summary.changed} new or changed, {summary.unchanged} unchanged"
+    )

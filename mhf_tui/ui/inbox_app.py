@@ -7,7 +7,6 @@ Store work runs in thread workers; the screen calls `mhf_tui.sync` only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from mhf_tui.sync.inbox_view import InboxRow
     from mhf_tui.sync.practice_store import PracticeStore
 
-#: import one file into the open store; returns a one-line summary (no patient data)
-Importer = Callable[["PracticeStore", Path], str]
 SYNC_SUFFIX = ".mhfsync"
 #: fixed widths, so the list looks the same however it was filled
 COLUMNS = (("", 4), ("NHS number", 12), ("Patient", 13), ("State", 7))
@@ -145,10 +142,19 @@ class InboxScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="store")
     def import_file(self, path: Path) -> None:
+        from mhf_tui.sync.inbox_view import import_described
+
         try:
-            summary = self.app.importer(self.app.store, path)
+            summary = import_described(self.app.store, path)
         except MhfError as exc:
             self.app.call_from_thread(self.status, str(exc), error=True)
+            return
+        except Exception as exc:  # the message may hold data: only its type is shown
+            self.app.call_from_thread(
+                self.status,
+                f"Import failed ({type(exc).__name__}); nothing was written.",
+                error=True,
+            )
             return
         self.app.call_from_thread(self.imported, summary)
 
@@ -231,10 +237,9 @@ class InboxApp(App[int]):
     CSS_PATH = ["app.tcss", "inbox.tcss"]
     TITLE = "mhf inbox"
 
-    def __init__(self, root: Path, importer: Importer, letters_dir: Path) -> None:
+    def __init__(self, root: Path, letters_dir: Path) -> None:
         super().__init__()
         self.root = root
-        self.importer = importer
         self.letters_dir = letters_dir
         self._store: PracticeStore | None = None
 
@@ -255,11 +260,14 @@ class InboxApp(App[int]):
             self._store.close()
 
 
-def run_inbox(root: Path, importer: Importer, letters_dir: Path) -> int:
+def run_inbox(root: Path, letters_dir: Path) -> int:
     """Run the inbox app until quit, holding the store's lock throughout."""
+    from mhf_tui.sync.practice_store import StoreDir
     from mhf_tui.vault.lock import InstanceLock
 
-    with InstanceLock(root / "mhf.lock"):
-        app = InboxApp(root, importer, letters_dir)
+    if not StoreDir(root).exists():
+        raise MhfError(f"no practice inbox in {root} (`mhf inbox init`)")
+    with InstanceLock(StoreDir(root).lock):
+        app = InboxApp(root, letters_dir)
         app.run()
     return app.return_code or 0

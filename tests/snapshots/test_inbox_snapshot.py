@@ -15,7 +15,7 @@ from tests.unit.sync.inbox_world import build_small_inbox
 
 def test_inbox_after_import(snap_compare, tmp_path: Path):
     inbox = build_small_inbox(tmp_path)
-    app = InboxApp(inbox.store, inbox.importer, inbox.letters)
+    app = InboxApp(inbox.store, inbox.letters)
 
     async def run_before(pilot):
         await wait_for(pilot, lambda: bool(pilot.app.screen.query("#passphrase")))

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pyrage import x25519
-
 from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.paths import DataDir
 from mhf_tui.services.outcomes import add_outcome
 from mhf_tui.services.reviews import answer_items, start_review
 from mhf_tui.services.setup import initialise_caseload
 from mhf_tui.services.templates import load_templates
-from mhf_tui.sync.device import DEVICE_ID_SETTING, SIGNING_KEY_SETTING
+from mhf_tui.sync.device import DEVICE_ID_SETTING, SIGNING_KEY_SETTING, load_device
+from mhf_tui.sync.enrolment import enrol
 from mhf_tui.sync.export import export_practice
 from mhf_tui.sync.importer import import_file
 from mhf_tui.sync.practice_store import PracticeStore
@@ -30,29 +29,19 @@ RISKY_NHS = nhs_number(20)
 @dataclass
 class SmallInbox:
     store: Path
-    identity_path: Path
     waiting: Path  # the second sync file, not yet imported
     letters: Path
-
-    def importer(self, store: PracticeStore, path: Path) -> str:
-        """Import into the open store, as the inbox screen does (one line, no patient data)."""
-        summary = import_file(
-            path,
-            identity_path=self.identity_path,
-            store_root=store.directory.root,
-            passphrase=lambda _creating: STORE_PASS,
-        )
-        return f"Imported {summary.file_name}: {summary.changed} new or changed"
 
 
 def build_small_inbox(tmp_path: Path) -> SmallInbox:
     caseload, _ = initialise_caseload(DataDir(tmp_path / "home"), PASS, facilitator=FACILITATOR)
     caseload.set_setting(DEVICE_ID_SETTING, "00000000-0000-4000-8000-000000000017")
     caseload.set_setting(SIGNING_KEY_SETTING, "17" * 32)
-    identity = x25519.Identity.generate()
-    identity_path = tmp_path / "practice.key"
-    identity_path.write_text(f"{identity}\n")
-    identity_path.chmod(0o600)
+    store_root = tmp_path / "store"
+    store, _recovery = PracticeStore.create(store_root, STORE_PASS, ods=ODS, name="Test Surgery")
+    with store.session() as s, caseload.session() as c:
+        identity = store.identity(s)
+        enrol(s, fingerprint=load_device(c).fingerprint, name="Sam's laptop")
     templates = load_templates()
     out = tmp_path / "out"
     try:
@@ -88,9 +77,7 @@ def build_small_inbox(tmp_path: Path) -> SmallInbox:
             )  # fmt: skip
             first = export_practice(s, ods=ODS, out_dir=out, actor=FACILITATOR).path
         assert first is not None
-        store = tmp_path / "store"
-        import_file(first, identity_path=identity_path, store_root=store,
-                    passphrase=lambda _creating: STORE_PASS)  # fmt: skip
+        import_file(store, first)
         with caseload.session() as s:
             add_outcome(
                 s, patient_id=people["Risky"], measure="phq9", items=[1, 1, 1, 1, 1, 1, 1, 1, 2],
@@ -100,4 +87,5 @@ def build_small_inbox(tmp_path: Path) -> SmallInbox:
         assert second is not None
     finally:
         caseload.close()
-    return SmallInbox(store, identity_path, second, tmp_path / "letters")
+        store.close()
+    return SmallInbox(store_root, second, tmp_path / "letters")

@@ -26,7 +26,7 @@ def _text(app: InboxApp, selector: str) -> str:
 
 async def test_import_see_risk_first_write_and_file(tmp_path: Path):
     inbox = build_small_inbox(tmp_path)
-    app = InboxApp(inbox.store, inbox.importer, inbox.letters)
+    app = InboxApp(inbox.store, inbox.letters)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: pilot.app.screen.query("#passphrase"))
         await pilot.press(*"wrong passphrase")
@@ -38,7 +38,7 @@ async def test_import_see_risk_first_write_and_file(tmp_path: Path):
         table = app.screen.query_one("#patients", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2)
         assert _cells(table, 0)[2] == "ABLE, Bob"  # nothing risky yet: by name
-        assert "Devices: Test Facilitator" in _text(app, "#devices")
+        assert "Devices: Sam's laptop" in _text(app, "#devices")
 
         await pilot.press("i")
         await pilot.pause()
