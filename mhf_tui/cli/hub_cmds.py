@@ -20,11 +20,14 @@ from mhf_tui.safe_text import neutralise
 def hub_connection(args: argparse.Namespace) -> Iterator[Any]:
     """An open connection to --db / $MHF_HUB_DB; database errors become one scrubbed line."""
     from mhf_tui.hub.db import connect, database_error
+    from mhf_tui.hub.schema import LATEST, migrate, schema_version
 
     conn = connect(args.db)
     import psycopg
 
     try:
+        if 0 < schema_version(conn) < LATEST:  # a hub made by an older mhf
+            migrate(conn)
         yield conn
     except psycopg.Error as exc:
         raise database_error(exc, args.db) from None
@@ -58,7 +61,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mhf_tui.hub.importer import import_return
+    from mhf_tui.hub.importer import analyse, import_return
     from mhf_tui.sync.package import SyncError, load_identity
 
     try:
@@ -74,6 +77,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             except MhfError as exc:
                 failed += 1
                 results.append({"file": Path(name).name, "status": "refused", "error": str(exc)})
+        if len(results) > failed:
+            analyse(conn)
     if args.json:
         print_json(results)
     else:

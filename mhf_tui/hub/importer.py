@@ -28,9 +28,26 @@ _COLUMNS = {
     "signposting": "service, category, status, signposted_on, updated_on",
 }
 _EPISODE_COLUMNS = (
-    "id, return_id, pseudonym, episode_start, episode_end, age_band, sex, practice_ods, "
-    "care_cluster, smi"
+    "id, return_id, key_id, episode_end, age_band, sex, practice_ods, care_cluster, smi"
 )
+_KEYS = """
+INSERT INTO hub.episode_key (device, pseudonym, episode_start)
+SELECT %(device)s, p, s FROM unnest(%(p)s::text[], %(s)s::date[]) AS u(p, s)
+ON CONFLICT DO NOTHING
+"""
+_KEY_IDS = """
+SELECT k.id FROM unnest(%(p)s::text[], %(s)s::date[]) WITH ORDINALITY AS u(p, s, n)
+JOIN hub.episode_key k ON k.device = %(device)s AND k.pseudonym = u.p AND k.episode_start = u.s
+ORDER BY u.n
+"""
+_CONTACT_SUMS = """
+INSERT INTO hub.episode_contacts
+SELECT episode_id, return_id, count(*), coalesce(sum(minutes), 0),
+       count(*) FILTER (WHERE mode = 'face_to_face'), count(*) FILTER (WHERE mode = 'phone'),
+       count(*) FILTER (WHERE mode = 'video'), count(*) FILTER (WHERE mode = 'home_visit'),
+       count(*) FILTER (WHERE mode = 'dna'), count(*) FILTER (WHERE mode = 'cancelled')
+FROM hub.contact WHERE return_id = %s GROUP BY episode_id, return_id
+"""
 
 
 @dataclass(frozen=True)
@@ -105,13 +122,21 @@ def _previous(cur: Any, device: int, opened: OpenedReturn, name: str) -> tuple[i
 
 
 def _delete_return(cur: Any, return_id: int) -> None:
-    for table in TABLES:
+    for table in (*TABLES, "episode_contacts"):
         cur.execute(f"DELETE FROM hub.{table} WHERE return_id = %s", (return_id,))
     cur.execute("DELETE FROM hub.episode WHERE return_id = %s", (return_id,))
     cur.execute("DELETE FROM hub.return_file WHERE id = %s", (return_id,))
 
 
-def _load(cur: Any, rows: Rows, return_id: int) -> None:
+def _load(cur: Any, rows: Rows, return_id: int, device: int) -> None:
+    keys = {
+        "device": device,
+        "p": [e[0] for e in rows.episodes],
+        "s": [e[1] for e in rows.episodes],
+    }
+    cur.execute(_KEYS, keys)
+    cur.execute(_KEY_IDS, keys)
+    key_ids = [int(r[0]) for r in cur.fetchall()]
     cur.execute(
         "SELECT nextval('hub.episode_id_seq') FROM generate_series(1, %s)", (len(rows.episodes),)
     )
@@ -121,8 +146,8 @@ def _load(cur: Any, rows: Rows, return_id: int) -> None:
         "episode",
         _EPISODE_COLUMNS,
         (
-            f"{i}\t{return_id}\t" + "\t".join(e) + "\n"
-            for i, e in zip(ids, rows.episodes, strict=True)
+            f"{i}\t{return_id}\t{k}\t" + "\t".join(e[2:]) + "\n"
+            for i, k, e in zip(ids, key_ids, rows.episodes, strict=True)
         ),
     )
     for table in TABLES:
@@ -132,6 +157,7 @@ def _load(cur: Any, rows: Rows, return_id: int) -> None:
             "return_id, episode_id, " + _COLUMNS[table],
             (f"{return_id}\t{ids[index]}\t{line}\n" for index, line in rows.events[table]),
         )
+    cur.execute(_CONTACT_SUMS, (return_id,))
 
 
 def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportResult:
@@ -167,6 +193,12 @@ def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportRes
              opened.manifest_sha256, m["created_at"], json.dumps(m["counts"])),
         )  # fmt: skip
         return_id = int(cur.fetchone()[0])
-        _load(cur, rows, return_id)
+        _load(cur, rows, return_id, device)
         cur.execute("UPDATE hub.device SET last_import_at = now() WHERE id = %s", (device,))
     return ImportResult(path.name, facilitator, p.label, m["sequence"], status, rows.count)
+
+
+def analyse(conn: Any) -> None:
+    """Refresh the planner's statistics after a load, so the report's plans fit the data."""
+    for table in ("return_file", "episode_key", "episode", "episode_contacts", *TABLES):
+        conn.execute(f"ANALYZE hub.{table}")

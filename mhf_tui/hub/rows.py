@@ -117,7 +117,7 @@ def _episode(rows: Rows, p: Any) -> tuple[str, ...]:
 
 
 def _contact(rows: Rows, c: Any) -> str:
-    if not isinstance(c, list) or len(c) != 4 or c[1] not in MODES or type(c[3]) is not bool:
+    if not isinstance(c, list) or len(c) != 4 or c[1] not in MODES or c[3] is not (c[1] == "dna"):
         raise BadRecord("contact")
     minutes = "\\N" if c[2] is None else str(_int(c[2], 0, 1440, "contact minutes"))
     return f"{rows.day(c[0], 'contact date')}\t{c[1]}\t{minutes}\t{'t' if c[3] else 'f'}"

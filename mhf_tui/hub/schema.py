@@ -34,21 +34,29 @@ CREATE TABLE hub.return_file (
     counts jsonb NOT NULL,
     UNIQUE (device, period_start, period_end)
 );
--- One row per patient episode per return (an episode seen in four quarters has four).
+-- An episode: one facilitator device's time with one person (pseudonym), from its start.
+CREATE TABLE hub.episode_key (
+    id bigserial PRIMARY KEY,
+    device integer NOT NULL REFERENCES hub.device (id),
+    pseudonym text NOT NULL,
+    episode_start date NOT NULL,
+    UNIQUE (device, pseudonym, episode_start)
+);
+CREATE INDEX episode_key_pseudonym ON hub.episode_key (pseudonym);
+-- One row per episode per return (an episode seen in four quarters has four).
 CREATE TABLE hub.episode (
     id bigserial PRIMARY KEY,
     return_id bigint NOT NULL REFERENCES hub.return_file (id),
-    pseudonym text NOT NULL,
-    episode_start date NOT NULL,
+    key_id bigint NOT NULL REFERENCES hub.episode_key (id),
     episode_end date,
     age_band text NOT NULL,
     sex text NOT NULL,
     practice_ods text NOT NULL,
     care_cluster smallint,
     smi boolean NOT NULL,
-    UNIQUE (return_id, pseudonym, episode_start)
+    UNIQUE (return_id, key_id)
 );
-CREATE INDEX episode_key ON hub.episode (pseudonym, episode_start);
+CREATE INDEX episode_by_key ON hub.episode (key_id);
 -- Events: each dated within its return's period, so no event is in two returns.
 CREATE TABLE hub.contact (
     return_id bigint NOT NULL, episode_id bigint NOT NULL,
@@ -71,7 +79,16 @@ CREATE TABLE hub.signposting (
     category text NOT NULL, status text NOT NULL, signposted_on date NOT NULL,
     updated_on date NOT NULL
 );
+-- Contacts summed per episode row, filled from hub.contact by the import (the report reads
+-- this rather than summing two million contacts each time).
+CREATE TABLE hub.episode_contacts (
+    episode_id bigint PRIMARY KEY, return_id bigint NOT NULL,
+    contacts integer NOT NULL, minutes integer NOT NULL, face_to_face integer NOT NULL,
+    phone integer NOT NULL, video integer NOT NULL, home_visit integer NOT NULL,
+    dna integer NOT NULL, cancelled integer NOT NULL
+);
 CREATE INDEX contact_return ON hub.contact (return_id);
+CREATE INDEX episode_contacts_return ON hub.episode_contacts (return_id);
 CREATE INDEX measure_return ON hub.measure (return_id);
 CREATE INDEX goal_score_return ON hub.goal_score (return_id);
 CREATE INDEX health_check_return ON hub.health_check (return_id);
@@ -90,101 +107,113 @@ CREATE VIEW hub.v_return AS
            r.period_label, r.period_start, r.period_end, r.sequence, r.imported_at, r.counts
     FROM hub.return_file r JOIN hub.device d ON d.id = r.device;
 
--- Every episode row with its return's period and facilitator.
+-- Every episode row with its episode's key, its return's period and facilitator.
 CREATE VIEW hub.v_episode_row AS
-    SELECT e.id AS episode_id, r.device, r.facilitator, r.period_start, r.period_end,
-           e.pseudonym, e.episode_start, e.episode_end, e.age_band, e.sex, e.practice_ods,
-           e.care_cluster, e.smi
-    FROM hub.episode e JOIN hub.v_return r ON r.return_id = e.return_id;
-
--- Episodes (device, pseudonym, episode_start) seen in returns wholly inside [p_from, p_to],
--- with the attributes from the latest of those returns.
-CREATE FUNCTION hub.episodes_in(p_from date, p_to date)
-RETURNS TABLE (device integer, facilitator text, pseudonym text, episode_start date,
-               episode_end date, age_band text, sex text, practice_ods text,
-               care_cluster smallint, smi boolean)
-LANGUAGE sql STABLE AS $$
-    SELECT DISTINCT ON (r.device, e.pseudonym, e.episode_start)
-           r.device, d.name, e.pseudonym, e.episode_start, e.episode_end, e.age_band, e.sex,
+    SELECT e.id AS episode_id, e.key_id, k.device, r.facilitator, r.period_start,
+           r.period_end, k.pseudonym, k.episode_start, e.episode_end, e.age_band, e.sex,
            e.practice_ods, e.care_cluster, e.smi
     FROM hub.episode e
+    JOIN hub.episode_key k ON k.id = e.key_id
+    JOIN hub.v_return r ON r.return_id = e.return_id;
+
+-- Episodes seen in returns wholly inside [p_from, p_to], one row each, with the attributes
+-- from the latest of those returns.
+CREATE FUNCTION hub.episodes_in(p_from date, p_to date)
+RETURNS TABLE (key_id bigint, device integer, facilitator text, pseudonym text,
+               episode_start date, episode_end date, age_band text, sex text,
+               practice_ods text, care_cluster smallint, smi boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT DISTINCT ON (e.key_id)
+           e.key_id, k.device, d.name, k.pseudonym, k.episode_start, e.episode_end,
+           e.age_band, e.sex, e.practice_ods, e.care_cluster, e.smi
+    FROM hub.episode e
     JOIN hub.return_file r ON r.id = e.return_id
-    JOIN hub.device d ON d.id = r.device
+    JOIN hub.episode_key k ON k.id = e.key_id
+    JOIN hub.device d ON d.id = k.device
     WHERE r.period_start >= p_from AND r.period_end <= p_to
-    ORDER BY r.device, e.pseudonym, e.episode_start, r.period_end DESC
+    ORDER BY e.key_id, r.period_end DESC
 $$;
 CREATE VIEW hub.v_episode AS SELECT * FROM hub.episodes_in('-infinity', 'infinity');
 
 CREATE VIEW hub.v_contact AS
-    SELECT e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
+    SELECT e.key_id, e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
            e.period_end, e.pseudonym, e.episode_start, c.contact_on, c.mode, c.minutes, c.dna
     FROM hub.contact c JOIN hub.v_episode_row e ON e.episode_id = c.episode_id;
 
+CREATE VIEW hub.v_contact_summary AS
+    SELECT e.key_id, e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
+           e.period_end, c.contacts, c.minutes, c.face_to_face, c.phone, c.video,
+           c.home_visit, c.dna, c.cancelled
+    FROM hub.episode_contacts c JOIN hub.v_episode_row e ON e.episode_id = c.episode_id;
+
 CREATE VIEW hub.v_signposting AS
-    SELECT e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
+    SELECT e.key_id, e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
            e.period_end, e.pseudonym, e.episode_start, s.service, s.category, s.status,
            s.signposted_on, s.updated_on
     FROM hub.signposting s JOIN hub.v_episode_row e ON e.episode_id = s.episode_id;
 
--- PHQ-9 / GAD-7 per episode: first and last score on or before p_to, and the outcome flags.
+-- PHQ-9 / GAD-7 per episode: first and last score on or before p_to (by date, then the
+-- order in the facilitator's record), and the outcome flags. min/max over
+-- [day number, order, total] finds both in one pass without sorting.
 CREATE FUNCTION hub.measure_outcomes(p_to date)
-RETURNS TABLE (device integer, pseudonym text, episode_start date, measure text,
-               scores integer, first_on date, first_total integer, last_on date,
-               last_total integer, paired boolean, change integer, at_caseness boolean,
-               reliable_improvement boolean, reliable_deterioration boolean, recovery boolean)
+RETURNS TABLE (key_id bigint, device integer, pseudonym text, episode_start date,
+               measure text, scores integer, first_on date, first_total integer,
+               last_on date, last_total integer, paired boolean, change integer,
+               at_caseness boolean, reliable_improvement boolean,
+               reliable_deterioration boolean, recovery boolean)
 LANGUAGE sql STABLE AS $$
-    WITH pairs AS (
-        SELECT r.device, e.pseudonym, e.episode_start, m.measure, count(*)::integer AS scores,
-               min(m.taken_on) AS first_on,
-               (array_agg(m.total ORDER BY m.taken_on, m.seq))[1]::integer AS first_total,
-               max(m.taken_on) AS last_on,
-               (array_agg(m.total ORDER BY m.taken_on DESC, m.seq DESC))[1]::integer
-                   AS last_total
-        FROM hub.measure m
-        JOIN hub.episode e ON e.id = m.episode_id
-        JOIN hub.return_file r ON r.id = e.return_id
+    WITH ends AS (
+        SELECT e.key_id, m.measure, count(*)::integer AS scores,
+               min(ARRAY[m.taken_on - DATE '2000-01-01', m.seq, m.total]) AS f,
+               max(ARRAY[m.taken_on - DATE '2000-01-01', m.seq, m.total]) AS l
+        FROM hub.measure m JOIN hub.episode e ON e.id = m.episode_id
         WHERE m.taken_on <= p_to
-        GROUP BY r.device, e.pseudonym, e.episode_start, m.measure
+        GROUP BY e.key_id, m.measure
+    ), pairs AS (
+        SELECT key_id, measure, scores, DATE '2000-01-01' + f[1] AS first_on,
+               f[3] AS first_total, DATE '2000-01-01' + l[1] AS last_on, l[3] AS last_total
+        FROM ends
     )
-    SELECT p.device, p.pseudonym, p.episode_start, p.measure, p.scores, p.first_on,
-           p.first_total, p.last_on, p.last_total,
+    SELECT p.key_id, k.device, k.pseudonym, k.episode_start, p.measure, p.scores,
+           p.first_on, p.first_total, p.last_on, p.last_total,
            p.scores >= 2,
            CASE WHEN p.scores >= 2 THEN p.last_total - p.first_total END,
            p.first_total >= t.caseness,
            p.scores >= 2 AND p.first_total - p.last_total >= t.reliable_change,
            p.scores >= 2 AND p.last_total - p.first_total >= t.reliable_change,
            p.scores >= 2 AND p.first_total >= t.caseness AND p.last_total < t.caseness
-    FROM pairs p JOIN hub.measure_threshold t ON t.measure = p.measure
+    FROM pairs p
+    JOIN hub.episode_key k ON k.id = p.key_id
+    JOIN hub.measure_threshold t ON t.measure = p.measure
 $$;
 CREATE VIEW hub.v_measure_outcome AS SELECT * FROM hub.measure_outcomes('infinity');
 
 -- Goal-based outcomes per episode and goal: first and last score on or before p_to.
 CREATE FUNCTION hub.goal_changes(p_to date)
-RETURNS TABLE (device integer, pseudonym text, episode_start date, goal smallint,
-               scores integer, first_score integer, last_score integer)
+RETURNS TABLE (key_id bigint, goal smallint, scores integer, first_score integer,
+               last_score integer)
 LANGUAGE sql STABLE AS $$
-    SELECT r.device, e.pseudonym, e.episode_start, g.goal, count(*)::integer,
-           (array_agg(g.score ORDER BY g.scored_on, g.seq))[1]::integer,
-           (array_agg(g.score ORDER BY g.scored_on DESC, g.seq DESC))[1]::integer
-    FROM hub.goal_score g
-    JOIN hub.episode e ON e.id = g.episode_id
-    JOIN hub.return_file r ON r.id = e.return_id
+    SELECT e.key_id, g.goal, count(*)::integer,
+           (min(ARRAY[g.scored_on - DATE '2000-01-01', g.seq, g.score]))[3],
+           (max(ARRAY[g.scored_on - DATE '2000-01-01', g.seq, g.score]))[3]
+    FROM hub.goal_score g JOIN hub.episode e ON e.id = g.episode_id
     WHERE g.scored_on <= p_to
-    GROUP BY r.device, e.pseudonym, e.episode_start, g.goal
+    GROUP BY e.key_id, g.goal
 $$;
 CREATE VIEW hub.v_goal_change AS SELECT * FROM hub.goal_changes('infinity');
 
 -- Physical health check elements recorded in the 12 months up to p_to, per episode.
 CREATE FUNCTION hub.health_check_elements(p_to date)
-RETURNS TABLE (device integer, pseudonym text, episode_start date, elements integer)
+RETURNS TABLE (key_id bigint, elements integer)
 LANGUAGE sql STABLE AS $$
-    SELECT r.device, e.pseudonym, e.episode_start, count(DISTINCT h.element)::integer
-    FROM hub.health_check h
-    JOIN hub.health_check_element k ON k.element = h.element
-    JOIN hub.episode e ON e.id = h.episode_id
-    JOIN hub.return_file r ON r.id = e.return_id
-    WHERE h.done_on <= p_to AND h.done_on > p_to - interval '12 months'
-    GROUP BY r.device, e.pseudonym, e.episode_start
+    SELECT key_id, count(*)::integer FROM (
+        SELECT DISTINCT e.key_id, h.element
+        FROM hub.health_check h
+        JOIN hub.health_check_element k ON k.element = h.element
+        JOIN hub.episode e ON e.id = h.episode_id
+        WHERE h.done_on <= p_to AND h.done_on > p_to - interval '12 months'
+    ) recorded
+    GROUP BY key_id
 $$;
 CREATE VIEW hub.v_health_check_elements AS
     SELECT * FROM hub.health_check_elements(

@@ -31,8 +31,9 @@ def _as_owner(cmd: list[str], owner: str | None) -> list[str]:
 
 
 @contextmanager
-def cluster() -> Iterator[str]:
-    """Start a cluster; yields the conninfo of its `postgres` database; stops it after."""
+def cluster(*, durable: bool = False) -> Iterator[str]:
+    """Start a cluster; yields the conninfo of its `postgres` database; stops it after.
+    Tests run with fsync off (`-F`); `durable` keeps fsync on, as a real server has it."""
     bindir = find_bin()
     if bindir is None:
         raise RuntimeError(
@@ -51,7 +52,9 @@ def cluster() -> Iterator[str]:
                        "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], owner),
             check=True, capture_output=True,
         )  # fmt: skip
-        options = f"-k {root} -c listen_addresses='' -F -c max_connections=40"
+        options = f"-k {root} -c listen_addresses='' -c max_connections=40"
+        if not durable:
+            options += " -F"
         subprocess.run(
             _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
                        "-o", options, "start"], owner),
