@@ -150,12 +150,22 @@ def _load(cur: Any, rows: Rows, return_id: int, device: int) -> None:
             for i, k, e in zip(ids, key_ids, rows.episodes, strict=True)
         ),
     )
-    for table in TABLES:
+    for table in ("contact", "signposting"):
         _copy(
             cur,
             table,
             "return_id, episode_id, " + _COLUMNS[table],
             (f"{return_id}\t{ids[index]}\t{line}\n" for index, line in rows.events[table]),
+        )
+    for table in ("measure", "goal_score", "health_check"):  # these carry the episode's key
+        _copy(
+            cur,
+            table,
+            "return_id, episode_id, key_id, " + _COLUMNS[table],
+            (
+                f"{return_id}\t{ids[index]}\t{key_ids[index]}\t{line}\n"
+                for index, line in rows.events[table]
+            ),
         )
     cur.execute(_CONTACT_SUMS, (return_id,))
 

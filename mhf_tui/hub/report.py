@@ -117,6 +117,7 @@ def collect(
     out: dict[str, Raw] = defaultdict(Raw)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SET LOCAL work_mem = '64MB'")  # aggregates in memory, not spilled to disk
         cur.execute(_EPISODE_TABLE, params)
         cur.execute("ANALYZE report_episode")
         for grp, caseload, new, closed in _grouped(cur, _EPISODES, params, expr):

@@ -63,15 +63,18 @@ CREATE TABLE hub.contact (
     contact_on date NOT NULL, mode text NOT NULL, minutes integer, dna boolean NOT NULL
 );
 CREATE TABLE hub.measure (
-    return_id bigint NOT NULL, episode_id bigint NOT NULL, seq integer NOT NULL,
+    return_id bigint NOT NULL, episode_id bigint NOT NULL, key_id bigint NOT NULL,
+    seq integer NOT NULL CHECK (seq < 10000),
     measure text NOT NULL, taken_on date NOT NULL, total smallint NOT NULL
 );
 CREATE TABLE hub.goal_score (
-    return_id bigint NOT NULL, episode_id bigint NOT NULL, seq integer NOT NULL,
+    return_id bigint NOT NULL, episode_id bigint NOT NULL, key_id bigint NOT NULL,
+    seq integer NOT NULL CHECK (seq < 10000),
     goal smallint NOT NULL, scored_on date NOT NULL, score smallint NOT NULL
 );
 CREATE TABLE hub.health_check (
-    return_id bigint NOT NULL, episode_id bigint NOT NULL, element text NOT NULL,
+    return_id bigint NOT NULL, episode_id bigint NOT NULL, key_id bigint NOT NULL,
+    element text NOT NULL,
     done_on date NOT NULL
 );
 CREATE TABLE hub.signposting (
@@ -153,52 +156,59 @@ CREATE VIEW hub.v_signposting AS
     FROM hub.signposting s JOIN hub.v_episode_row e ON e.episode_id = s.episode_id;
 
 -- PHQ-9 / GAD-7 per episode: first and last score on or before p_to (by date, then the
--- order in the facilitator's record), and the outcome flags. min/max over
--- [day number, order, total] finds both in one pass without sorting.
+-- order in the facilitator's record), and the outcome flags. Each score is folded into one
+-- number, days since 1900 * 10^6 + order * 100 + total, so min/max find the first and last
+-- in a single pass without sorting.
 CREATE FUNCTION hub.measure_outcomes(p_to date)
-RETURNS TABLE (key_id bigint, device integer, pseudonym text, episode_start date,
-               measure text, scores integer, first_on date, first_total integer,
-               last_on date, last_total integer, paired boolean, change integer,
-               at_caseness boolean, reliable_improvement boolean,
+RETURNS TABLE (key_id bigint, measure text, scores integer, first_on date,
+               first_total integer, last_on date, last_total integer, paired boolean,
+               change integer, at_caseness boolean, reliable_improvement boolean,
                reliable_deterioration boolean, recovery boolean)
 LANGUAGE sql STABLE AS $$
     WITH ends AS (
-        SELECT e.key_id, m.measure, count(*)::integer AS scores,
-               min(ARRAY[m.taken_on - DATE '2000-01-01', m.seq, m.total]) AS f,
-               max(ARRAY[m.taken_on - DATE '2000-01-01', m.seq, m.total]) AS l
-        FROM hub.measure m JOIN hub.episode e ON e.id = m.episode_id
+        SELECT m.key_id, m.measure, count(*)::integer AS scores,
+               min((m.taken_on - DATE '1900-01-01')::bigint * 1000000 + m.seq * 100 + m.total)
+                   AS f,
+               max((m.taken_on - DATE '1900-01-01')::bigint * 1000000 + m.seq * 100 + m.total)
+                   AS l
+        FROM hub.measure m
         WHERE m.taken_on <= p_to
-        GROUP BY e.key_id, m.measure
+        GROUP BY m.key_id, m.measure
     ), pairs AS (
-        SELECT key_id, measure, scores, DATE '2000-01-01' + f[1] AS first_on,
-               f[3] AS first_total, DATE '2000-01-01' + l[1] AS last_on, l[3] AS last_total
+        SELECT key_id, measure, scores,
+               DATE '1900-01-01' + (f / 1000000)::integer AS first_on,
+               (f % 100)::integer AS first_total,
+               DATE '1900-01-01' + (l / 1000000)::integer AS last_on,
+               (l % 100)::integer AS last_total
         FROM ends
     )
-    SELECT p.key_id, k.device, k.pseudonym, k.episode_start, p.measure, p.scores,
-           p.first_on, p.first_total, p.last_on, p.last_total,
-           p.scores >= 2,
+    SELECT p.key_id, p.measure, p.scores, p.first_on, p.first_total, p.last_on,
+           p.last_total, p.scores >= 2,
            CASE WHEN p.scores >= 2 THEN p.last_total - p.first_total END,
            p.first_total >= t.caseness,
            p.scores >= 2 AND p.first_total - p.last_total >= t.reliable_change,
            p.scores >= 2 AND p.last_total - p.first_total >= t.reliable_change,
            p.scores >= 2 AND p.first_total >= t.caseness AND p.last_total < t.caseness
-    FROM pairs p
-    JOIN hub.episode_key k ON k.id = p.key_id
-    JOIN hub.measure_threshold t ON t.measure = p.measure
+    FROM pairs p JOIN hub.measure_threshold t ON t.measure = p.measure
 $$;
-CREATE VIEW hub.v_measure_outcome AS SELECT * FROM hub.measure_outcomes('infinity');
+CREATE VIEW hub.v_measure_outcome AS
+    SELECT k.device, k.pseudonym, k.episode_start, o.*
+    FROM hub.measure_outcomes('infinity') o JOIN hub.episode_key k ON k.id = o.key_id;
 
--- Goal-based outcomes per episode and goal: first and last score on or before p_to.
+-- Goal-based outcomes per episode and goal: first and last score on or before p_to (folded
+-- as for the measures).
 CREATE FUNCTION hub.goal_changes(p_to date)
 RETURNS TABLE (key_id bigint, goal smallint, scores integer, first_score integer,
                last_score integer)
 LANGUAGE sql STABLE AS $$
-    SELECT e.key_id, g.goal, count(*)::integer,
-           (min(ARRAY[g.scored_on - DATE '2000-01-01', g.seq, g.score]))[3],
-           (max(ARRAY[g.scored_on - DATE '2000-01-01', g.seq, g.score]))[3]
-    FROM hub.goal_score g JOIN hub.episode e ON e.id = g.episode_id
+    SELECT g.key_id, g.goal, count(*)::integer,
+           (min((g.scored_on - DATE '1900-01-01')::bigint * 1000000 + g.seq * 100 + g.score)
+               % 100)::integer,
+           (max((g.scored_on - DATE '1900-01-01')::bigint * 1000000 + g.seq * 100 + g.score)
+               % 100)::integer
+    FROM hub.goal_score g
     WHERE g.scored_on <= p_to
-    GROUP BY e.key_id, g.goal
+    GROUP BY g.key_id, g.goal
 $$;
 CREATE VIEW hub.v_goal_change AS SELECT * FROM hub.goal_changes('infinity');
 
@@ -207,10 +217,9 @@ CREATE FUNCTION hub.health_check_elements(p_to date)
 RETURNS TABLE (key_id bigint, elements integer)
 LANGUAGE sql STABLE AS $$
     SELECT key_id, count(*)::integer FROM (
-        SELECT DISTINCT e.key_id, h.element
+        SELECT DISTINCT h.key_id, h.element
         FROM hub.health_check h
         JOIN hub.health_check_element k ON k.element = h.element
-        JOIN hub.episode e ON e.id = h.episode_id
         WHERE h.done_on <= p_to AND h.done_on > p_to - interval '12 months'
     ) recorded
     GROUP BY key_id
