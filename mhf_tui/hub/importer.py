@@ -42,11 +42,14 @@ ORDER BY u.n
 """
 _CONTACT_SUMS = """
 INSERT INTO hub.episode_contacts
-SELECT episode_id, return_id, count(*), coalesce(sum(minutes), 0),
+SELECT c.episode_id, c.return_id, e.practice_ods, e.care_cluster, count(*),
+       coalesce(sum(minutes), 0),
        count(*) FILTER (WHERE mode = 'face_to_face'), count(*) FILTER (WHERE mode = 'phone'),
        count(*) FILTER (WHERE mode = 'video'), count(*) FILTER (WHERE mode = 'home_visit'),
        count(*) FILTER (WHERE mode = 'dna'), count(*) FILTER (WHERE mode = 'cancelled')
-FROM hub.contact WHERE return_id = %s GROUP BY episode_id, return_id
+FROM hub.contact c JOIN hub.episode e ON e.id = c.episode_id
+WHERE c.return_id = %(r)s AND e.return_id = %(r)s
+GROUP BY c.episode_id, c.return_id, e.practice_ods, e.care_cluster
 """
 
 
@@ -167,7 +170,7 @@ def _load(cur: Any, rows: Rows, return_id: int, device: int) -> None:
                 for index, line in rows.events[table]
             ),
         )
-    cur.execute(_CONTACT_SUMS, (return_id,))
+    cur.execute(_CONTACT_SUMS, {"r": return_id})
 
 
 def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportResult:

@@ -85,7 +85,8 @@ CREATE TABLE hub.signposting (
 -- Contacts summed per episode row, filled from hub.contact by the import (the report reads
 -- this rather than summing two million contacts each time).
 CREATE TABLE hub.episode_contacts (
-    episode_id bigint PRIMARY KEY, return_id bigint NOT NULL,
+    episode_id bigint PRIMARY KEY, return_id bigint NOT NULL, practice_ods text NOT NULL,
+    care_cluster smallint,
     contacts integer NOT NULL, minutes integer NOT NULL, face_to_face integer NOT NULL,
     phone integer NOT NULL, video integer NOT NULL, home_visit integer NOT NULL,
     dna integer NOT NULL, cancelled integer NOT NULL
@@ -126,15 +127,19 @@ RETURNS TABLE (key_id bigint, device integer, facilitator text, pseudonym text,
                episode_start date, episode_end date, age_band text, sex text,
                practice_ods text, care_cluster smallint, smi boolean)
 LANGUAGE sql STABLE AS $$
-    SELECT DISTINCT ON (e.key_id)
-           e.key_id, k.device, d.name, k.pseudonym, k.episode_start, e.episode_end,
+    WITH latest AS (  -- per episode, the row from the latest return (folded: no sort)
+        SELECT max((r.period_end - DATE '1900-01-01')::bigint * 1000000000000 + e.id)
+                   % 1000000000000 AS id
+        FROM hub.episode e JOIN hub.return_file r ON r.id = e.return_id
+        WHERE r.period_start >= p_from AND r.period_end <= p_to
+        GROUP BY e.key_id
+    )
+    SELECT e.key_id, k.device, d.name, k.pseudonym, k.episode_start, e.episode_end,
            e.age_band, e.sex, e.practice_ods, e.care_cluster, e.smi
-    FROM hub.episode e
-    JOIN hub.return_file r ON r.id = e.return_id
+    FROM latest l
+    JOIN hub.episode e ON e.id = l.id
     JOIN hub.episode_key k ON k.id = e.key_id
     JOIN hub.device d ON d.id = k.device
-    WHERE r.period_start >= p_from AND r.period_end <= p_to
-    ORDER BY e.key_id, r.period_end DESC
 $$;
 CREATE VIEW hub.v_episode AS SELECT * FROM hub.episodes_in('-infinity', 'infinity');
 
@@ -144,16 +149,18 @@ CREATE VIEW hub.v_contact AS
     FROM hub.contact c JOIN hub.v_episode_row e ON e.episode_id = c.episode_id;
 
 CREATE VIEW hub.v_contact_summary AS
-    SELECT e.key_id, e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
-           e.period_end, c.contacts, c.minutes, c.face_to_face, c.phone, c.video,
-           c.home_visit, c.dna, c.cancelled
-    FROM hub.episode_contacts c JOIN hub.v_episode_row e ON e.episode_id = c.episode_id;
+    SELECT c.episode_id, r.device, r.facilitator, c.practice_ods, c.care_cluster,
+           r.period_start, r.period_end, c.contacts, c.minutes, c.face_to_face, c.phone,
+           c.video, c.home_visit, c.dna, c.cancelled
+    FROM hub.episode_contacts c JOIN hub.v_return r ON r.return_id = c.return_id;
 
 CREATE VIEW hub.v_signposting AS
-    SELECT e.key_id, e.device, e.facilitator, e.practice_ods, e.care_cluster, e.period_start,
-           e.period_end, e.pseudonym, e.episode_start, s.service, s.category, s.status,
-           s.signposted_on, s.updated_on
-    FROM hub.signposting s JOIN hub.v_episode_row e ON e.episode_id = s.episode_id;
+    SELECT s.episode_id, r.device, r.facilitator, e.practice_ods, e.care_cluster,
+           r.period_start, r.period_end, s.service, s.category, s.status, s.signposted_on,
+           s.updated_on
+    FROM hub.signposting s
+    JOIN hub.episode e ON e.id = s.episode_id
+    JOIN hub.v_return r ON r.return_id = s.return_id;
 
 -- PHQ-9 / GAD-7 per episode: first and last score on or before p_to (by date, then the
 -- order in the facilitator's record), and the outcome flags. Each score is folded into one
