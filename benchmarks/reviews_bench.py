@@ -26,7 +26,8 @@ from mhf_tui.db.tables import Patient
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.paths import DataDir
 from mhf_tui.services.demo import build_demo_caseload
-from mhf_tui.services.recall import patient_checks, qof_report, recall_list
+from mhf_tui.services.qof_report import patient_checks, qof_report
+from mhf_tui.services.recall import recall_list
 from mhf_tui.services.templates import load_templates
 
 

@@ -49,23 +49,15 @@ def load_settings(path: Path) -> Settings:
     return settings
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
-
 def save_settings(path: Path, settings: Settings) -> None:
+    """Written with tomli_w, so any text (quotes, control characters) loads back as typed."""
+    import tomli_w  # lazily: only a settings change writes the file
+
     settings.validate()
-    lines = [
-        f"auto_lock_minutes = {_toml_value(settings.auto_lock_minutes)}",
-        f"theme = {_toml_value(settings.theme)}",
-        f"facilitator_name = {_toml_value(settings.facilitator_name)}",
-        "",
-        "[keys]",
-        *(f"{k} = {_toml_value(v)}" for k, v in sorted(settings.keys.items())),
-    ]
-    write_private(path, ("\n".join(lines) + "\n").encode())
+    document = {
+        "auto_lock_minutes": settings.auto_lock_minutes,
+        "theme": settings.theme,
+        "facilitator_name": settings.facilitator_name,
+        "keys": dict(sorted(settings.keys.items())),
+    }
+    write_private(path, tomli_w.dumps(document).encode())

@@ -7,6 +7,7 @@ platformdirs default. The dir is created 0700 and every file in it 0600.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,14 +70,34 @@ class DataDir:
     def ensure(self) -> None:
         """Create the dir (0700) and its subdirs; tighten modes if they were looser."""
         for d in (self.root, self.exports, self.backups):
-            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_dirs(d)
             os.chmod(d, 0o700)
 
 
+def private_dirs(directory: Path) -> None:
+    """Create `directory` and every missing parent with mode 0700 (`mkdir(parents=True)`
+    gives the parents the umask's mode, often 0755, which would show file names)."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+
+
 def write_private(path: Path, data: bytes) -> None:
-    """Write a file atomically with mode 0600: temp file in the same dir, fsync, rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write a file atomically with mode 0600.
+
+    The temp file is made by `mkstemp` in the target dir (random name, O_EXCL and
+    O_NOFOLLOW: a symlink planted at a predictable temp name cannot redirect the data), then
+    fsynced and renamed over `path`. rename(2) replaces a symlink at `path` itself and never
+    writes through it."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
         view = memoryview(data)
         while view:
@@ -90,7 +111,11 @@ def write_private(path: Path, data: bytes) -> None:
             raise DiskFull() from None
         raise
     os.close(fd)
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     fsync_dir(path.parent)
 
 

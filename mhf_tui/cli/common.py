@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
-import json
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from mhf_tui.errors import MhfError
 from mhf_tui.paths import DataDir
 
-Handler = Any  # Callable[[argparse.Namespace], int | None]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from mhf_tui.db.store import Caseload
 
 
 def data_dir(args: argparse.Namespace) -> DataDir:
@@ -56,7 +65,7 @@ def secrets_from(args: argparse.Namespace) -> SecretReader:
 
 
 @contextmanager
-def open_caseload(args: argparse.Namespace) -> Iterator[Any]:
+def open_caseload(args: argparse.Namespace) -> Iterator[Caseload]:
     """Lock the data dir, ask for the passphrase and yield an open `Caseload`."""
     from mhf_tui.db.store import Caseload
     from mhf_tui.vault.lock import InstanceLock
@@ -71,6 +80,21 @@ def open_caseload(args: argparse.Namespace) -> Iterator[Any]:
             yield caseload
         finally:
             caseload.close()
+
+
+def with_caseload(
+    handler: Callable[Concatenate[argparse.Namespace, Caseload, P], R],
+) -> Callable[Concatenate[argparse.Namespace, P], R]:
+    """The handler gets the caseload opened and unlocked (after its arguments are
+    checked: it is called with `args` first); it is closed, and the data dir unlocked,
+    when the handler returns or fails."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, *more: P.args, **kw: P.kwargs) -> R:
+        with open_caseload(args) as caseload:
+            return handler(args, caseload, *more, **kw)
+
+    return run
 
 
 def _sleep_with_notice(seconds: float) -> None:
@@ -99,8 +123,9 @@ def command_group(
 
 
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write("\n")
+    from mhf_tui.cli.safe_output import json_text
+
+    sys.stdout.write(json_text(value) + "\n")
 
 
 def add_secret_option(parser: argparse.ArgumentParser) -> None:
@@ -114,3 +139,42 @@ def add_secret_option(parser: argparse.ArgumentParser) -> None:
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def patient_id(session: Session, nhs: str) -> uuid.UUID:
+    """The id of the patient with this NHS number (a clear error if there is none)."""
+    from mhf_tui.services.patients import find_patient_by_nhs
+
+    return find_patient_by_nhs(session, nhs_number=nhs).id
+
+
+def audit_view(
+    session: Session, actor: str, entity: str, *, patient: uuid.UUID | None = None, rows: int
+) -> None:
+    """Listing records shows them, so it is in the audit trail too (a count, no data)."""
+    from mhf_tui.services.audit import record_event
+
+    record_event(
+        session,
+        actor=actor,
+        action="view" if patient else "list",
+        entity=entity,
+        patient_id=patient,
+        detail=f"rows={rows}",
+    )
+
+
+def read_text_file(path: str) -> str:
+    """A CSV file's text, whatever its encoding (UTF-8 with or without BOM, cp1252)."""
+    from mhf_tui.services.csv_input import decode_csv_bytes
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise MhfError(f"cannot read {path}: {exc.strerror}") from None
+    return decode_csv_bytes(raw)
+
+
+def local(when: datetime) -> str:
+    """A stored (UTC) time as the user's local `YYYY-MM-DD HH:MM`."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")

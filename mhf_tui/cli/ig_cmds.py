@@ -11,34 +11,29 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from mhf_tui.cli.common import (
-    add_json_option,
-    command_group,
-    open_caseload,
-    print_json,
-    secrets_from,
-)
+from mhf_tui.cli.argtypes import iso_date, nhs_number, yes_no, yes_no_unknown
+from mhf_tui.cli.common import patient_id, print_json, secrets_from, with_caseload
+from mhf_tui.cli.output import emit
+from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
+
+if TYPE_CHECKING:
+    from mhf_tui.db.store import Caseload
+    from mhf_tui.services.consent import ConsentState
+
+cli = Commands()
+cli.group("patient", "one patient: add, edit, show, ...")
+cli.group("retention", "records due for destruction, and purging them")
+cli.group("consent", "a patient's sharing and carer-contact decisions")
+register = cli.register
 
 PLAINTEXT_WARNING = (
     "WARNING: the summary was written UNENCRYPTED. It holds special category health data "
     "and is now outside the encrypted vault: hand it over securely, then delete it."
 )
-
-
-def _parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a date as YYYY-MM-DD") from None
-
-
-def _patient_id(session: Any, nhs: str) -> Any:
-    from mhf_tui.services.patients import find_patient_by_nhs
-
-    return find_patient_by_nhs(session, nhs_number=nhs).id
+NHS_HELP = "the patient's NHS number"
 
 
 def _file_passphrase(args: argparse.Namespace) -> str:
@@ -59,26 +54,52 @@ def _file_passphrase(args: argparse.Namespace) -> str:
     return passphrase
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
+@cli.command(
+    "patient summary",
+    help="write everything held about a patient (subject access), encrypted by default",
+    description="Write everything held about one patient as HTML or text. Encrypted "
+    "with age to a passphrase (asked for; with --passphrase-stdin the second line) or "
+    "to --to recipients; a readable file only with --plaintext.",
+)
+@arg("--nhs", required=True, type=nhs_number, help=NHS_HELP)
+@arg("--out", required=True, help="file to write")
+@arg("--format", choices=("html", "text"), default="html")
+@arg(
+    "--to",
+    action="append",
+    metavar="RECIPIENT",
+    help="encrypt to this age public key (age1...) or SSH key instead of a passphrase; repeatable",
+)
+@arg(
+    "--plaintext",
+    action="store_true",
+    help="write a READABLE file (it leaves the encrypted vault: a warning is printed)",
+)
+@arg("--force", action="store_true", help="overwrite FILE if it exists")
+def summary(args: argparse.Namespace) -> int:
+    if args.plaintext and args.to:
+        raise ValidationError("--plaintext and --to cannot be used together")
+    return _summary(args)
+
+
+@with_caseload
+def _summary(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.summary import export_summary
 
     out = Path(args.out)
-    if args.plaintext and args.to:
-        raise ValidationError("--plaintext and --to cannot be used together")
-    with open_caseload(args) as caseload:
-        passphrase = None if (args.plaintext or args.to) else _file_passphrase(args)
-        with caseload.session() as session:
-            result = export_summary(
-                session,
-                patient_id=_patient_id(session, args.nhs),
-                actor=caseload.actor,
-                out=out,
-                fmt=args.format,
-                passphrase=passphrase,
-                recipients=args.to or (),
-                plaintext=args.plaintext,
-                overwrite=args.force,
-            )
+    passphrase = None if (args.plaintext or args.to) else _file_passphrase(args)
+    with caseload.session() as session:
+        result = export_summary(
+            session,
+            patient_id=patient_id(session, args.nhs),
+            actor=caseload.actor,
+            out=out,
+            fmt=args.format,
+            passphrase=passphrase,
+            recipients=args.to or (),
+            plaintext=args.plaintext,
+            overwrite=args.force,
+        )
     if result.protection == "plaintext":
         print(PLAINTEXT_WARNING, file=sys.stderr)
         print(f"Wrote {out} ({result.size} bytes, readable {args.format})")
@@ -88,13 +109,21 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_discharge(args: argparse.Namespace) -> int:
+@cli.command(
+    "patient discharge",
+    help="discharge a patient: the record becomes read-only and retention starts",
+)
+@arg("--nhs", required=True, type=nhs_number, help=NHS_HELP)
+@arg("--on", type=iso_date, help="discharge date (default today), YYYY-MM-DD")
+@arg("--died", type=iso_date, help="date of death, if the patient has died")
+@with_caseload
+def discharge(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.retention import discharge, patient_retention
 
-    with open_caseload(args) as caseload, caseload.session() as session:
+    with caseload.session() as session:
         patient = discharge(
             session,
-            patient_id=_patient_id(session, args.nhs),
+            patient_id=patient_id(session, args.nhs),
             actor=caseload.actor,
             on=args.on or date.today(),
             died_on=args.died,
@@ -107,20 +136,26 @@ def cmd_discharge(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_reopen(args: argparse.Namespace) -> int:
+@cli.command("patient reopen", help="reopen a discharged record (retention restarts)")
+@arg("--nhs", required=True, type=nhs_number, help=NHS_HELP)
+@with_caseload
+def reopen(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.retention import reopen
 
-    with open_caseload(args) as caseload, caseload.session() as session:
-        reopen(session, patient_id=_patient_id(session, args.nhs), actor=caseload.actor)
+    with caseload.session() as session:
+        reopen(session, patient_id=patient_id(session, args.nhs), actor=caseload.actor)
     print("Reopened: the record can be added to again; its retention period restarts.")
     return 0
 
 
-def cmd_retention_review(args: argparse.Namespace) -> int:
+@cli.command("retention review", help="list records due for destruction", json=True)
+@arg("--today", type=iso_date, help=argparse.SUPPRESS)
+@with_caseload
+def retention_review(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.retention import due_for_destruction, load_policy
 
     today = args.today or date.today()
-    with open_caseload(args) as caseload, caseload.session() as session:
+    with caseload.session() as session:
         policy = load_policy(session)
         due = due_for_destruction(session, today=today)
     if args.json:
@@ -159,21 +194,31 @@ def cmd_retention_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_retention_purge(args: argparse.Namespace) -> int:
-    from mhf_tui.services.retention import purge_due, scrub_free_space
-
+@cli.command(
+    "retention purge",
+    help="destroy the records due (with --confirm) and scrub them from the file",
+)
+@arg("--confirm", action="store_true", help="really destroy them")
+@arg("--today", type=iso_date, help=argparse.SUPPRESS)
+def retention_purge(args: argparse.Namespace) -> int:
     if not args.confirm:
         raise MhfError(
             "purge destroys records for good: review them with `mhf retention review`, "
             "then run `mhf retention purge --confirm`"
         )
+    return _purge(args)
+
+
+@with_caseload
+def _purge(args: argparse.Namespace, caseload: Caseload) -> int:
+    from mhf_tui.services.retention import purge_due, scrub_free_space
+
     today = args.today or date.today()
-    with open_caseload(args) as caseload:
-        started = date.today()
-        with caseload.session() as session:
-            report = purge_due(session, actor=caseload.actor, today=today)
-        scrub_free_space(caseload.engine)
-        backups = sorted(p for p in caseload.data.backups.glob("*") if p.is_file())
+    started = date.today()
+    with caseload.session() as session:
+        report = purge_due(session, actor=caseload.actor, today=today)
+    scrub_free_space(caseload.engine)
+    backups = sorted(p for p in caseload.data.backups.glob("*") if p.is_file())
     total = sum(report.rows.values())
     print(
         f"Purged {report.patients} record(s) ({total} rows); tombstone {report.tombstone_id} "
@@ -188,10 +233,14 @@ def cmd_retention_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_retention_policy(args: argparse.Namespace) -> int:
+@cli.command("retention policy", help="show or raise the retention periods (in years)")
+@arg("--after-care", type=int, help="years after care ended (minimum 20)")
+@arg("--after-death", type=int, help="years after death (minimum 10)")
+@with_caseload
+def retention_policy(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.retention import RetentionPolicy, load_policy, set_policy
 
-    with open_caseload(args) as caseload, caseload.session() as session:
+    with caseload.session() as session:
         policy = load_policy(session)
         if args.after_care is not None or args.after_death is not None:
             policy = set_policy(
@@ -209,180 +258,74 @@ def cmd_retention_policy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _yes_no_unknown(value: str) -> bool | None:
-    lowered = value.lower()
-    if lowered in ("yes", "y", "true"):
-        return True
-    if lowered in ("no", "n", "false"):
-        return False
-    if lowered in ("unknown", "clear", "none"):
-        return None
-    raise argparse.ArgumentTypeError("expected yes, no or unknown")
-
-
-def _consent_json(state: Any) -> dict[str, Any]:
-    return {
-        "share_with_practice": state.share_with_practice,
-        "share_decision_on": state.share_decision_on,
-        "share_objection_reason": state.share_objection_reason,
-        "share_recorded_by": state.share_recorded_by,
-        "carer_contact_consent": state.carer_contact_consent,
-        "carer_consent_on": state.carer_consent_on,
-        "carer_consent_recorded_by": state.carer_consent_recorded_by,
-    }
-
-
-def _print_consent(state: Any, as_json: bool) -> None:
-    if as_json:
-        print_json(_consent_json(state))
-        return
-    print(f"Sharing with the practice: {state.describe_sharing()}")
+def _consent_lines(state: ConsentState) -> list[str]:
+    lines = [f"Sharing with the practice: {state.describe_sharing()}"]
     if not state.share_with_practice and state.share_objection_reason:
-        print(f"  Reason: {state.share_objection_reason}")
-    print(f"Contact with carers: {state.describe_carer_contact()}")
+        lines.append(f"  Reason: {state.share_objection_reason}")
+    lines.append(f"Contact with carers: {state.describe_carer_contact()}")
+    return lines
 
 
-def cmd_consent_set(args: argparse.Namespace) -> int:
+@cli.command("consent set", help="record a consent decision", json=True)
+@arg("--nhs", required=True, type=nhs_number, help=NHS_HELP)
+@arg(
+    "--share-with-practice",
+    type=yes_no,
+    metavar="yes|no",
+    help="no = the patient objects to sharing with the practice; yes = withdraws it",
+)
+@arg("--reason", help="the patient's reason for objecting (optional)")
+@arg(
+    "--carer-contact",
+    type=yes_no_unknown,
+    metavar="yes|no|unknown",
+    default=argparse.SUPPRESS,
+    help="yes / no / unknown (clears it): consent to contact carers and family",
+)
+@arg("--on", type=iso_date, help="date of the decision (default today)")
+def consent_set(args: argparse.Namespace) -> int:
+    if args.share_with_practice is None and not hasattr(args, "carer_contact"):
+        raise MhfError("nothing to set: give --share-with-practice and/or --carer-contact")
+    return _consent_set(args)
+
+
+@with_caseload
+def _consent_set(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.consent import consent_state, set_carer_contact, set_sharing
 
-    carer_given = hasattr(args, "carer_contact")
-    if args.share_with_practice is None and not carer_given:
-        raise MhfError("nothing to set: give --share-with-practice and/or --carer-contact")
     today = date.today()
     on = args.on or today
-    with open_caseload(args) as caseload, caseload.session() as session:
-        patient_id = _patient_id(session, args.nhs)
+    with caseload.session() as session:
+        patient = patient_id(session, args.nhs)
         if args.share_with_practice is not None:
             set_sharing(
                 session,
-                patient_id=patient_id,
+                patient_id=patient,
                 actor=caseload.actor,
                 share=args.share_with_practice,
                 on=on,
                 reason=args.reason or "",
                 today=today,
             )
-        if carer_given:
+        if hasattr(args, "carer_contact"):
             set_carer_contact(
                 session,
-                patient_id=patient_id,
+                patient_id=patient,
                 actor=caseload.actor,
                 consent=args.carer_contact,
                 on=on,
                 today=today,
             )
-        state = consent_state(session, patient_id=patient_id)
-    _print_consent(state, args.json)
-    return 0
+        state = consent_state(session, patient_id=patient)
+    return emit(args, state, lines=_consent_lines)
 
 
-def cmd_consent_show(args: argparse.Namespace) -> int:
+@cli.command("consent show", help="show a patient's consent decisions", json=True)
+@arg("--nhs", required=True, type=nhs_number, help=NHS_HELP)
+@with_caseload
+def consent_show(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.consent import consent_state
 
-    with open_caseload(args) as caseload, caseload.session() as session:
-        state = consent_state(session, patient_id=_patient_id(session, args.nhs))
-    _print_consent(state, args.json)
-    return 0
-
-
-def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
-    parents = [common, secret]
-    patient = command_group(sub, "patient", "one patient: add, edit, show, ...", common)
-
-    p = patient.add_parser(
-        "summary",
-        parents=parents,
-        help="write everything held about a patient (subject access), encrypted by default",
-        description="Write everything held about one patient as HTML or text. Encrypted "
-        "with age to a passphrase (asked for; with --passphrase-stdin the second line) or "
-        "to --to recipients; a readable file only with --plaintext.",
-    )
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    p.add_argument("--out", required=True, help="file to write")
-    p.add_argument("--format", choices=("html", "text"), default="html")
-    p.add_argument(
-        "--to",
-        action="append",
-        metavar="RECIPIENT",
-        help="encrypt to this age public key (age1...) or SSH key instead of a passphrase; "
-        "repeatable",
-    )
-    p.add_argument(
-        "--plaintext",
-        action="store_true",
-        help="write a READABLE file (it leaves the encrypted vault: a warning is printed)",
-    )
-    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    p.set_defaults(func=cmd_summary)
-
-    p = patient.add_parser(
-        "discharge",
-        parents=parents,
-        help="discharge a patient: the record becomes read-only and retention starts",
-    )
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    p.add_argument("--on", type=_parse_day, help="discharge date (default today), YYYY-MM-DD")
-    p.add_argument("--died", type=_parse_day, help="date of death, if the patient has died")
-    p.set_defaults(func=cmd_discharge)
-
-    p = patient.add_parser(
-        "reopen", parents=parents, help="reopen a discharged record (retention restarts)"
-    )
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    p.set_defaults(func=cmd_reopen)
-
-    retention = sub.add_parser(
-        "retention", parents=[common], help="records due for destruction, and purging them"
-    )
-    rsub = retention.add_subparsers(dest="retention_command", metavar="SUBCOMMAND", required=True)
-    p = rsub.add_parser("review", parents=parents, help="list records due for destruction")
-    p.add_argument("--today", type=_parse_day, help=argparse.SUPPRESS)
-    add_json_option(p)
-    p.set_defaults(func=cmd_retention_review)
-    p = rsub.add_parser(
-        "purge",
-        parents=parents,
-        help="destroy the records due (with --confirm) and scrub them from the file",
-    )
-    p.add_argument("--confirm", action="store_true", help="really destroy them")
-    p.add_argument("--today", type=_parse_day, help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_retention_purge)
-    p = rsub.add_parser(
-        "policy", parents=parents, help="show or raise the retention periods (in years)"
-    )
-    p.add_argument("--after-care", type=int, help="years after care ended (minimum 20)")
-    p.add_argument("--after-death", type=int, help="years after death (minimum 10)")
-    p.set_defaults(func=cmd_retention_policy)
-
-    consent = sub.add_parser(
-        "consent", parents=[common], help="a patient's sharing and carer-contact decisions"
-    )
-    csub = consent.add_subparsers(dest="consent_command", metavar="SUBCOMMAND", required=True)
-    p = csub.add_parser("set", parents=parents, help="record a consent decision")
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    p.add_argument(
-        "--share-with-practice",
-        type=_yes_no_share,
-        help="no = the patient objects to sharing with the practice; yes = withdraws it",
-    )
-    p.add_argument("--reason", help="the patient's reason for objecting (optional)")
-    p.add_argument(
-        "--carer-contact",
-        type=_yes_no_unknown,
-        default=argparse.SUPPRESS,
-        help="yes / no / unknown (clears it): consent to contact carers and family",
-    )
-    p.add_argument("--on", type=_parse_day, help="date of the decision (default today)")
-    add_json_option(p)
-    p.set_defaults(func=cmd_consent_set, share_with_practice=None)
-    p = csub.add_parser("show", parents=parents, help="show a patient's consent decisions")
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    add_json_option(p)
-    p.set_defaults(func=cmd_consent_show)
-
-
-def _yes_no_share(value: str) -> bool:
-    result = _yes_no_unknown(value)
-    if result is None:
-        raise argparse.ArgumentTypeError("expected yes or no")
-    return result
+    with caseload.session() as session:
+        state = consent_state(session, patient_id=patient_id(session, args.nhs))
+    return emit(args, state, lines=_consent_lines)

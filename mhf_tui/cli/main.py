@@ -7,9 +7,12 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Callable
 
 from mhf_tui import __version__
 from mhf_tui.errors import DiskFull, MhfError, is_disk_full
+
+Handler = Callable[[argparse.Namespace], int | None]
 
 #: top-level command -> the modules that register it (each module has
 #: register(subparsers, common_parent, secret_parent)). Only the modules for the command
@@ -23,22 +26,25 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "backup": ("vault_cmds",),
     "restore": ("vault_cmds",),
     "check": ("vault_cmds",),
-    "practice": ("caseload_cmds", "sync_cmds"),
-    "patient": ("caseload_cmds", "ig_cmds"),
-    "patients": ("caseload_cmds",),
-    "note": ("caseload_cmds",),
-    "contact": ("caseload_cmds",),
-    "followups": ("caseload_cmds",),
-    "signpost": ("caseload_cmds",),
-    "directory": ("caseload_cmds",),
-    "demo": ("caseload_cmds",),
+    "practice": ("practice_cmds", "sync_cmds"),
+    "patient": ("patient_cmds", "ig_cmds"),
+    "patients": ("patient_cmds",),
+    "note": ("note_cmds",),
+    "contact": ("contact_cmds",),
+    "followups": ("contact_cmds",),
+    "signpost": ("signpost_cmds",),
+    "directory": ("directory_cmds",),
+    "demo": ("demo_cmds",),
     "reviews": ("reviews_cmds",),
-    "outcome": ("reviews_cmds",),
+    "outcome": ("outcome_cmds",),
     "sync": ("sync_cmds",),
+    "inbox": ("inbox_output_cmds",),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
     "returns": ("returns_cmds",),
     "hub": ("hub_cmds",),
+    "careplan": ("careplan_cmds",),
+    "person": ("person_cmds",),
 }
 
 #: root options that take a value, so the command is found after them
@@ -109,12 +115,23 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mhf_tui.cli.safe_output import safe_output
+    from mhf_tui.vault.process import harden_process
+
+    harden_process()  # before any passphrase or key is in memory
     words = sys.argv[1:] if argv is None else argv
-    args = build_parser(words).parse_args(words)
-    try:
+    with safe_output():
+        args = build_parser(words).parse_args(words)
         func = getattr(args, "func", None)
-        result = func(args) if func else run_app(args)
-        return int(result or 0)
+        if func is not None:
+            return _dispatch(func, args)
+    return _dispatch(run_app, args)  # the app owns the terminal: no wrapper
+
+
+def _dispatch(func: Handler, args: argparse.Namespace) -> int:
+    """Run one handler; user errors become one line on stderr and an exit code."""
+    try:
+        return int(func(args) or 0)
     except MhfError as exc:
         print(f"mhf: {exc}", file=sys.stderr)
         return exc.exit_code

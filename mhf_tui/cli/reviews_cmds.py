@@ -1,5 +1,4 @@
-"""`mhf reviews start|answer|complete|abandon|show|list|due|report|templates` and
-`mhf outcome add|list`."""
+"""`mhf reviews start|answer|complete|abandon|show|list|due|report|templates`."""
 
 from __future__ import annotations
 
@@ -11,10 +10,22 @@ from mhf_tui.cli.common import add_json_option, data_dir, open_caseload, print_j
 from mhf_tui.errors import ValidationError
 
 
-def _date(value: str | None, field: str) -> date | None:
+def parse_date(value: str | None, field: str) -> date | None:
     from mhf_tui.services.validation import optional_date
 
     return optional_date(value, field)
+
+
+def _year(args: argparse.Namespace) -> Any:
+    """The --year option as a contract year (None when not given)."""
+    from mhf_tui.services.contract_year import ContractYear
+
+    if args.year is None:
+        return None
+    try:
+        return ContractYear.parse(args.year)
+    except ValueError as exc:
+        raise ValidationError(f"--year: {exc}") from None
 
 
 def _templates(args: argparse.Namespace) -> Any:
@@ -23,7 +34,7 @@ def _templates(args: argparse.Namespace) -> Any:
     return load_templates(data_dir(args).templates)
 
 
-def _patient(session: Any, nhs: str) -> Any:
+def patient_by_nhs(session: Any, nhs: str) -> Any:
     from mhf_tui.services.patients import find_patient_by_nhs
 
     return find_patient_by_nhs(session, nhs_number=nhs)
@@ -84,13 +95,13 @@ def cmd_start(args: argparse.Namespace) -> int:
     templates = _templates(args)
     template = templates.get(args.template)
     with open_caseload(args) as caseload, caseload.session() as session:
-        patient = _patient(session, args.nhs)
+        patient = patient_by_nhs(session, args.nhs)
         review = start_review(
             session,
             patient_id=patient.id,
             template=template,
             actor=caseload.actor,
-            performed_on=_date(args.on, "--on"),
+            performed_on=parse_date(args.on, "--on"),
         )
         answered = current_answers(session, review_id=review.id)
     if args.json:
@@ -119,7 +130,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
             answers=answers,
             templates=templates,
             actor=caseload.actor,
-            observed_on=_date(args.on, "--on"),
+            observed_on=parse_date(args.on, "--on"),
             amend_reason=args.reason or "",
         )
         missing = missing_required(
@@ -211,7 +222,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     templates = _templates(args)
     with open_caseload(args) as caseload, caseload.session() as session:
-        patient = _patient(session, args.nhs)
+        patient = patient_by_nhs(session, args.nhs)
         reviews = patient_reviews(session, patient_id=patient.id)
         record_event(
             session,
@@ -251,13 +262,16 @@ def cmd_due(args: argparse.Namespace) -> int:
     from mhf_tui.services.recall import recall_list
 
     templates = _templates(args)
+    year = _year(args)
+    as_of = parse_date(args.as_of, "--as-of")
     with open_caseload(args) as caseload, caseload.session() as session:
         entries = recall_list(
             session,
             templates=templates,
-            as_of=_date(args.as_of, "--as-of"),
+            as_of=as_of,
             within_days=args.days,
             practice_ods=args.practice,
+            year=year,
         )
         record_event(
             session,
@@ -270,7 +284,10 @@ def cmd_due(args: argparse.Namespace) -> int:
         print_json([e.as_json() for e in entries])
         return 0
     if not entries:
-        print(f"Nothing overdue, due in the next {args.days} days, or never done")
+        until = (
+            f"before {year.end} (end of {year})" if year else f"in the next {args.days or 30} days"
+        )
+        print(f"Nothing overdue, due {until}, or never done")
     from mhf_tui.services.validation import format_nhs_number
 
     for e in entries:
@@ -285,15 +302,16 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from mhf_tui.services.audit import record_event
-    from mhf_tui.services.recall import qof_report
+    from mhf_tui.services.qof_report import qof_report
 
     templates = _templates(args)
+    year = _year(args)
+    as_of = parse_date(args.as_of, "--as-of")
+    if year is not None and as_of is None:
+        as_of = min(date.today(), year.end)
     with open_caseload(args) as caseload, caseload.session() as session:
         report = qof_report(
-            session,
-            templates=templates,
-            practice_ods=args.practice,
-            as_of=_date(args.as_of, "--as-of"),
+            session, templates=templates, practice_ods=args.practice, as_of=as_of, year=year
         )
         record_event(
             session,
@@ -310,97 +328,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     def pct(n: int) -> str:
         return f"{100 * n / denominator:5.1f}%" if denominator else "    -"
 
-    print(f"{report.practice_ods} {report.practice_name}: SMI register {denominator}")
+    from mhf_tui.safe_text import neutralise
+
+    year = report.year
+    print(
+        f"{report.practice_ods} {neutralise(report.practice_name)}: SMI register {denominator}, "
+        f"contract year {year} ({year.start} to {year.end})"
+    )
     for check in report.checks:
         print(f"  {check.indicator:<8} {check.label:<30} {check.count:>5}  {pct(check.count)}")
     print(
-        f"  {'MH021':<8} {'All six checks':<30} {report.all_checks_complete:>5}  "
+        f"  {'NHSE':<8} {'All six (SMI health check)':<30} {report.all_checks_complete:>5}  "
         f"{pct(report.all_checks_complete)}"
     )
-    print(f"As of {report.as_of}; windows per QOF (cholesterol 24 months unless raised CV risk).")
-    return 0
-
-
-# --- outcomes -----------------------------------------------------------------------------
-
-
-def cmd_outcome_add(args: argparse.Namespace) -> int:
-    from mhf_tui.services.outcomes import GBO, add_goal_score, add_outcome, parse_items
-
-    taken_on = _date(args.on, "--on")
-    if args.measure == GBO:
-        if args.goal is None or args.score is None:
-            raise ValidationError("a goal-based outcome needs --goal ID and --score 0-10")
-        with open_caseload(args) as caseload, caseload.session() as session:
-            patient = _patient(session, args.nhs)
-            add_goal_score(
-                session,
-                patient_id=patient.id,
-                goal_id=args.goal,
-                score_value=args.score,
-                actor=caseload.actor,
-                taken_on=taken_on,
-            )
-        print(f"Goal score {args.score}/10 recorded")
-        return 0
-    if args.items is None:
-        raise ValidationError("give the item scores with --items, e.g. --items 1,2,0,...")
-    items = parse_items(args.items)
-    from mhf_tui.services.outcomes import score
-
-    score(args.measure, items)  # refuse bad items before asking for the passphrase
-    with open_caseload(args) as caseload, caseload.session() as session:
-        patient = _patient(session, args.nhs)
-        _row, result = add_outcome(
-            session,
-            patient_id=patient.id,
-            measure=args.measure,
-            items=items,
-            actor=caseload.actor,
-            taken_on=taken_on,
-        )
-    print(result.summary)
-    if result.risk_prompt:
-        print(result.risk_prompt)
-    return 0
-
-
-def cmd_outcome_list(args: argparse.Namespace) -> int:
-    from mhf_tui.services.outcomes import MEASURE_TITLES, list_outcomes, trends
-
-    with open_caseload(args) as caseload, caseload.session() as session:
-        patient = _patient(session, args.nhs)
-        rows = list_outcomes(
-            session, patient_id=patient.id, measure=args.measure, actor=caseload.actor
-        )
-    if args.json:
-        print_json(
-            [
-                {
-                    "measure": r.measure,
-                    "taken_on": r.taken_on,
-                    "items": r.items,
-                    "total": r.total,
-                    "band": r.band,
-                    "risk_prompt": r.risk_prompt,
-                    "goal_id": r.goal_id or None,
-                }
-                for r in rows
-            ]
-        )
-        return 0
-    if not rows:
-        print("No outcome measures yet")
-        return 0
-    for r in rows:
-        name = MEASURE_TITLES.get(r.measure, r.measure)
-        extra = f" {r.band}" if r.band else ""
-        risk = "  ITEM 9 > 0" if r.risk_prompt else ""
-        goal = f"  goal {r.goal_id}" if r.goal_id else ""
-        items = ",".join(str(i) for i in r.items)
-        print(f"{r.taken_on}  {name:<7} {r.total:>3}{extra}  [{items}]{goal}{risk}")
-    for trend in trends(rows):
-        print(trend.summary)
+    overrides = sum(p.lipids.override for p in report.patients)
+    print(
+        f"By contract year, as of {report.as_of}: each check counts if recorded since "
+        f"{year.start}; lipids per QOF MH011 (this contract year if a risk factor is on "
+        f"record, else this or the previous one). Manual CV-risk overrides: {overrides}."
+    )
+    print("All six = NHS England's SMI physical health check measure (QOF MH021 retired 2025/26).")
     return 0
 
 
@@ -448,31 +395,16 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     p.set_defaults(func=cmd_list)
 
     p = rsub.add_parser("due", parents=parents, help="overdue, due soon and never-done reviews")
-    p.add_argument("--days", type=int, default=30, help="due within this many days (30)")
+    p.add_argument("--days", type=int, help="due within this many days (30, or to --year's end)")
     p.add_argument("--practice", help="one practice (ODS code)")
-    p.add_argument("--as-of", help=argparse.SUPPRESS)
+    p.add_argument("--year", help="contract year, e.g. 2026/27: everything due before 31 March")
+    p.add_argument("--as-of", help="reference date (default today)")
     add_json_option(p)
     p.set_defaults(func=cmd_due)
 
     p = rsub.add_parser("report", parents=parents, help="QOF-style physical health check report")
     p.add_argument("--practice", required=True, help="ODS code")
-    p.add_argument("--as-of", help="reference date (default today)")
+    p.add_argument("--year", help="contract year, e.g. 2026/27 (default: the current one)")
+    p.add_argument("--as-of", help="reference date (default today, or 31 March of --year)")
     add_json_option(p)
     p.set_defaults(func=cmd_report)
-
-    outcome = sub.add_parser("outcome", parents=[common], help="PHQ-9, GAD-7, goal-based outcomes")
-    osub = outcome.add_subparsers(dest="outcome_command", metavar="ACTION", required=True)
-    p = osub.add_parser("add", parents=parents, help="record an outcome measure")
-    p.add_argument("--nhs", required=True)
-    p.add_argument("--measure", required=True, choices=["phq9", "gad7", "gbo"])
-    p.add_argument("--items", help="item scores in order, e.g. 1,2,0,3,1,0,2,1,0")
-    p.add_argument("--goal", help="care-plan goal id (gbo)")
-    p.add_argument("--score", type=int, help="goal score 0-10 (gbo)")
-    p.add_argument("--on", help="the day it was taken (default today)")
-    p.set_defaults(func=cmd_outcome_add)
-
-    p = osub.add_parser("list", parents=parents, help="a patient's outcome measures and trend")
-    p.add_argument("--nhs", required=True)
-    p.add_argument("--measure", choices=["phq9", "gad7", "gbo"])
-    add_json_option(p)
-    p.set_defaults(func=cmd_outcome_list)

@@ -141,7 +141,7 @@ def cmd_recipient(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from mhf_tui.paths import write_private
+    from mhf_tui.paths import private_dirs, write_private
     from mhf_tui.sync.package import new_identity
 
     out = Path(args.out)
@@ -151,7 +151,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     recipient = str(identity.to_public())
     created = datetime.now(UTC).isoformat(timespec="seconds")
     body = f"# created: {created}\n# public key: {recipient}\n{identity}\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dirs(out.parent)
     write_private(out, body.encode())
     print(recipient)
     print(

@@ -38,7 +38,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     from mhf_tui.vault.vault import change_passphrase, load_vault
 
     data = data_dir(args)
-    load_vault(data)
+    load_vault(data).check_kdf()  # before asking for anything
     secrets = secrets_from(args)
     with InstanceLock(data.lock):
         old = secrets.read("Current passphrase: ")
@@ -54,9 +54,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
     data = data_dir(args)
     load_vault(data)
-    recovery_key = args.recovery_key or secrets_from(args).read("Recovery key: ")
+    secrets = secrets_from(args)
+    recovery_key = secrets.read("Recovery key: ")
     with InstanceLock(data.lock):
-        new = secrets_from(args).new_passphrase()
+        new = secrets.new_passphrase()
         recover(data, recovery_key, new)
     print("New passphrase set. The old passphrase no longer opens the caseload.")
     return 0
@@ -67,7 +68,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     from mhf_tui.vault.vault import load_vault, rekey
 
     data = data_dir(args)
-    load_vault(data)
+    load_vault(data).check_kdf()
     with InstanceLock(data.lock):
         passphrase = secrets_from(args).read("Passphrase: ")
         recovery = rekey(data, passphrase)
@@ -98,8 +99,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from mhf_tui.services.audit import verify_chain
+    from mhf_tui.vault.files import kdf_summary
+    from mhf_tui.vault.vault import load_vault
 
     with open_caseload(args) as caseload:
+        vault = load_vault(caseload.data)
         problems = caseload.integrity_problems()
         with caseload.session() as session:
             chain = verify_chain(session)
@@ -113,6 +117,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"OK: cipher and database integrity checks passed; audit chain of {chain.events} "
         "events intact"
     )
+    print(f"key derivation: {kdf_summary(vault.kdf)}")
     return 0
 
 
@@ -125,9 +130,11 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     p.set_defaults(func=cmd_passwd)
 
     p = sub.add_parser(
-        "recover", parents=[common, secret], help="set a new passphrase with the recovery key"
+        "recover",
+        parents=[common, secret],
+        help="set a new passphrase with the recovery key (asked without echo, or the first "
+        "stdin line with --passphrase-stdin; never an argument, which shell history keeps)",
     )
-    p.add_argument("--recovery-key", help="the key written down at set-up")
     p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser("rekey", parents=[common, secret], help="rotate the database key")

@@ -58,7 +58,48 @@ def _v2_note_search(conn: Connection) -> None:
     conn.execute(text("INSERT INTO note_fts (note_fts) VALUES ('rebuild')"))
 
 
-MIGRATIONS: list[Migration] = [_v1_tables, _v2_note_search]
+def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
+    """ALTER TABLE ADD COLUMN for each column the table lacks (a vault created since these
+    columns were declared already has them: version 1 creates the current tables)."""
+    present = {row[1] for row in conn.execute(text(f"PRAGMA table_info({table})"))}
+    for name, ddl in columns.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))
+
+
+def _v3_care_planning(conn: Connection) -> None:
+    """Care plans gain needs and a structured crisis plan (early warning signs, what helps,
+    contacts, services); related people gain consent to sharing, dated and attributed.
+    Early warning signs written before this version (`relapse_signatures`) are copied over."""
+    _add_columns(
+        conn,
+        "care_plan",
+        {
+            "needs": "JSON NOT NULL DEFAULT '[]'",
+            "early_warning_signs": "VARCHAR NOT NULL DEFAULT ''",
+            "what_helps": "VARCHAR NOT NULL DEFAULT ''",
+            "crisis_contacts": "JSON NOT NULL DEFAULT '[]'",
+            "crisis_services": "JSON NOT NULL DEFAULT '[]'",
+        },
+    )
+    conn.execute(
+        text(
+            "UPDATE care_plan SET early_warning_signs = relapse_signatures "
+            "WHERE early_warning_signs = '' AND relapse_signatures != ''"
+        )
+    )
+    _add_columns(
+        conn,
+        "related_person",
+        {
+            "consent_to_share": "BOOLEAN NOT NULL DEFAULT 0",
+            "consent_on": "DATE",
+            "consent_recorded_by": "VARCHAR NOT NULL DEFAULT ''",
+        },
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_tables, _v2_note_search, _v3_care_planning]
 LATEST = len(MIGRATIONS)
 
 

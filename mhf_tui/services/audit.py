@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import AuditEvent, utcnow
+from mhf_tui.services.public import PublicModel
 
 GENESIS = "0" * 64
 
@@ -152,11 +153,23 @@ def verify_chain(session: Session) -> ChainReport:
     return ChainReport(count, None, "")
 
 
-def patient_access_history(session: Session, *, patient_id: uuid.UUID) -> list[AuditEvent]:
+class AccessEvent(PublicModel):
+    """One line of a patient's access history (the chain's hashes are `mhf check`'s)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: str
+
+
+def patient_access_history(session: Session, *, patient_id: uuid.UUID) -> list[AccessEvent]:
     """Every audit event about one patient, oldest first (for the access history view)."""
     stmt = (
         select(AuditEvent)
         .where(AuditEvent.patient_id == str(patient_id))
         .order_by(col(AuditEvent.seq))
     )
-    return list(session.exec(stmt))
+    return [AccessEvent.from_attrs(row) for row in session.exec(stmt)]

@@ -1,134 +1,195 @@
-"""Care plans: goals with goal-based outcome scores, actions, crisis plan, review date.
+"""Care plans: goals (scored over time as goal-based outcomes), needs, actions, the crisis
+plan and a review date.
 
-Versioned like notes: each save is a new row in the patient's care-plan lineage, so an
-earlier plan can always be read back as it was.
+Versioned like notes: each save is a new row in the patient's care-plan lineage, audited,
+so an earlier plan can always be read back as it was. Due actions and the review date are
+follow-ups (`mhf_tui.services.followups`).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from sqlmodel import Session, col, select
+from pydantic import BeforeValidator, model_validator
+from sqlmodel import Session, SQLModel, col, select
 
-from mhf_tui.db.tables import CarePlan, Patient
+from mhf_tui.db.tables import CarePlan, Patient, Service
+from mhf_tui.db.tables.care import CarePlanBase
+from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audited import audited_add
+from mhf_tui.services.fields import (
+    STRICT,
+    AnyPhone,
+    Line,
+    LongText,
+    OptionalDate,
+    RequiredLine,
+    YesNo,
+)
+from mhf_tui.services.outcomes import GBO, add_goal_score
 from mhf_tui.services.retention import ensure_editable
-from mhf_tui.services.validation import optional_date, optional_text
+
+GOAL_STATUSES = ("active", "achieved", "partly_achieved", "not_achieved", "withdrawn")
+GoalStatus = Literal["active", "achieved", "partly_achieved", "not_achieved", "withdrawn"]
+_GOAL_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
-@dataclass(frozen=True)
-class Goal:
-    goal: str
-    #: goal-based outcome score 0-10 (None until first rated)
-    score: int | None = None
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+def _goal_id(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and not _GOAL_ID.fullmatch(text):
+        raise ValueError("a goal id is letters, digits, - and _ only")
+    return text
 
 
-@dataclass(frozen=True)
-class CarePlanAction:
-    action: str
-    owner: str = ""
-    due: date | None = None
-    done: bool = False
+def _service_ref(value: Any) -> str:
+    """A crisis service as an id or a name, or the object `show --json` prints."""
+    if isinstance(value, dict):
+        value = value.get("id") or value.get("name") or ""
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError("a crisis service is empty")
+    return text
 
 
-@dataclass(frozen=True)
-class CarePlanData:
-    goals: list[Goal] = field(default_factory=list)
-    actions: list[CarePlanAction] = field(default_factory=list)
-    crisis_plan: str = ""
-    contingency_plan: str = ""
-    relapse_signatures: str = ""
-    review_on: date | str | None = None
+class GoalCreate(SQLModel):
+    model_config = STRICT
+    #: kept across versions, so scores over time stay with the goal; new goals get one
+    id: Annotated[str, BeforeValidator(_goal_id)] = ""
+    goal: RequiredLine
+    target_on: OptionalDate = None
+    status: GoalStatus = "active"
 
 
-@dataclass(frozen=True)
-class CarePlanRead:
+class GoalScore(SQLModel):
+    taken_on: date
+    score: int
+
+
+class GoalPublic(GoalCreate):
+    #: goal-based outcome scores (0-10), oldest first
+    scores: list[GoalScore] = []
+
+    @property
+    def latest_score(self) -> int | None:
+        return self.scores[-1].score if self.scores else None
+
+
+class ActionCreate(SQLModel):
+    model_config = STRICT
+    action: RequiredLine
+    owner: Line = ""
+    due: OptionalDate = None
+    done: YesNo = False
+
+
+class CrisisContact(SQLModel):
+    model_config = STRICT
+    name: RequiredLine
+    relationship: Line = ""
+    phone: AnyPhone
+
+
+class CrisisServicePublic(SQLModel):
+    id: str
+    name: str
+    phone: str
+
+
+class CarePlanCreate(CarePlanBase):
+    """A whole plan, validated; saving it makes the next version."""
+
+    model_config = STRICT
+    goals: list[GoalCreate] = []
+    needs: list[RequiredLine] = []
+    actions: list[ActionCreate] = []
+    review_on: OptionalDate = None
+    early_warning_signs: LongText = ""
+    what_helps: LongText = ""
+    crisis_contacts: list[CrisisContact] = []
+    #: directory services by id or name (resolved when saved)
+    crisis_services: list[Annotated[str, BeforeValidator(_service_ref)]] = []
+    crisis_plan: LongText = ""
+    contingency_plan: LongText = ""
+
+    @model_validator(mode="after")
+    def _unique_goal_ids(self) -> CarePlanCreate:
+        ids = [g.id for g in self.goals if g.id]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two goals have the same id")
+        return self
+
+
+class CarePlanUpdate(SQLModel):
+    """Changes to the current plan: the fields given replace the current ones, the rest are
+    kept. `version` is the version the edit started from (an edit over a newer version
+    is refused). What `careplan show --json` prints is a valid update."""
+
+    model_config = STRICT
+    version: int | None = None
+    goals: list[GoalCreate] | None = None
+    needs: list[RequiredLine] | None = None
+    actions: list[ActionCreate] | None = None
+    review_on: OptionalDate = None
+    early_warning_signs: LongText | None = None
+    what_helps: LongText | None = None
+    crisis_contacts: list[CrisisContact] | None = None
+    crisis_services: list[Annotated[str, BeforeValidator(_service_ref)]] | None = None
+    crisis_plan: LongText | None = None
+    contingency_plan: LongText | None = None
+
+
+#: fields `show --json` prints that an edit does not set (read back, ignored on input)
+READ_ONLY = ("id", "patient_id", "lineage_id", "replaces_id", "author", "created_at")
+
+
+class CarePlanPublic(CarePlanBase):
     id: uuid.UUID
     patient_id: uuid.UUID
     lineage_id: uuid.UUID
     version: int
     replaces_id: uuid.UUID | None
-    goals: list[Goal]
-    actions: list[CarePlanAction]
-    crisis_plan: str
-    contingency_plan: str
-    relapse_signatures: str
-    review_on: date | None
+    goals: list[GoalPublic]
+    needs: list[str]
+    actions: list[ActionCreate]
+    crisis_contacts: list[CrisisContact]
+    crisis_services: list[CrisisServicePublic]
     author: str
     created_at: datetime
 
-    @classmethod
-    def from_row(cls, row: CarePlan) -> CarePlanRead:
-        return cls(
-            id=row.id,
-            patient_id=row.patient_id,
-            lineage_id=row.lineage_id,
-            version=row.version,
-            replaces_id=row.replaces_id,
-            goals=[
-                Goal(goal=g["goal"], score=g.get("score"), id=g.get("id", "")) for g in row.goals
-            ],
-            actions=[
-                CarePlanAction(
-                    action=a["action"],
-                    owner=a.get("owner", ""),
-                    due=date.fromisoformat(a["due"]) if a.get("due") else None,
-                    done=bool(a.get("done", False)),
-                )
-                for a in row.actions
-            ],
-            crisis_plan=row.crisis_plan,
-            contingency_plan=row.contingency_plan,
-            relapse_signatures=row.relapse_signatures,
-            review_on=row.review_on,
-            author=row.author,
-            created_at=row.created_at,
+    @property
+    def has_crisis_plan(self) -> bool:
+        return bool(
+            self.early_warning_signs
+            or self.what_helps
+            or self.crisis_contacts
+            or self.crisis_services
+            or self.crisis_plan
         )
 
-    def to_data(self) -> CarePlanData:
-        """Start an edit from this version."""
-        return CarePlanData(
-            goals=list(self.goals),
-            actions=list(self.actions),
-            crisis_plan=self.crisis_plan,
-            contingency_plan=self.contingency_plan,
-            relapse_signatures=self.relapse_signatures,
-            review_on=self.review_on,
-        )
+    def as_update(self) -> dict[str, Any]:
+        """This version as an editable document (what `show --json` prints)."""
+        return self.model_dump(mode="json")
 
 
-def _goals(goals: list[Goal]) -> list[dict[str, Any]]:
-    out = []
-    for g in goals:
-        text = optional_text(g.goal, "goal", max_length=500)
-        if not text:
-            raise ValidationError("a goal is empty")
-        if g.score is not None and (isinstance(g.score, bool) or not 0 <= g.score <= 10):
-            raise ValidationError("goal scores run from 0 to 10")
-        out.append({"id": g.id or uuid.uuid4().hex, "goal": text, "score": g.score})
-    return out
+def update_from_document(data: Any) -> CarePlanUpdate:
+    """A `CarePlanUpdate` from a parsed JSON/TOML document; read-only keys that `show
+    --json` prints are dropped, goal scores too (scores are added with `goal score`)."""
+    from mhf_tui.services.fields import parse_model
 
-
-def _actions(actions: list[CarePlanAction]) -> list[dict[str, Any]]:
-    out = []
-    for a in actions:
-        text = optional_text(a.action, "action", max_length=500)
-        if not text:
-            raise ValidationError("an action is empty")
-        out.append(
-            {
-                "action": text,
-                "owner": optional_text(a.owner, "action owner", max_length=100),
-                "due": a.due.isoformat() if a.due else None,
-                "done": bool(a.done),
-            }
-        )
-    return out
+    if not isinstance(data, dict):
+        raise ValidationError("a care plan is a table of fields (JSON object or TOML)")
+    clean = {k: v for k, v in data.items() if k not in READ_ONLY}
+    goals = clean.get("goals")
+    if isinstance(goals, list):
+        clean["goals"] = [
+            {k: v for k, v in g.items() if k != "scores"} if isinstance(g, dict) else g
+            for g in goals
+        ]
+    return parse_model(CarePlanUpdate, clean)
 
 
 def _latest(session: Session, patient_id: uuid.UUID) -> CarePlan | None:
@@ -141,17 +202,64 @@ def _latest(session: Session, patient_id: uuid.UUID) -> CarePlan | None:
     return session.exec(stmt).first()
 
 
+def _resolve_services(session: Session, refs: list[str]) -> list[str]:
+    from mhf_tui.services.directory import find_service
+
+    ids: list[str] = []
+    for ref in refs:
+        service_id = str(find_service(session, name_or_id=ref).id)
+        if service_id not in ids:
+            ids.append(service_id)
+    return ids
+
+
+def _public(session: Session, row: CarePlan) -> CarePlanPublic:
+    scores: dict[str, list[GoalScore]] = {}
+    for goal_id, taken_on, total in session.exec(
+        select(col(OutcomeMeasure.goal_id), col(OutcomeMeasure.taken_on), col(OutcomeMeasure.total))
+        .where(OutcomeMeasure.patient_id == row.patient_id, OutcomeMeasure.measure == GBO)
+        .order_by(col(OutcomeMeasure.taken_on), col(OutcomeMeasure.created_at))
+    ):
+        scores.setdefault(goal_id, []).append(GoalScore(taken_on=taken_on, score=total))
+    services: list[CrisisServicePublic] = []
+    for service_id in row.crisis_services or []:
+        service = session.get(Service, uuid.UUID(service_id))
+        if service is not None:
+            services.append(
+                CrisisServicePublic(id=service_id, name=service.name, phone=service.phone)
+            )
+    goals = [
+        GoalPublic(
+            id=str(g.get("id", "")),
+            goal=str(g.get("goal", "")),
+            target_on=g.get("target_on"),
+            status=g.get("status", "active"),
+            scores=scores.get(str(g.get("id", "")), []),
+        )
+        for g in row.goals or []
+    ]
+    return CarePlanPublic.model_validate(
+        {
+            **row.model_dump(exclude={"goals", "crisis_services"}),
+            "needs": row.needs or [],
+            "crisis_contacts": row.crisis_contacts or [],
+            "goals": goals,
+            "crisis_services": services,
+        }
+    )
+
+
 def save_care_plan(
     session: Session,
     *,
     actor: str,
     patient_id: uuid.UUID,
-    data: CarePlanData,
+    data: CarePlanCreate,
     expected_version: int | None = None,
-) -> CarePlanRead:
+) -> CarePlanPublic:
     """Save a new version of the patient's care plan (the first, or the next one).
-    `expected_version` (the version the editor started from) refuses a save over a newer
-    version written meanwhile."""
+    `expected_version` (the version the editor started from; 0 for a new plan) refuses a
+    save over a newer version written meanwhile."""
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise MhfError("no such patient on this caseload")
@@ -160,44 +268,156 @@ def save_care_plan(
     if expected_version is not None and (previous.version if previous else 0) != expected_version:
         raise ValidationError("the care plan was changed meanwhile; reopen it and edit again")
     plan_id = uuid.uuid4()
+    goals = [{**g.model_dump(mode="json"), "id": g.id or uuid.uuid4().hex} for g in data.goals]
     row = CarePlan(
+        **data.model_dump(
+            include={
+                "review_on",
+                "early_warning_signs",
+                "what_helps",
+                "crisis_plan",
+                "contingency_plan",
+            }
+        ),
         id=plan_id,
         patient_id=patient_id,
         lineage_id=previous.lineage_id if previous else plan_id,
         version=previous.version + 1 if previous else 1,
         replaces_id=previous.id if previous else None,
-        goals=_goals(data.goals),
-        actions=_actions(data.actions),
-        crisis_plan=optional_text(data.crisis_plan, "crisis plan", max_length=20_000),
-        contingency_plan=optional_text(
-            data.contingency_plan, "contingency plan", max_length=20_000
-        ),
-        relapse_signatures=optional_text(
-            data.relapse_signatures, "relapse signatures", max_length=20_000
-        ),
-        review_on=optional_date(data.review_on, "review date"),
+        goals=goals,
+        needs=list(data.needs),
+        actions=[a.model_dump(mode="json") for a in data.actions],
+        crisis_contacts=[c.model_dump(mode="json") for c in data.crisis_contacts],
+        crisis_services=_resolve_services(session, data.crisis_services),
         author=actor,
     )
-    session.add(row)
-    session.flush()
-    record_event(
+    audited_add(
         session,
+        row,
         actor=actor,
         action="create" if row.version == 1 else "amend",
         entity="care_plan",
-        entity_id=row.id,
         patient_id=patient_id,
         detail=f"version={row.version}",
     )
-    return CarePlanRead.from_row(row)
+    return _public(session, row)
 
 
-def current_care_plan(session: Session, *, patient_id: uuid.UUID) -> CarePlanRead | None:
+def _as_create(plan: CarePlanPublic | None, changes: dict[str, Any]) -> CarePlanCreate:
+    from mhf_tui.services.fields import parse_model
+
+    base: dict[str, Any] = {}
+    if plan is not None:
+        base = plan.model_dump(mode="json", exclude=set(READ_ONLY) | {"version"})
+        base["goals"] = [{k: v for k, v in g.items() if k != "scores"} for g in base["goals"]]
+    return parse_model(CarePlanCreate, {**base, **changes})
+
+
+def edit_care_plan(
+    session: Session, *, actor: str, patient_id: uuid.UUID, update: CarePlanUpdate
+) -> CarePlanPublic:
+    """The next version: the current plan with the update's fields replaced."""
+    current = current_care_plan(session, patient_id=patient_id)
+    changes = update.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    return save_care_plan(
+        session,
+        actor=actor,
+        patient_id=patient_id,
+        data=_as_create(current, changes),
+        expected_version=update.version,
+    )
+
+
+def current_care_plan(session: Session, *, patient_id: uuid.UUID) -> CarePlanPublic | None:
     row = _latest(session, patient_id)
-    return CarePlanRead.from_row(row) if row else None
+    return _public(session, row) if row else None
 
 
-def care_plan_history(session: Session, *, patient_id: uuid.UUID) -> list[CarePlanRead]:
+def care_plan_history(session: Session, *, patient_id: uuid.UUID) -> list[CarePlanPublic]:
     """Every version, oldest first."""
     stmt = select(CarePlan).where(CarePlan.patient_id == patient_id).order_by(col(CarePlan.version))
-    return [CarePlanRead.from_row(r) for r in session.exec(stmt)]
+    return [_public(session, r) for r in session.exec(stmt)]
+
+
+def find_goal(plan: CarePlanPublic | None, ref: str) -> GoalPublic:
+    """A goal of the current plan by its number (1, 2, ...), id or an id prefix (4+)."""
+    goals = plan.goals if plan else []
+    text = (ref or "").strip()
+    if text.isdigit() and len(text) <= 2 and 1 <= int(text) <= len(goals):
+        return goals[int(text) - 1]
+    matches = [g for g in goals if g.id == text] or (
+        [g for g in goals if g.id.startswith(text)] if len(text) >= 4 else []
+    )
+    if len(matches) != 1:
+        raise ValidationError(
+            "no such goal in the current care plan (give its number or id; see careplan show)"
+        )
+    return matches[0]
+
+
+def add_goal(
+    session: Session, *, actor: str, patient_id: uuid.UUID, goal: GoalCreate
+) -> tuple[CarePlanPublic, GoalPublic]:
+    """A new version with one more goal (the plan is started if there is none)."""
+    current = current_care_plan(session, patient_id=patient_id)
+    goals = (
+        [g.model_dump(mode="json", exclude={"scores"}) for g in current.goals] if current else []
+    )
+    new_id = goal.id or uuid.uuid4().hex
+    goals.append({**goal.model_dump(mode="json"), "id": new_id})
+    plan = save_care_plan(
+        session,
+        actor=actor,
+        patient_id=patient_id,
+        data=_as_create(current, {"goals": goals}),
+        expected_version=current.version if current else 0,
+    )
+    return plan, find_goal(plan, new_id)
+
+
+def set_goal_status(
+    session: Session, *, actor: str, patient_id: uuid.UUID, goal_ref: str, status: str
+) -> tuple[CarePlanPublic, GoalPublic]:
+    """A new version with one goal's status changed (closing it: achieved, withdrawn...)."""
+    current = current_care_plan(session, patient_id=patient_id)
+    target = find_goal(current, goal_ref)
+    if status not in GOAL_STATUSES:
+        raise ValidationError("goal status must be one of " + ", ".join(GOAL_STATUSES))
+    assert current is not None  # find_goal found a goal in it
+    goals = [
+        {
+            **g.model_dump(mode="json", exclude={"scores"}),
+            **({"status": status} if g.id == target.id else {}),
+        }
+        for g in current.goals
+    ]
+    plan = save_care_plan(
+        session,
+        actor=actor,
+        patient_id=patient_id,
+        data=_as_create(current, {"goals": goals}),
+        expected_version=current.version,
+    )
+    return plan, find_goal(plan, target.id)
+
+
+def score_goal(
+    session: Session,
+    *,
+    actor: str,
+    patient_id: uuid.UUID,
+    goal_ref: str,
+    score: int,
+    taken_on: date | None = None,
+) -> GoalPublic:
+    """A goal-based outcome score (0-10) for one goal of the current plan."""
+    goal = find_goal(current_care_plan(session, patient_id=patient_id), goal_ref)
+    add_goal_score(
+        session,
+        patient_id=patient_id,
+        goal_id=goal.id,
+        score_value=score,
+        actor=actor,
+        taken_on=taken_on,
+    )
+    return find_goal(current_care_plan(session, patient_id=patient_id), goal.id)

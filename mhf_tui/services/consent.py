@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session
@@ -19,12 +18,12 @@ from sqlmodel import Session
 from mhf_tui.db.tables import Patient
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.public import PublicModel
 
 MAX_REASON = 2000
 
 
-@dataclass(frozen=True)
-class ConsentState:
+class ConsentState(PublicModel):
     share_with_practice: bool
     share_decision_on: date | None
     share_objection_reason: str
@@ -35,15 +34,7 @@ class ConsentState:
 
     @classmethod
     def of(cls, patient: Patient) -> ConsentState:
-        return cls(
-            share_with_practice=patient.share_with_practice,
-            share_decision_on=patient.share_decision_on,
-            share_objection_reason=patient.share_objection_reason,
-            share_recorded_by=patient.share_recorded_by,
-            carer_contact_consent=patient.carer_contact_consent,
-            carer_consent_on=patient.carer_consent_on,
-            carer_consent_recorded_by=patient.carer_consent_recorded_by,
-        )
+        return cls.from_attrs(patient)
 
     def describe_sharing(self) -> str:
         if self.share_with_practice:

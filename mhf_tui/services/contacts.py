@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Contact, Patient, utcnow
@@ -13,6 +14,7 @@ from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import optional_date, optional_text
 
@@ -60,13 +62,12 @@ class ContactCreate:
     follow_up_on: date | str | None = None
 
 
-@dataclass(frozen=True)
-class ContactRead:
-    id: uuid.UUID
+class ContactRead(PublicModel):
+    id: uuid.UUID = Field(serialization_alias="contact_id")
     patient_id: uuid.UUID
-    occurred_at: datetime
+    occurred_at: datetime = Field(serialization_alias="time")
     mode: str
-    duration_minutes: int | None
+    duration_minutes: int | None = Field(serialization_alias="minutes")
     practice_id: uuid.UUID | None
     location: str
     reason: str
@@ -77,20 +78,7 @@ class ContactRead:
 
     @classmethod
     def from_row(cls, row: Contact) -> ContactRead:
-        return cls(
-            id=row.id,
-            patient_id=row.patient_id,
-            occurred_at=row.occurred_at,
-            mode=row.mode,
-            duration_minutes=row.duration_minutes,
-            practice_id=row.practice_id,
-            location=row.location,
-            reason=row.reason,
-            outcome=row.outcome,
-            follow_up_on=row.follow_up_on,
-            follow_up_done=row.follow_up_done,
-            author=row.author,
-        )
+        return cls.from_attrs(row)
 
     @property
     def mode_label(self) -> str:
@@ -138,7 +126,7 @@ def add_contact(
         mode=normalise_mode(data.mode),
         duration_minutes=_duration(data.duration_minutes),
         practice_id=practice_id,
-        location=optional_text(data.location, "location", max_length=200),
+        location=optional_text(data.location, "location", max_length=200, one_line=True),
         reason=optional_text(data.reason, "reason"),
         outcome=optional_text(data.outcome, "outcome"),
         follow_up_on=optional_date(data.follow_up_on, "follow-up date"),

@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 
 from mhf_tui.errors import ValidationError
+from mhf_tui.safe_text import csv_cell
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -92,9 +93,11 @@ def by_line(problems: list[str]) -> list[str]:
     return sorted(problems, key=line_of)
 
 
-def write_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def write_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """The one CSV writer in mhf: every cell through `csv_cell`, so a stored or imported
+    `=HYPERLINK(...)` reaches a spreadsheet as text, never as a formula."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()

@@ -277,7 +277,7 @@ def build_demo_caseload(
                     ],
                     crisis_plan="Call 111 and choose the mental health option, or Samaritans "
                     "on 116 123. Sister to be called if unwell.",
-                    relapse_signatures="Stops answering the phone; sleeping in the day.",
+                    early_warning_signs="Stops answering the phone; sleeping in the day.",
                     review_on=today + timedelta(days=rng.randint(-20, 120)),
                     author=actor,
                 )

@@ -105,7 +105,7 @@ def _clean(data: ServiceCreate) -> dict[str, object]:
     routes = [r.strip().lower() for r in (data.how_to_refer or "").split(",") if r.strip()]
     if not routes or any(r not in REFERRAL_ROUTES for r in routes):
         raise ValidationError("how_to_refer must list some of " + ", ".join(REFERRAL_ROUTES))
-    web = optional_text(data.web, "web", max_length=300)
+    web = optional_text(data.web, "web", max_length=300, one_line=True)
     if web and not web.startswith(("https://", "http://")):
         raise ValidationError("web must start with https://")
     return {
@@ -115,8 +115,10 @@ def _clean(data: ServiceCreate) -> dict[str, object]:
         "phone": normalise_service_phone(data.phone),
         "text_number": normalise_service_phone(data.text_number, "text number"),
         "web": web,
-        "area": optional_text(data.area, "area", max_length=200),
-        "opening_hours": optional_text(data.opening_hours, "opening hours", max_length=300),
+        "area": optional_text(data.area, "area", max_length=200, one_line=True),
+        "opening_hours": optional_text(
+            data.opening_hours, "opening hours", max_length=300, one_line=True
+        ),
         "notes": optional_text(data.notes, "notes", max_length=2000),
         "checked_on": optional_date(data.checked_on, "checked_on"),
     }

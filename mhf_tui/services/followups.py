@@ -1,28 +1,30 @@
-"""What needs following up: contact follow-ups, open signposting and care-plan reviews,
-due in the next few days or overdue (the dashboard's "today" list)."""
+"""What needs following up: contact follow-ups, open signposting, care-plan reviews and
+care-plan actions not done, due in the next few days or overdue (the dashboard's "today"
+list)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.errors import MhfError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.signposting import OPEN_STATUSES
 from mhf_tui.services.validation import optional_date
 
 
-@dataclass(frozen=True)
-class FollowUp:
-    kind: str  # contact, signposting, care_plan_review
-    source_id: uuid.UUID
+class FollowUp(PublicModel):
+    kind: str  # contact, signposting, care_plan_review, care_plan_action
+    source_id: uuid.UUID = Field(serialization_alias="id")
     patient_id: uuid.UUID
-    patient_name: str
+    #: shown in the table; not in the JSON, which names the patient by NHS number
+    patient_name: str = Field(exclude=True)
     nhs_number: str | None
     due_on: date
     label: str
@@ -63,15 +65,7 @@ def follow_ups_due(
             ("signposting", signposting_id, pid, follow_up_on, f"Signposting: {service_name}")
         )
 
-    latest: dict[uuid.UUID, tuple[int, uuid.UUID, date | None]] = {}
-    for plan_id, pid, version, review_on in session.exec(
-        select(CarePlan.id, CarePlan.patient_id, CarePlan.version, col(CarePlan.review_on))
-    ):
-        if pid not in latest or version > latest[pid][0]:
-            latest[pid] = (version, plan_id, review_on)
-    for pid, (_version, plan_id, review_on) in latest.items():
-        if review_on is not None and review_on <= horizon:
-            due.append(("care_plan_review", plan_id, pid, review_on, "Care plan review"))
+    due.extend(_care_plan_follow_ups(session, horizon))
 
     patients = _names_of_undischarged(session, {pid for _k, _s, pid, _d, _l in due})
     items: list[FollowUp] = []
@@ -94,6 +88,34 @@ def follow_ups_due(
         )
     items.sort(key=lambda f: (f.due_on, f.patient_name))
     return items
+
+
+def _care_plan_follow_ups(
+    session: Session, horizon: date
+) -> list[tuple[str, uuid.UUID, uuid.UUID, date, str]]:
+    """The current plan's review date and its actions not done, due by `horizon`."""
+    latest: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
+    for plan_id, pid, version in session.exec(
+        select(CarePlan.id, CarePlan.patient_id, CarePlan.version)
+    ):
+        if pid not in latest or version > latest[pid][0]:
+            latest[pid] = (version, plan_id)
+    current = [plan_id for _version, plan_id in latest.values()]
+    due: list[tuple[str, uuid.UUID, uuid.UUID, date, str]] = []
+    for start in range(0, len(current), _ID_BATCH):
+        for plan_id, pid, review_on, actions in session.exec(
+            select(
+                CarePlan.id, CarePlan.patient_id, col(CarePlan.review_on), col(CarePlan.actions)
+            ).where(col(CarePlan.id).in_(current[start : start + _ID_BATCH]))
+        ):
+            if review_on is not None and review_on <= horizon:
+                due.append(("care_plan_review", plan_id, pid, review_on, "Care plan review"))
+            for action in actions or []:
+                on = optional_date(action.get("due"), "due")
+                if on is not None and on <= horizon and not action.get("done"):
+                    label = f"Care plan action: {action.get('action', '')}"
+                    due.append(("care_plan_action", plan_id, pid, on, label))
+    return due
 
 
 #: ids per IN (...) query, well under SQLite's bound-parameter limit

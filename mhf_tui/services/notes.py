@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, func, select
 
@@ -24,16 +25,16 @@ from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.ids import resolve_id
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
-from mhf_tui.services.validation import choice
+from mhf_tui.services.validation import choice, multiline_text
 
 NOTE_KINDS = ("contact", "phone_call", "care_plan", "safeguarding", "general")
 MAX_NOTE_LENGTH = 100_000
 
 
-@dataclass(frozen=True)
-class NoteRead:
-    id: uuid.UUID
+class NoteRead(PublicModel):
+    id: uuid.UUID = Field(serialization_alias="note_id")
     patient_id: uuid.UUID
     contact_id: uuid.UUID | None
     lineage_id: uuid.UUID
@@ -42,7 +43,7 @@ class NoteRead:
     kind: str
     text: str
     author: str
-    written_at: datetime
+    written_at: datetime = Field(serialization_alias="time")
     entered_in_error: bool
     amend_reason: str
     #: when the first version of this note was written (the time the note is about)
@@ -50,21 +51,7 @@ class NoteRead:
 
     @classmethod
     def from_row(cls, row: Note, first_written_at: datetime | None = None) -> NoteRead:
-        return cls(
-            id=row.id,
-            patient_id=row.patient_id,
-            contact_id=row.contact_id,
-            lineage_id=row.lineage_id,
-            version=row.version,
-            replaces_id=row.replaces_id,
-            kind=row.kind,
-            text=row.text,
-            author=row.author,
-            written_at=row.written_at,
-            entered_in_error=row.entered_in_error,
-            amend_reason=row.amend_reason,
-            first_written_at=first_written_at or row.written_at,
-        )
+        return cls.from_attrs(row, first_written_at=first_written_at or row.written_at)
 
     @property
     def amended(self) -> bool:
@@ -96,7 +83,7 @@ class NoteNotFound(MhfError):
 
 
 def _clean_text(text: str) -> str:
-    cleaned = (text or "").strip()
+    cleaned = multiline_text(text)  # ESC stored as "␛": visible, never dropped
     if not cleaned:
         raise ValidationError("the note is empty")
     if len(cleaned) > MAX_NOTE_LENGTH:

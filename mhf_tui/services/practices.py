@@ -6,11 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import Field
 from sqlmodel import Session, col, func, select
 
 from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.validation import normalise_ods_code, optional_text, required_text
 
 
@@ -22,8 +24,7 @@ class PracticeCreate:
     recipient: str | None = None
 
 
-@dataclass(frozen=True)
-class PracticeRead:
+class PracticeRead(PublicModel):
     id: uuid.UUID
     ods_code: str
     name: str
@@ -32,21 +33,11 @@ class PracticeRead:
     last_export_number: int
     last_export_at: datetime | None
     last_ack_at: datetime | None
-    patient_count: int = 0
+    patient_count: int = Field(default=0, serialization_alias="patients")
 
     @classmethod
     def from_row(cls, row: Practice, patient_count: int = 0) -> PracticeRead:
-        return cls(
-            id=row.id,
-            ods_code=row.ods_code,
-            name=row.name,
-            recipient=row.recipient,
-            last_ack_seq=row.last_ack_seq,
-            last_export_number=row.last_export_number,
-            last_export_at=row.last_export_at,
-            last_ack_at=row.last_ack_at,
-            patient_count=patient_count,
-        )
+        return cls.from_attrs(row, patient_count=patient_count)
 
 
 class PracticeNotFound(MhfError):
@@ -58,7 +49,7 @@ class PracticeNotFound(MhfError):
 
 
 def _recipient(value: str | None) -> str | None:
-    text = optional_text(value, "recipient", max_length=200)
+    text = optional_text(value, "recipient", max_length=200, one_line=True)
     if not text:
         return None
     if not text.startswith("age1") or not text.isalnum():

@@ -1,134 +1,179 @@
-"""Carers, family and key professionals around a patient, and whether the patient
-consents to them being contacted."""
+"""Carers, next of kin, advocates and others around a patient, and whether the patient
+consents to them being contacted and to information being shared with them (dated and
+attributed whenever either consent is recorded or changed)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from sqlmodel import Session, col, select
+from pydantic import AfterValidator, BeforeValidator
+from sqlmodel import Session, SQLModel, col, select
 
 from mhf_tui.db.tables import Patient, RelatedPerson
+from mhf_tui.db.tables.care import RelatedPersonBase
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audited import audited_add, audited_delete
+from mhf_tui.services.fields import STRICT, Line, LongText, OptionalDate, Phone, RequiredLine, YesNo
 from mhf_tui.services.retention import ensure_editable
-from mhf_tui.services.validation import (
-    choice,
-    normalise_phone,
-    optional_text,
-    parse_bool,
-    required_text,
-)
 
-ROLES = ("carer", "family", "professional", "other")
-
-
-@dataclass(frozen=True)
-class RelatedPersonCreate:
-    name: str
-    relationship: str = ""  # parent, partner, CMHT care coordinator, social worker...
-    role: str = "family"
-    organisation: str = ""
-    phone: str = ""
-    email: str = ""
-    consent_to_contact: bool = False
-    notes: str = ""
+ROLES = ("carer", "next_of_kin", "advocate", "family", "professional", "other")
+Role = Literal["carer", "next_of_kin", "advocate", "family", "professional", "other"]
+ROLE_LABELS = {
+    "carer": "Carer",
+    "next_of_kin": "Next of kin",
+    "advocate": "Advocate",
+    "family": "Family",
+    "professional": "Professional",
+    "other": "Other",
+}
 
 
-@dataclass(frozen=True)
-class RelatedPersonRead:
+def _role(value: Any) -> str:
+    return str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _email(value: str) -> str:
+    if value and ("@" not in value or " " in value):
+        raise ValueError("is not a valid email address")
+    return value
+
+
+RoleField = Annotated[Role, BeforeValidator(_role)]
+Email = Annotated[Line, AfterValidator(_email)]
+
+
+class RelatedPersonCreate(RelatedPersonBase):
+    model_config = STRICT
+    name: RequiredLine
+    role: RoleField = "carer"
+    relationship: Line = ""
+    organisation: Line = ""
+    phone: Phone = ""
+    email: Email = ""
+    consent_to_contact: YesNo = False
+    consent_to_share: YesNo = False
+    notes: LongText = ""
+    #: when the patient gave (or refused) the consents; today if not given
+    consent_on: OptionalDate = None
+
+
+class RelatedPersonUpdate(SQLModel):
+    """Only the fields given are changed."""
+
+    model_config = STRICT
+    name: RequiredLine | None = None
+    role: RoleField | None = None
+    relationship: Line | None = None
+    organisation: Line | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    consent_to_contact: YesNo | None = None
+    consent_to_share: YesNo | None = None
+    notes: LongText | None = None
+    consent_on: OptionalDate = None
+
+
+class RelatedPersonPublic(RelatedPersonBase):
     id: uuid.UUID
     patient_id: uuid.UUID
-    name: str
-    relationship: str
-    role: str
-    organisation: str
-    phone: str
-    email: str
-    consent_to_contact: bool
-    notes: str
+    consent_on: date | None
+    consent_recorded_by: str
+    created_at: datetime
 
-    @classmethod
-    def from_row(cls, row: RelatedPerson) -> RelatedPersonRead:
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
 
 
-def _validate(data: Mapping[str, Any]) -> dict[str, Any]:
-    allowed = {f.name for f in fields(RelatedPersonCreate)}
-    out: dict[str, Any] = {}
-    for name, value in data.items():
-        if name not in allowed:
-            raise ValidationError(f"unknown field {name}")
-        if name == "name":
-            out[name] = required_text(value, "name", max_length=200)
-        elif name == "role":
-            out[name] = choice(value, "role", ROLES)
-        elif name == "phone":
-            out[name] = normalise_phone(value)
-        elif name == "email":
-            email = optional_text(value, "email", max_length=200)
-            if email and ("@" not in email or " " in email):
-                raise ValidationError("email address is not valid")
-            out[name] = email
-        elif name == "consent_to_contact":
-            out[name] = parse_bool(value, "consent to contact")
-        else:
-            out[name] = optional_text(value, name, max_length=2000)
-    return out
+_CONSENTS = {"consent_to_contact", "consent_to_share"}
 
 
-def add_related_person(
-    session: Session, *, actor: str, patient_id: uuid.UUID, data: RelatedPersonCreate
-) -> RelatedPersonRead:
+def _editable_patient(session: Session, patient_id: uuid.UUID) -> None:
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise MhfError("no such patient on this caseload")
     ensure_editable(patient)
-    row = RelatedPerson(patient_id=patient_id, **_validate(asdict(data)))
-    session.add(row)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity="related_person",
-        entity_id=row.id,
+
+
+def add_related_person(
+    session: Session, *, actor: str, patient_id: uuid.UUID, data: RelatedPersonCreate
+) -> RelatedPersonPublic:
+    _editable_patient(session, patient_id)
+    row = RelatedPerson(
+        **data.model_dump(exclude={"consent_on"}),
         patient_id=patient_id,
+        consent_on=data.consent_on or date.today(),
+        consent_recorded_by=actor,
     )
-    return RelatedPersonRead.from_row(row)
+    audited_add(
+        session, row, actor=actor, action="create", entity="related_person", patient_id=patient_id
+    )
+    return RelatedPersonPublic.model_validate(row.model_dump())
 
 
-def edit_related_person(
-    session: Session, *, actor: str, person_id: uuid.UUID, changes: Mapping[str, Any]
-) -> RelatedPersonRead:
+def _row(session: Session, person_id: uuid.UUID) -> RelatedPerson:
     row = session.get(RelatedPerson, person_id)
     if row is None:
         raise MhfError("no such person on this caseload")
-    clean = _validate(changes)
-    changed = sorted(k for k, val in clean.items() if getattr(row, k) != val)
+    return row
+
+
+def edit_related_person(
+    session: Session, *, actor: str, person_id: uuid.UUID, update: RelatedPersonUpdate
+) -> RelatedPersonPublic:
+    """Change the fields given; a change to either consent is dated and attributed."""
+    row = _row(session, person_id)
+    _editable_patient(session, row.patient_id)
+    clean = update.model_dump(exclude_unset=True, exclude={"consent_on"})
+    changed = sorted(k for k, value in clean.items() if getattr(row, k) != value)
     for key in changed:
         setattr(row, key, clean[key])
-    session.add(row)
-    session.flush()
+    if _CONSENTS & set(changed) or "consent_on" in update.model_fields_set:
+        row.consent_on = update.consent_on or date.today()
+        row.consent_recorded_by = actor
+        changed = sorted({*changed, "consent_on", "consent_recorded_by"})
     if changed:
-        record_event(
+        audited_add(
             session,
+            row,
             actor=actor,
             action="update",
             entity="related_person",
-            entity_id=row.id,
             patient_id=row.patient_id,
             detail="fields=" + ",".join(changed),
         )
-    return RelatedPersonRead.from_row(row)
+    return RelatedPersonPublic.model_validate(row.model_dump())
 
 
-def list_related_people(session: Session, *, patient_id: uuid.UUID) -> list[RelatedPersonRead]:
+def remove_related_person(session: Session, *, actor: str, person_id: uuid.UUID) -> None:
+    """No longer involved: the person's details go; the audit trail keeps that they did."""
+    row = _row(session, person_id)
+    _editable_patient(session, row.patient_id)
+    audited_delete(session, row, actor=actor, entity="related_person", patient_id=row.patient_id)
+
+
+def list_related_people(session: Session, *, patient_id: uuid.UUID) -> list[RelatedPersonPublic]:
     stmt = (
         select(RelatedPerson)
         .where(RelatedPerson.patient_id == patient_id)
         .order_by(col(RelatedPerson.role), col(RelatedPerson.name))
     )
-    return [RelatedPersonRead.from_row(r) for r in session.exec(stmt)]
+    return [RelatedPersonPublic.model_validate(r.model_dump()) for r in session.exec(stmt)]
+
+
+def find_related_person(
+    session: Session, *, patient_id: uuid.UUID, ref: str
+) -> RelatedPersonPublic:
+    """One of the patient's people by number in the list (1, 2, ...), id or id prefix (4+)."""
+    people = list_related_people(session, patient_id=patient_id)
+    text = (ref or "").strip().lower()
+    if text.isdigit() and len(text) <= 2 and 1 <= int(text) <= len(people):
+        return people[int(text) - 1]
+    matches = [p for p in people if str(p.id) == text] or (
+        [p for p in people if str(p.id).startswith(text)] if len(text) >= 4 else []
+    )
+    if len(matches) != 1:
+        raise ValidationError("no such person for this patient (see: mhf person list)")
+    return matches[0]

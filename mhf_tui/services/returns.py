@@ -31,7 +31,7 @@ from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.errors import MhfError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.contract_year import Quarter
-from mhf_tui.services.recall import counted_check_answers
+from mhf_tui.services.qof_report import counted_check_answers
 from mhf_tui.sync.device import load_device
 from mhf_tui.sync.package import parse_recipient, write_atomic
 from mhf_tui.sync.pseudonym import key_id, local_pseudonym, parse_service_key, pseudonym

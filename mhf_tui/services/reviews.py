@@ -13,8 +13,10 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import String, cast
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Patient, utcnow
@@ -27,6 +29,7 @@ from mhf_tui.services.templates import (
     TemplateItem,
     TemplateSet,
     clean_answer,
+    computed_bmi,
 )
 
 IN_PROGRESS = "in_progress"
@@ -50,6 +53,17 @@ def within_months(observed_on: date, *, as_of: date, months: int) -> bool:
 
 def next_due_on(performed_on: date, template: ReviewTemplate) -> date:
     return add_months(performed_on, template.recurrence_months)
+
+
+def is_current_answer() -> Any:
+    """A WHERE clause keeping only the newest version in each answer's lineage."""
+    newer = aliased(ReviewAnswer)
+    return ~(
+        select(newer.id)
+        .where(col(newer.lineage_id) == col(ReviewAnswer.lineage_id))
+        .where(col(newer.version) > col(ReviewAnswer.version))
+        .exists()
+    )
 
 
 # --- finding ---------------------------------------------------------------------------
@@ -240,6 +254,7 @@ def answer_items(
             problems.append(str(exc))
     if problems:
         raise ValidationError("; ".join(problems))
+    planned.extend(_computed(template, planned, existing))
     written: list[ReviewAnswer] = []
     for item, raw in planned:
         head = history_heads.get(item.id)
@@ -290,6 +305,34 @@ def answer_items(
     return written
 
 
+def _computed(
+    template: ReviewTemplate,
+    planned: list[tuple[TemplateItem, str | None]],
+    existing: Mapping[str, ReviewAnswer],
+) -> list[tuple[TemplateItem, str | None]]:
+    """Formula items (BMI from weight and height) worked out when their inputs are known
+    and no value for them was typed in this save or recorded before."""
+    given = {item.id: raw for item, raw in planned}
+    extra: list[tuple[TemplateItem, str | None]] = []
+    for item in template.items:
+        if item.formula != "bmi" or given.get(item.id) or item.id in existing:
+            continue
+        numbers: dict[str, float] = {}
+        for source in ("weight", "height"):
+            held = existing.get(source)
+            raw = given[source] if source in given else held.value if held else None
+            if not raw:
+                break
+            number = clean_answer(template.item(source), raw).number
+            assert number is not None
+            numbers[source] = number
+        else:
+            bmi = computed_bmi(numbers["weight"], numbers["height"])
+            clean_answer(item, f"{bmi:g}")  # outside the item's range: refused like a typed one
+            extra.append((item, f"{bmi:g}"))
+    return extra
+
+
 def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
     rows = session.exec(
         select(ReviewAnswer)
@@ -323,7 +366,7 @@ def complete_review(
         raise ValidationError(f"cannot complete: required item(s) not answered: {names}")
     review.status = COMPLETED
     review.completed_at = utcnow()
-    review.next_due_on = next_due_on(review.performed_on, template)
+    review.next_due_on = _due_after(session, review, template)
     session.add(review)
     session.flush()
     record_event(
@@ -336,6 +379,18 @@ def complete_review(
         detail="status=completed",
     )
     return review
+
+
+def _due_after(session: Session, review: Review, template: ReviewTemplate) -> date:
+    """The next review's day: the monitoring schedule (from the start date) if the template
+    has one, else `recurrence_months` after this one."""
+    from mhf_tui.services.monitoring_schedule import scheduled_due, start_dates
+
+    start = start_dates(session, template=template, patient_ids=[review.patient_id]).get(
+        review.patient_id
+    )
+    due = scheduled_due(template, start=start, last=review.performed_on)
+    return due or next_due_on(review.performed_on, template)
 
 
 def abandon_review(session: Session, *, review_id: uuid.UUID, actor: str) -> Review:

@@ -30,6 +30,55 @@ from mhf_tui.services.templates import ReviewTemplate, TemplateItem, clean_answe
 RECALLED = ("active", "on_hold")
 
 
+#: items of the 2026.1 templates: their answers draw from the builder's generator in the
+#: original order, so items added since (drawn from a second generator) leave the demo's
+#: core figures unchanged and comparable across template versions
+_CORE = {
+    "smi_physical_health_check": frozenset({
+        "bmi", "bp_systolic", "bp_diastolic", "alcohol_units_week", "smoking_status", "hba1c",
+        "blood_glucose", "cholesterol", "health_promotion_advice", "referral_offered",
+        "referral_details",
+    }),
+    "medication_monitoring": frozenset({
+        "on_antipsychotic", "medicines", "weight", "bp_systolic", "bp_diastolic", "bloods",
+        "side_effects", "side_effect_details", "adherence",
+    }),
+}  # fmt: skip
+#: optional core items that counted as required in 2026.1 (always answered)
+_WAS_REQUIRED = frozenset({"bloods"})
+#: how often a condition (MH011 risk factor) is recorded as present
+_CONDITION_RATE = {
+    "condition_chd": 0.04, "condition_diabetes": 0.12, "condition_stroke": 0.02,
+    "condition_tia": 0.02, "condition_pad": 0.02, "condition_ckd_3_5": 0.04,
+    "condition_familial_hypercholesterolaemia": 0.01,
+}  # fmt: skip
+
+
+def _extra_value(item: TemplateItem, rng: random.Random, on: date) -> str | None:
+    """Plausible answers for the items added in 2026.2 (from the second generator)."""
+    if item.id in _CONDITION_RATE or item.id.startswith("family_history"):
+        return "yes" if rng.random() < _CONDITION_RATE.get(item.id, 0.2) else "no"
+    plausible = {
+        "height": lambda: f"{rng.gauss(170, 9):.0f}",
+        "pulse": lambda: str(int(rng.gauss(78, 11))),
+        "waist_cm": lambda: f"{rng.gauss(98, 13):.0f}",
+        "ethnic_category": lambda: rng.choices(
+            ("white", "asian", "black", "mixed", "other", "not_stated"), (78, 10, 5, 3, 2, 2)
+        )[0],
+        "qrisk3": lambda: f"{max(0.5, rng.gauss(9, 6)):.1f}",
+        "started_on": lambda: (on - timedelta(days=rng.randint(20, 1500))).isoformat(),
+        "prolactin": lambda: str(int(rng.gauss(350, 150))),
+        "fasting_glucose": lambda: f"{rng.gauss(5.3, 0.8):.1f}",
+    }
+    if item.id in plausible:
+        return plausible[item.id]()
+    if item.type == "choice":
+        return rng.choice(item.choices).id
+    if item.type == "yes_no":
+        return "yes" if rng.random() < 0.7 else "no"
+    return None
+
+
 def _value(item: TemplateItem, rng: random.Random, smoker: str) -> str | None:
     """A plausible typed answer for an item, or None to leave it unanswered."""
     plausible = {
@@ -109,6 +158,7 @@ def _review(
     actor: str,
     complete: bool,
     smoker: str,
+    extra: random.Random,
     skip: frozenset[str] = frozenset(),
 ) -> None:
     review_id = uuid.uuid4()
@@ -125,12 +175,16 @@ def _review(
             "author": actor,
         }
     )
-    items = template.items if complete else template.items[:3]
+    core_ids = _CORE.get(template.id, frozenset(i.id for i in template.items))
+    core = [i for i in template.items if i.id in core_ids]
+    items = template.items if complete else core[:3]
     recorded_at = datetime.combine(on, time(11, 0), tzinfo=UTC)
     for item in items:
-        if item.id in skip or (not item.required and item.id not in _ALWAYS and rng.random() < 0.4):
+        draw = rng if item.id in core_ids else extra
+        required = item.required or item.id in _WAS_REQUIRED
+        if item.id in skip or (not required and item.id not in _ALWAYS and draw.random() < 0.4):
             continue
-        raw = _value(item, rng, smoker)
+        raw = _value(item, rng, smoker) if item.id in core_ids else _extra_value(item, extra, on)
         if not raw:
             continue
         clean = clean_answer(item, _clamp(item, raw))
@@ -206,6 +260,8 @@ def add_demo_reviews(
         if patient_id in wanted:
             plans[patient_id] = list(goals)
     rows = _Rows()
+    # the second generator is seeded from the first's state without drawing from it
+    extra = random.Random(rng.getstate()[1][0])  # noqa: S311  (synthetic data)
     for patient in patients:
         if patient.status not in RECALLED:
             continue
@@ -231,6 +287,7 @@ def add_demo_reviews(
                         on=today - timedelta(days=ago + 365),
                         complete=True,
                         smoker=smoker,
+                        extra=extra,
                     )
                 missing = frozenset(rng.sample(("cholesterol", "hba1c"), rng.choice((0, 0, 1))))
                 _review(
@@ -242,6 +299,7 @@ def add_demo_reviews(
                     on=today - timedelta(days=ago),
                     complete=True,
                     smoker=smoker,
+                    extra=extra,
                     skip=missing,
                 )
             if state == "in_progress":
@@ -254,6 +312,7 @@ def add_demo_reviews(
                     on=today - timedelta(days=rng.randint(0, 6)),
                     complete=False,
                     smoker=smoker,
+                    extra=extra,
                 )
             if rng.random() < 0.6:
                 _review(
@@ -265,6 +324,7 @@ def add_demo_reviews(
                     on=today - timedelta(days=rng.randint(10, 450)),
                     complete=True,
                     smoker=smoker,
+                    extra=extra,
                 )
         if (patient.smi_register or patient.id in plans) and rng.random() < 0.5:
             _review(
@@ -276,6 +336,7 @@ def add_demo_reviews(
                 on=today - timedelta(days=rng.randint(10, 420)),
                 complete=True,
                 smoker=smoker,
+                extra=extra,
             )
         if rng.random() < 0.35:
             _add_outcomes(rows, patient=patient, rng=rng, today=today, actor=actor)

@@ -8,15 +8,16 @@ attended) but never goes back; closed is final.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Patient, Service, Signposting
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.ids import resolve_id
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.validation import choice, optional_date, optional_text
 
@@ -43,12 +44,11 @@ STATUS_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class SignpostingRead:
-    id: uuid.UUID
+class SignpostingRead(PublicModel):
+    id: uuid.UUID = Field(serialization_alias="signposting_id")
     patient_id: uuid.UUID
     service_id: uuid.UUID
-    service_name: str
+    service_name: str = Field(serialization_alias="service")
     status: str
     signposted_on: date
     follow_up_on: date | None
@@ -57,17 +57,7 @@ class SignpostingRead:
 
     @classmethod
     def from_row(cls, row: Signposting, service: Service) -> SignpostingRead:
-        return cls(
-            id=row.id,
-            patient_id=row.patient_id,
-            service_id=row.service_id,
-            service_name=service.name,
-            status=row.status,
-            signposted_on=row.signposted_on,
-            follow_up_on=row.follow_up_on,
-            outcome_note=row.outcome_note,
-            author=row.author,
-        )
+        return cls.from_attrs(row, service_name=service.name)
 
     @property
     def is_open(self) -> bool:

@@ -284,10 +284,29 @@ def _notes(session: Session, patient_id: uuid.UUID) -> tuple[Section, int]:
 
 
 def _goals_text(goals: Sequence[dict[str, Any]]) -> str:
+    """Goals as saved (scores over time are in the outcomes section; plans saved before
+    those kept one score in the goal)."""
     lines = []
     for goal in goals:
-        score = goal.get("score")
-        lines.append(f"- {goal.get('goal', '')} (score: {show(score)} of 10)")
+        extra = [f"target: {show(goal.get('target_on'))}", f"status: {show(goal.get('status'))}"]
+        if goal.get("score") is not None:
+            extra.append(f"score: {goal['score']} of 10")
+        lines.append(f"- {goal.get('goal', '')} ({', '.join(extra)})")
+    return "\n".join(lines)
+
+
+def _contacts_text(contacts: Sequence[dict[str, Any]] | None) -> str:
+    return "\n".join(
+        f"- {c.get('name', '')} ({show(c.get('relationship'))}): {c.get('phone', '')}"
+        for c in contacts or []
+    )
+
+
+def _services_text(session: Session, service_ids: Sequence[str] | None) -> str:
+    lines = []
+    for service_id in service_ids or []:
+        service = session.get(Service, uuid.UUID(service_id))
+        lines.append(f"- {service.name}: {service.phone}" if service else f"- {service_id}")
     return "\n".join(lines)
 
 
@@ -322,9 +341,13 @@ def _care_plans(session: Session, patient_id: uuid.UUID) -> tuple[Section, int]:
                 fields=[
                     ("Goals", _goals_text(plan.goals) or "-"),
                     ("Actions", _actions_text(plan.actions) or "-"),
+                    ("Needs", "; ".join(plan.needs or []) or "-"),
+                    ("Early warning signs", show(plan.early_warning_signs)),
+                    ("What helps", show(plan.what_helps)),
+                    ("Crisis contacts", _contacts_text(plan.crisis_contacts) or "-"),
+                    ("Crisis services", _services_text(session, plan.crisis_services) or "-"),
                     ("Crisis plan", show(plan.crisis_plan)),
                     ("Contingency plan", show(plan.contingency_plan)),
-                    ("Relapse signatures", show(plan.relapse_signatures)),
                     ("Review on", show(plan.review_on)),
                     ("Written by", show(plan.author)),
                 ],

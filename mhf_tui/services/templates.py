@@ -3,8 +3,9 @@
 Templates ship as TOML in `mhf_tui/review_templates/`; a user (or a locality) can add their
 own `.toml` or `.json` files in the data dir's `templates/` folder. A user template with the
 same id as a shipped one replaces it, so a service can adapt a checklist without a new
-release. Everything is checked at load time, field by field, and unknown keys are refused:
-a typo in a template would otherwise silently drop a required item from every review.
+release. Every file is checked by the pydantic models below (unknown keys refused, item types
+from a fixed list, whole numbers strict, cross-field rules as model validators): a typo in a
+template would otherwise silently drop a required item from every review.
 """
 
 from __future__ import annotations
@@ -13,84 +14,208 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticError
 
 from mhf_tui.errors import ValidationError
 
-ITEM_TYPES = ("number", "choice", "yes_no", "text", "date")
-APPLIES_TO = ("smi_register", "care_plan", "active")
+ItemType = Literal["number", "choice", "yes_no", "text", "date"]
+AppliesTo = Literal["smi_register", "care_plan", "active"]
+#: how a check's QOF window is counted: within the contract year, or QOF MH011 for lipids
+#: (this contract year if a risk factor is on record, else this or the previous one)
+QofWindow = Literal["contract_year", "mh011_lipids"]
 SHIPPED_DIR = "review_templates"  # inside the mhf_tui package
 TEXT_MAX = 2000
 #: how shipped templates are listed (most used first)
 SHIPPED_ORDER = ("smi_physical_health_check", "medication_monitoring", "care_plan_review")
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_SNOMED = re.compile(r"^[1-9][0-9]{5,17}$")
 
 
 class TemplateError(ValidationError):
     """A template file that cannot be used; the message names the file and the field."""
 
 
-@dataclass(frozen=True)
-class Choice:
-    id: str
-    label: str
-    snomed: str = ""
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
 
 
-@dataclass(frozen=True)
-class TemplateItem:
-    id: str
-    label: str
-    type: str
+def _as_text(value: object) -> object:
+    """Versions and codes may be written as numbers in TOML; they are kept as text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Ident = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,63}$"),
+    Field(description="lower case letters, digits and _ (starting with a letter)"),
+]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Snomed = Annotated[
+    str,
+    BeforeValidator(_as_text),
+    StringConstraints(strip_whitespace=True, pattern=r"^([1-9][0-9]{5,17})?$"),
+]
+Months = Annotated[int, Field(strict=True, ge=1, le=120)]
+Number = Annotated[float, Field(strict=True), AfterValidator(_finite)]
+Age = Annotated[int, Field(strict=True, ge=0, le=130)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Choice(_Model):
+    id: Ident
+    label: Label
+    snomed: Snomed = ""
+
+
+class Eligibility(_Model):
+    """Who an item is a prompt for (cancer screening, immunisation): sex and age band."""
+
+    sex: Literal["female", "male"] | None = None
+    min_age: Age | None = None
+    max_age: Age | None = None
+
+    def includes(self, *, sex: str, age: int) -> bool:
+        if self.sex is not None and sex != self.sex:
+            return False
+        if self.min_age is not None and age < self.min_age:
+            return False
+        return self.max_age is None or age <= self.max_age
+
+    @property
+    def text(self) -> str:
+        who = {"female": "women", "male": "men"}.get(self.sex or "", "people")
+        if self.min_age is not None and self.max_age is not None:
+            return f"{who} aged {self.min_age}-{self.max_age}"
+        if self.min_age is not None:
+            return f"{who} aged {self.min_age}+"
+        return who
+
+
+class TemplateItem(_Model):
+    id: Ident
+    label: Label
+    type: ItemType
     required: bool = False
     unit: str = ""
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
     integer: bool = False
     choices: tuple[Choice, ...] = ()
-    snomed: str = ""
+    snomed: Snomed = ""
     help: str = ""
     #: QOF check this item counts towards (see `ReviewTemplate.checks`)
     check: str = ""
-    #: how long a recorded value counts as "done" for QOF-style reporting
-    qof_window_months: int | None = None
-    #: a longer window for patients without raised cardiovascular risk (cholesterol: 24)
-    qof_window_months_not_raised_cv_risk: int | None = None
+    qof_window: QofWindow | None = None
+    #: computed from other items when they are answered and this one is not
+    formula: Literal["bmi"] | None = None
+    #: a prompt only for some patients (by sex and age)
+    eligible: Eligibility | None = None
 
-    def window_months(self, *, raised_cv_risk: bool) -> int | None:
-        if not raised_cv_risk and self.qof_window_months_not_raised_cv_risk is not None:
-            return self.qof_window_months_not_raised_cv_risk
-        return self.qof_window_months
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.type != "number" and (
+            self.min is not None or self.max is not None or self.unit or self.formula
+        ):
+            raise ValueError("'min', 'max', 'unit' and 'formula' only apply to number items")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"'min' ({self.min:g}) is above 'max' ({self.max:g})")
+        if self.type == "choice" and len(self.choices) < 2:
+            raise ValueError("a choice item needs at least two 'choices'")
+        if self.type != "choice" and self.choices:
+            raise ValueError("'choices' only apply to choice items")
+        if len({c.id for c in self.choices}) != len(self.choices):
+            raise ValueError("choice ids must be unique")
+        if self.qof_window is not None and not self.check:
+            raise ValueError("'qof_window' needs 'check'")
+        return self
+
+    @property
+    def window(self) -> QofWindow | None:
+        """How the item's check is counted (a check item counts in its contract year)."""
+        if not self.check:
+            return None
+        return self.qof_window or "contract_year"
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
 
+    def applies(self, *, sex: str, age: int) -> bool:
+        return self.eligible is None or self.eligible.includes(sex=sex, age=age)
 
-@dataclass(frozen=True)
-class QofCheck:
-    id: str
-    label: str
+
+class QofCheck(_Model):
+    id: Ident
+    label: Label
     indicator: str = ""
 
 
-@dataclass(frozen=True)
-class ReviewTemplate:
-    id: str
-    title: str
-    version: str
-    recurrence_months: int
-    source: str
-    items: tuple[TemplateItem, ...]
-    applies_to: tuple[str, ...] = ("smi_register",)
+class ReviewTemplate(_Model):
+    id: Ident
+    title: Label
+    version: Annotated[Label, BeforeValidator(_as_text)]
+    recurrence_months: Months
+    source: Label
+    items: tuple[TemplateItem, ...] = Field(min_length=1)
+    applies_to: tuple[AppliesTo, ...] = Field(default=("smi_register",), min_length=1)
     checks: tuple[QofCheck, ...] = ()
     description: str = ""
-    origin: str = "shipped"
+    #: monitoring schedule in weeks from the date answered to `schedule_start_item`
+    #: (e.g. 0, 12, 52: baseline, 12 weeks, 1 year), then every `recurrence_months`
+    schedule_weeks: tuple[Annotated[int, Field(strict=True, ge=0, le=520)], ...] = ()
+    schedule_start_item: str = ""
+    origin: Literal["shipped", "user"] = "shipped"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        ids = [i.id for i in self.items]
+        for item_id in ids:
+            if ids.count(item_id) > 1:
+                raise ValueError(f"item id {item_id!r} is used twice")
+        check_ids = [c.id for c in self.checks]
+        if len(set(check_ids)) != len(check_ids):
+            raise ValueError("check ids must be unique")
+        for item in self.items:
+            if item.check and item.check not in check_ids:
+                raise ValueError(f"item {item.id}: 'check' {item.check!r} is not one of the "
+                                 "template's checks")  # fmt: skip
+            if item.formula == "bmi" and not {"weight", "height"} <= set(ids):
+                raise ValueError(f"item {item.id}: a BMI formula needs 'weight' and 'height'")
+        for check in self.checks:
+            if check.id not in {i.check for i in self.items}:
+                raise ValueError(f"check {check.id!r} has no item")
+        self._check_schedule()
+        return self
+
+    def _check_schedule(self) -> None:
+        if not self.schedule_weeks and not self.schedule_start_item:
+            return
+        weeks = list(self.schedule_weeks)
+        if not weeks or weeks != sorted(set(weeks)):
+            raise ValueError("'schedule_weeks' must be increasing whole weeks")
+        start = next((i for i in self.items if i.id == self.schedule_start_item), None)
+        if start is None or start.type != "date":
+            raise ValueError("'schedule_start_item' must name a date item")
 
     def item(self, item_id: str) -> TemplateItem:
         for item in self.items:
@@ -119,7 +244,7 @@ class TemplateSet:
                 f"no review template {template_id!r} (available: {known})"
             ) from None
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[ReviewTemplate]:
         return iter(self.templates.values())
 
     def __len__(self) -> int:
@@ -132,205 +257,63 @@ class TemplateSet:
 # --- parsing ---------------------------------------------------------------------------
 
 
-class _Fields:
-    """Reads one table of a template, naming the file and field in every error."""
-
-    def __init__(self, raw: Any, where: str, allowed: Iterable[str]) -> None:
-        if not isinstance(raw, Mapping):
-            raise TemplateError(f"{where}: expected a table of fields")
-        unknown = sorted(set(raw) - set(allowed))
-        if unknown:
-            raise TemplateError(f"{where}: unknown field(s) {', '.join(unknown)}")
-        self.raw = raw
-        self.where = where
-
-    def _fail(self, name: str, expected: str) -> TemplateError:
-        return TemplateError(f"{self.where}: {name!r} must be {expected}")
-
-    def text(self, name: str, *, required: bool = False, default: str = "") -> str:
-        if name not in self.raw:
-            if required:
-                raise TemplateError(f"{self.where}: missing {name!r}")
-            return default
-        value = self.raw[name]
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise self._fail(name, "a non-empty string" if required else "a string")
-        return value.strip()
-
-    def ident(self, name: str) -> str:
-        value = self.text(name, required=True)
-        if not _ID.match(value):
-            raise self._fail(name, "lower case letters, digits and _ (starting with a letter)")
-        return value
-
-    def flag(self, name: str, default: bool = False) -> bool:
-        value = self.raw.get(name, default)
-        if not isinstance(value, bool):
-            raise self._fail(name, "true or false")
-        return value
-
-    def number(self, name: str) -> float | None:
-        if name not in self.raw:
-            return None
-        value = self.raw[name]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise self._fail(name, "a number")
-        return float(value)
-
-    def months(self, name: str, *, required: bool = False) -> int | None:
-        if name not in self.raw:
-            if required:
-                raise TemplateError(f"{self.where}: missing {name!r}")
-            return None
-        value = self.raw[name]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
-            raise self._fail(name, "a whole number of months from 1 to 120")
-        return value
-
-    def snomed(self, name: str) -> str:
-        value = self.raw.get(name, "")
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or (value and not _SNOMED.match(value)):
-            raise self._fail(name, "a SNOMED CT concept id (6 to 18 digits)")
-        return value
-
-    def table_list(self, name: str) -> list[Any]:
-        value = self.raw.get(name, [])
-        if not isinstance(value, list):
-            raise self._fail(name, "a list of tables")
-        return value
+def _where(loc: tuple[int | str, ...], raw: Any) -> str:
+    """`items[3] (bmi).min` from a pydantic location, naming items by their id."""
+    parts: list[str] = []
+    node = raw
+    for step in loc:
+        if isinstance(step, int):
+            parts[-1] += f"[{step}]"
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                parts[-1] += f" ({node['id']})"
+        else:
+            parts.append(step)
+            node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts)
 
 
-_ITEM_FIELDS = {
-    "id", "label", "type", "required", "unit", "min", "max", "integer", "choices", "snomed",
-    "help", "check", "qof_window_months", "qof_window_months_not_raised_cv_risk",
-}  # fmt: skip
-_TEMPLATE_FIELDS = {
-    "id", "title", "version", "recurrence_months", "source", "items", "applies_to", "checks",
-    "description",
-}  # fmt: skip
-
-
-def _parse_choice(raw: Any, where: str) -> Choice:
-    f = _Fields(raw, where, {"id", "label", "snomed"})
-    return Choice(id=f.ident("id"), label=f.text("label", required=True), snomed=f.snomed("snomed"))
-
-
-def _parse_item(raw: Any, where: str, check_ids: set[str]) -> TemplateItem:
-    f = _Fields(raw, where, _ITEM_FIELDS)
-    item_id = f.ident("id")
-    where = f"{where} ({item_id})"
-    f.where = where
-    kind = f.text("type", required=True)
-    if kind not in ITEM_TYPES:
-        raise TemplateError(f"{where}: 'type' must be one of {', '.join(ITEM_TYPES)}")
-    low, high = f.number("min"), f.number("max")
-    if kind != "number" and (low is not None or high is not None or "unit" in f.raw):
-        raise TemplateError(f"{where}: 'min', 'max' and 'unit' only apply to number items")
-    if low is not None and high is not None and low > high:
-        raise TemplateError(f"{where}: 'min' ({low:g}) is above 'max' ({high:g})")
-    choices = tuple(
-        _parse_choice(c, f"{where} choices[{n}]") for n, c in enumerate(f.table_list("choices"))
-    )
-    if kind == "choice" and len(choices) < 2:
-        raise TemplateError(f"{where}: a choice item needs at least two 'choices'")
-    if kind != "choice" and choices:
-        raise TemplateError(f"{where}: 'choices' only apply to choice items")
-    if len({c.id for c in choices}) != len(choices):
-        raise TemplateError(f"{where}: choice ids must be unique")
-    check = f.text("check")
-    if check and check not in check_ids:
-        raise TemplateError(f"{where}: 'check' {check!r} is not one of the template's checks")
-    window = f.months("qof_window_months")
-    longer = f.months("qof_window_months_not_raised_cv_risk")
-    if longer is not None and window is None:
-        raise TemplateError(
-            f"{where}: 'qof_window_months_not_raised_cv_risk' needs 'qof_window_months'"
-        )
-    return TemplateItem(
-        id=item_id,
-        label=f.text("label", required=True),
-        type=kind,
-        required=f.flag("required"),
-        unit=f.text("unit"),
-        min=low,
-        max=high,
-        integer=f.flag("integer"),
-        choices=choices,
-        snomed=f.snomed("snomed"),
-        help=f.text("help"),
-        check=check,
-        qof_window_months=window,
-        qof_window_months_not_raised_cv_risk=longer,
-    )
+def _describe(error: Any, raw: Any) -> str:
+    loc = tuple(step for step in error["loc"] if not str(step).startswith("function-"))
+    name = str(loc[-1]) if loc else ""
+    parent = _where(loc[:-1], raw)
+    prefix = f"{parent}: " if parent else ""
+    kind = error["type"]
+    if kind == "missing":
+        return f"{prefix}missing {name!r}"
+    if kind == "extra_forbidden":
+        return f"{prefix}unknown field(s) {name}"
+    if kind == "value_error":
+        message = str(error["ctx"]["error"])
+        return f"{_where(loc, raw)}: {message}" if loc else message
+    if kind == "literal_error":
+        return f"{prefix}{name!r} must be one of {error['ctx']['expected']}"
+    if kind == "string_pattern_mismatch" and name in ("snomed",):
+        return f"{prefix}{name!r} must be a SNOMED CT concept id (6 to 18 digits)"
+    if kind == "string_pattern_mismatch":
+        return f"{prefix}{name!r} must be lower case letters, digits and _"
+    if kind in ("float_type", "float_parsing"):
+        return f"{prefix}{name!r} must be a number"
+    message = str(error["msg"]).removeprefix("Input should be ").removeprefix("input should be ")
+    return f"{prefix}{name!r} must be {message}"
 
 
 def parse_template(raw: Any, *, source_name: str, origin: str = "shipped") -> ReviewTemplate:
     """Build a template from parsed TOML/JSON, or raise `TemplateError` naming the problem."""
     where = f"review template {source_name}"
-    f = _Fields(raw, where, _TEMPLATE_FIELDS)
-    template_id = f.ident("id")
-    version = raw.get("version")
-    if isinstance(version, int | float) and not isinstance(version, bool):
-        version = str(version)
-    if not isinstance(version, str) or not version.strip():
-        raise TemplateError(f"{where}: missing 'version'")
-    applies = raw.get("applies_to", ["smi_register"])
-    if not isinstance(applies, list) or not applies or any(a not in APPLIES_TO for a in applies):
-        raise TemplateError(
-            f"{where}: 'applies_to' must be a list drawn from {', '.join(APPLIES_TO)}"
-        )
-    checks = tuple(
-        QofCheck(
-            id=c.ident("id"), label=c.text("label", required=True), indicator=c.text("indicator")
-        )
-        for c in (
-            _Fields(raw_check, f"{where} checks[{n}]", {"id", "label", "indicator"})
-            for n, raw_check in enumerate(f.table_list("checks"))
-        )
-    )
-    check_ids = {c.id for c in checks}
-    if len(check_ids) != len(checks):
-        raise TemplateError(f"{where}: check ids must be unique")
-    raw_items = f.table_list("items")
-    if not raw_items:
-        raise TemplateError(f"{where}: needs at least one entry in 'items'")
-    items = tuple(
-        _parse_item(item, f"{where} items[{n}]", check_ids) for n, item in enumerate(raw_items)
-    )
-    seen: set[str] = set()
-    for item in items:
-        if item.id in seen:
-            raise TemplateError(f"{where}: item id {item.id!r} is used twice")
-        seen.add(item.id)
-    for check in checks:
-        if not any(i.check == check.id for i in items):
-            raise TemplateError(f"{where}: check {check.id!r} has no item")
-    return ReviewTemplate(
-        id=template_id,
-        title=f.text("title", required=True),
-        version=version.strip(),
-        recurrence_months=f.months("recurrence_months", required=True) or 12,
-        source=f.text("source", required=True),
-        items=items,
-        applies_to=tuple(applies),
-        checks=checks,
-        description=f.text("description"),
-        origin=origin,
-    )
+    if not isinstance(raw, dict):
+        raise TemplateError(f"{where}: expected a table of fields")
+    try:
+        template = ReviewTemplate.model_validate({**raw, "origin": origin})
+    except PydanticError as exc:
+        problems = "; ".join(_describe(e, raw) for e in exc.errors()[:3])
+        raise TemplateError(f"{where}: {problems}") from None
+    return template
 
 
 def parse_template_text(text: str, *, source_name: str, origin: str = "shipped") -> ReviewTemplate:
     try:
-        if source_name.endswith(".json"):
-            raw = json.loads(text)
-        else:
-            raw = tomllib.loads(text)
+        raw = json.loads(text) if source_name.endswith(".json") else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise TemplateError(f"review template {source_name} is not valid: {exc}") from None
     return parse_template(raw, source_name=source_name, origin=origin)
@@ -343,6 +326,22 @@ def _shipped() -> list[tuple[str, str]]:
         for entry in folder.iterdir()
         if entry.name.endswith(".toml")
     )
+
+
+def _user_templates(user_dir: Path) -> Iterator[ReviewTemplate]:
+    seen: set[str] = set()
+    for path in sorted(user_dir.iterdir()):
+        if path.suffix not in (".toml", ".json") or path.name.startswith("."):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"review template {path} cannot be read: {exc}") from None
+        template = parse_template_text(text, source_name=str(path), origin="user")
+        if template.id in seen:
+            raise TemplateError(f"review template {path}: id {template.id!r} is used twice")
+        seen.add(template.id)
+        yield template
 
 
 def load_templates(user_dir: Path | None = None) -> TemplateSet:
@@ -358,18 +357,7 @@ def load_templates(user_dir: Path | None = None) -> TemplateSet:
         sorted(result.templates.items(), key=lambda kv: order.get(kv[0], len(order)))
     )
     if user_dir is not None and user_dir.is_dir():
-        user_ids: set[str] = set()
-        for path in sorted(user_dir.iterdir()):
-            if path.suffix not in (".toml", ".json") or path.name.startswith("."):
-                continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise TemplateError(f"review template {path} cannot be read: {exc}") from None
-            template = parse_template_text(text, source_name=str(path), origin="user")
-            if template.id in user_ids:
-                raise TemplateError(f"review template {path}: id {template.id!r} is used twice")
-            user_ids.add(template.id)
+        for template in _user_templates(user_dir):
             result.templates[template.id] = template
     return result
 
@@ -389,11 +377,69 @@ class CleanAnswer:
 
 _YES = {"y", "yes", "true", "1"}
 _NO = {"n", "no", "false", "0"}
-_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*$")
+_NUMBER = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*")
 
 
 def _unit_key(unit: str) -> str:
     return re.sub(r"[\s²]", lambda m: "2" if m.group() == "²" else "", unit).lower()
+
+
+def _clean_number(item: TemplateItem, text: str, _today: date) -> CleanAnswer:
+    match = _NUMBER.fullmatch(text)
+    if not match:
+        raise ValidationError(f"{item.label}: {text!r} is not a number")
+    number, unit = float(match.group(1)), match.group(2)
+    if unit and _unit_key(unit) != _unit_key(item.unit):
+        raise ValidationError(f"{item.label}: expected {item.unit or 'no unit'}, got {unit!r}")
+    if item.integer and not number.is_integer():
+        raise ValidationError(f"{item.label}: a whole number is expected")
+    low = item.min if item.min is not None else -math.inf
+    high = item.max if item.max is not None else math.inf
+    if not low <= number <= high:
+        raise ValidationError(f"{item.label}: {number:g} is outside {_range_text(item)}")
+    value = str(int(number)) if number.is_integer() else f"{number:g}"
+    return CleanAnswer(value=value, number=number, unit=item.unit, code=item.snomed)
+
+
+def _clean_choice(item: TemplateItem, text: str, _today: date) -> CleanAnswer:
+    lowered = text.lower()
+    for position, choice in enumerate(item.choices, start=1):
+        if lowered in (choice.id, choice.label.lower(), str(position)):
+            return CleanAnswer(value=choice.id, code=choice.snomed or item.snomed)
+    options = "; ".join(f"{n}={c.id}" for n, c in enumerate(item.choices, start=1))
+    raise ValidationError(f"{item.label}: {text!r} is not an option ({options})")
+
+
+def _clean_yes_no(item: TemplateItem, text: str, _today: date) -> CleanAnswer:
+    lowered = text.lower()
+    if lowered in _YES | _NO:
+        return CleanAnswer(value="yes" if lowered in _YES else "no", code=item.snomed)
+    raise ValidationError(f"{item.label}: answer yes or no")
+
+
+def _clean_date(item: TemplateItem, text: str, today: date) -> CleanAnswer:
+    if text.lower() == "today":
+        return CleanAnswer(value=today.isoformat(), code=item.snomed)
+    try:
+        when = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{item.label}: {text!r} is not a date (YYYY-MM-DD)") from None
+    return CleanAnswer(value=when.isoformat(), code=item.snomed)
+
+
+def _clean_text(item: TemplateItem, text: str, _today: date) -> CleanAnswer:
+    if len(text) > TEXT_MAX:
+        raise ValidationError(f"{item.label}: at most {TEXT_MAX} characters")
+    return CleanAnswer(value=text, code=item.snomed)
+
+
+_CLEANERS = {
+    "number": _clean_number,
+    "choice": _clean_choice,
+    "yes_no": _clean_yes_no,
+    "date": _clean_date,
+    "text": _clean_text,
+}
 
 
 def clean_answer(item: TemplateItem, raw: str, *, today: date | None = None) -> CleanAnswer:
@@ -405,49 +451,7 @@ def clean_answer(item: TemplateItem, raw: str, *, today: date | None = None) -> 
     text = raw.strip()
     if not text:
         raise ValidationError(f"{item.label}: no value given")
-    if item.type == "number":
-        match = _NUMBER.match(text)
-        if not match:
-            raise ValidationError(f"{item.label}: {text!r} is not a number")
-        number = float(match.group(1))
-        unit = match.group(2)
-        if unit and _unit_key(unit) != _unit_key(item.unit):
-            expected = item.unit or "no unit"
-            raise ValidationError(f"{item.label}: expected {expected}, got {unit!r}")
-        if item.integer and not number.is_integer():
-            raise ValidationError(f"{item.label}: a whole number is expected")
-        if (item.min is not None and number < item.min) or (
-            item.max is not None and number > item.max
-        ):
-            raise ValidationError(f"{item.label}: {number:g} is outside {_range_text(item)}")
-        value = str(int(number)) if number.is_integer() else f"{number:g}"
-        return CleanAnswer(value=value, number=number, unit=item.unit, code=item.snomed)
-    if item.type == "choice":
-        lowered = text.lower()
-        for position, choice in enumerate(item.choices, start=1):
-            if lowered in (choice.id, choice.label.lower(), str(position)):
-                return CleanAnswer(value=choice.id, code=choice.snomed or item.snomed)
-        options = "; ".join(f"{n}={c.id}" for n, c in enumerate(item.choices, start=1))
-        raise ValidationError(f"{item.label}: {text!r} is not an option ({options})")
-    if item.type == "yes_no":
-        lowered = text.lower()
-        if lowered in _YES:
-            return CleanAnswer(value="yes", code=item.snomed)
-        if lowered in _NO:
-            return CleanAnswer(value="no", code=item.snomed)
-        raise ValidationError(f"{item.label}: answer yes or no")
-    if item.type == "date":
-        today = today or date.today()
-        if text.lower() == "today":
-            return CleanAnswer(value=today.isoformat(), code=item.snomed)
-        try:
-            when = date.fromisoformat(text)
-        except ValueError:
-            raise ValidationError(f"{item.label}: {text!r} is not a date (YYYY-MM-DD)") from None
-        return CleanAnswer(value=when.isoformat(), code=item.snomed)
-    if len(text) > TEXT_MAX:
-        raise ValidationError(f"{item.label}: at most {TEXT_MAX} characters")
-    return CleanAnswer(value=text, code=item.snomed)
+    return _CLEANERS[item.type](item, text, today or date.today())
 
 
 def _range_text(item: TemplateItem) -> str:
@@ -466,8 +470,10 @@ def describe_expected(item: TemplateItem) -> str:
         return bounds or (item.unit or "a number")
     if item.type == "choice":
         return " / ".join(f"{n} {c.label}" for n, c in enumerate(item.choices, start=1))
-    if item.type == "yes_no":
-        return "y / n"
-    if item.type == "date":
-        return "YYYY-MM-DD or today"
-    return "text"
+    return {"yes_no": "y / n", "date": "YYYY-MM-DD or today"}.get(item.type, "text")
+
+
+def computed_bmi(weight_kg: float, height_cm: float) -> float:
+    """BMI in kg/m2 to one decimal place, from weight (kg) and height (cm)."""
+    metres = height_cm / 100
+    return round(weight_kg / (metres * metres), 1)

@@ -12,6 +12,7 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from mhf_tui.errors import ValidationError
+from mhf_tui.safe_text import has_control, neutralise
 
 NHS_NUMBER_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 SEXES = ("female", "male", "other", "unknown")
@@ -92,16 +93,28 @@ def required_text(value: str | None, field: str, *, max_length: int = 200) -> st
         raise ValidationError(f"{field} is required")
     if len(text) > max_length:
         raise ValidationError(f"{field} is longer than {max_length} characters")
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if has_control(text):
         raise ValidationError(f"{field} contains control characters")
     return text
 
 
-def optional_text(value: str | None, field: str, *, max_length: int = 2000) -> str:
-    text = (value or "").strip()
+def optional_text(
+    value: str | None, field: str, *, max_length: int = 2000, one_line: bool = False
+) -> str:
+    """A free-text field. `one_line` fields refuse control characters (as names do);
+    multi-line ones keep newlines and tabs and store any other control character made
+    visible (ESC as `␛`), so nothing typed is dropped or reordered."""
+    text = multiline_text(value)
     if len(text) > max_length:
         raise ValidationError(f"{field} is longer than {max_length} characters")
+    if one_line and has_control(text):
+        raise ValidationError(f"{field} contains control characters")
     return text
+
+
+def multiline_text(value: str | None) -> str:
+    """Stripped text with CR LF and lone CR as newlines and other controls made visible."""
+    return neutralise((value or "").replace("\r\n", "\n").replace("\r", "\n").strip())
 
 
 def parse_date(value: date | str | None, field: str) -> date:

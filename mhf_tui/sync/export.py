@@ -28,13 +28,14 @@ from mhf_tui.db.tables import (
     Patient,
     Practice,
     Service,
+    Setting,
     Signposting,
     utcnow,
 )
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.db.tables.sync import SyncExport, SyncPatient
 from mhf_tui.services.audit import record_event
-from mhf_tui.sync import fhir
+from mhf_tui.sync import fhir, fhir_clinical, fhir_team
 from mhf_tui.sync.device import Device, load_device
 from mhf_tui.sync.package import (
     FORMAT_NAME,
@@ -60,6 +61,7 @@ class Selection:
     practice: Practice
     since: int
     upto: int
+    team: fhir_team.Team
     resources: list[fhir.Resource] = field(default_factory=list)
     patient_ids: set[uuid.UUID] = field(default_factory=set)
     withheld_objection: int = 0
@@ -196,7 +198,8 @@ def select_changes(
     """Everything the next sync file for `practice` carries (no Provenance yet)."""
     since = practice.last_ack_seq
     upto = current_change_seq(session)
-    sel = Selection(practice, since, upto)
+    team = load_team(session)
+    sel = Selection(practice, since, upto, team)
     step = _stepper(progress, 0.0, 0.6, 7)
     sel.withheld_objection = int(
         session.exec(
@@ -214,17 +217,19 @@ def select_changes(
         sel.patient_ids.add(p.id)
     step("patients")
     for c in _rows(session, Contact, practice, since):
-        sel.resources.append(fhir.encounter_resource(c, ods))
+        sel.resources.append(fhir.contact_resource(c, ods, team=team))
         sel.patient_ids.add(c.patient_id)
     step("contacts")
     replaced = _replaced_ids(session, Note, practice)
     for n in _notes(session, practice, since):
-        sel.resources.append(fhir.document_reference(n, superseded=n.id in replaced))
+        sel.resources.append(fhir.document_reference(n, superseded=n.id in replaced, team=team))
         sel.patient_ids.add(uuid.UUID(n.patient_id))
     step("notes")
     replaced = _replaced_ids(session, CarePlan, practice)
     for cp in _care_plans(session, practice, since):
-        sel.resources.append(fhir.care_plan_resource(cp, superseded=str(cp.id) in replaced))
+        sel.resources.append(
+            fhir.care_plan_resource(cp, superseded=str(cp.id) in replaced, team=team)
+        )
         sel.patient_ids.add(cp.patient_id)
     step("care plans")
     signposts = _rows(session, Signposting, practice, since)
@@ -235,13 +240,13 @@ def select_changes(
         )
     }
     for sp in signposts:
-        sel.resources.append(fhir.service_request(sp, services.get(sp.service_id)))
+        sel.resources.append(fhir.service_request(sp, services.get(sp.service_id), team=team))
         sel.patient_ids.add(sp.patient_id)
     step("signposting")
     _add_review_answers(session, sel, practice, since)
     step("review answers")
     for m in _rows(session, OutcomeMeasure, practice, since):
-        sel.resources.append(fhir.questionnaire_response(m))
+        sel.resources.extend(fhir_clinical.outcome_resources(m, team=team))
         sel.patient_ids.add(m.patient_id)
     step("outcome measures")
     return sel
@@ -256,9 +261,37 @@ def _add_review_answers(session: Session, sel: Selection, practice: Practice, si
             latest[answer.lineage_id] = answer
     review_ids = {a.review_id for a in latest.values()}
     reviews = {r.id: r for r in session.exec(select(Review).where(col(Review.id).in_(review_ids)))}
-    for answer in latest.values():
-        sel.resources.append(fhir.observation(answer, reviews.get(answer.review_id)))
-        sel.patient_ids.add(answer.patient_id)
+    uncoded = [a.lineage_id for a in latest.values() if not a.code]
+    codes: dict[uuid.UUID, str] = {}
+    for chunk in _chunks(uncoded):
+        for lineage, code in session.exec(
+            select(ReviewAnswer.lineage_id, ReviewAnswer.code)
+            .where(col(ReviewAnswer.lineage_id).in_(chunk), ReviewAnswer.code != "")
+            .order_by(col(ReviewAnswer.version))
+        ):
+            codes[lineage] = code  # the newest coded version wins
+    sel.resources.extend(
+        fhir_clinical.review_observations(latest.values(), reviews, team=sel.team, codes=codes)
+    )
+    sel.patient_ids.update(a.patient_id for a in latest.values())
+
+
+def load_team(session: Session) -> fhir_team.Team:
+    """The facilitator and service the resources are by, from this device and the
+    caseload's settings (`facilitator_registration`, `service_name`, `service_ods`)."""
+    device = load_device(session)
+    return fhir_team.Team(
+        device_id=device.device_id,
+        facilitator=device.facilitator,
+        registration=_setting(session, "facilitator_registration"),
+        service=_setting(session, "service_name"),
+        service_ods=_setting(session, "service_ods"),
+    )
+
+
+def _setting(session: Session, key: str) -> str:
+    row = session.get(Setting, key)
+    return row.value if row else ""
 
 
 def _stepper(
@@ -308,6 +341,8 @@ def export_practice(
         )
     number = practice.last_export_number + 1
     now = utcnow()
+    sel.resources.append(fhir_team.practitioner_resource(sel.team))
+    sel.resources.append(fhir_team.organization_resource(sel.team))
     sel.resources.append(_provenance(sel, device, number, now))
     bundle = fhir.transaction_bundle(
         fhir.derived_id("bundle", device.device_id, practice.ods_code, str(number)),
@@ -376,11 +411,11 @@ def export_practice(
 
 
 def _provenance(sel: Selection, device: Device, number: int, now: datetime) -> fhir.Resource:
-    return fhir.provenance(
+    return fhir_team.provenance(
         targets=[f"{r['resourceType']}/{r['id']}" for r in sel.resources],
         device_id=device.device_id,
         device_fingerprint=device.fingerprint,
-        facilitator=device.facilitator,
+        team=sel.team,
         ods=sel.practice.ods_code,
         sequence=number,
         recorded=now,

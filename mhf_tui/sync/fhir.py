@@ -1,9 +1,11 @@
-"""Caseload rows as FHIR R4 resources (plain dicts, serialised by the exporter).
+"""Caseload rows as FHIR R4 resources (plain dicts, serialised by the exporter), shaped to
+the UK Core R4 profiles a GP system's importer checks against.
 
 One function per resource kind; each takes rows and returns a resource dict whose `id` is
-the row's UUID, so PUT by id makes import idempotent. Review items (Observation) and
-outcome measures (QuestionnaireResponse) plug in the same way: a mapper here and a
-`Source` in `mhf_tui.sync.export`.
+the row's UUID, so PUT by id makes import idempotent. Review answers and outcome measures
+(Observation, QuestionnaireResponse) are in `mhf_tui.sync.fhir_clinical`. Every resource
+carries `meta.profile`; authors, performers and requesters reference the facilitator's
+Practitioner and their service's Organization (`Team`).
 """
 
 from __future__ import annotations
@@ -12,22 +14,24 @@ import base64
 import html
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
-from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
+from mhf_tui.sync.terminology import UCUM_SYSTEM
+
+if TYPE_CHECKING:
+    from mhf_tui.sync.fhir_team import Team
 
 Resource = dict[str, Any]
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 URI_SYSTEM = "urn:ietf:rfc:3986"
-SNOMED_SYSTEM = "http://snomed.info/sct"
-UCUM_SYSTEM = "http://unitsofmeasure.org"
 ACT_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 PARTICIPANT_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 DATA_OPERATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+UKCORE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
 #: namespace for ids derived from other ids (Provenance, Bundle)
 MHF_NAMESPACE = uuid.UUID("8f4b1a52-6a1e-4c55-9d0e-3c2f7f0a9e11")
 
@@ -105,8 +109,20 @@ def derived_id(*parts: str) -> str:
     return str(uuid.uuid5(MHF_NAMESPACE, "/".join(parts)))
 
 
+def meta(*profiles: str) -> dict[str, list[str]]:
+    """`meta.profile`: the UK Core profile by resource name, or full URLs as given."""
+    return {"profile": [p if "/" in p else UKCORE + p for p in profiles]}
+
+
+def author_ref(team: Team | None, name: str) -> dict[str, str] | None:
+    """The author reference for a row, or None when there is nothing to say."""
+    if team is not None:
+        return team.author(name)
+    return {"display": name} if name else None
+
+
 def patient_resource(p: Patient, ods: str, practice_name: str) -> Resource:
-    r: Resource = {"resourceType": "Patient", "id": str(p.id)}
+    r: Resource = {"resourceType": "Patient", "id": str(p.id), "meta": meta("Patient")}
     if p.nhs_number:
         r["identifier"] = [{"system": NHS_NUMBER_SYSTEM, "value": p.nhs_number}]
     r["active"] = p.status != "discharged"
@@ -150,12 +166,33 @@ def patient_resource(p: Patient, ods: str, practice_name: str) -> Resource:
     return r
 
 
-def encounter_resource(c: Contact, ods: str) -> Resource:
+def contact_resource(c: Contact, ods: str, *, team: Team | None = None) -> Resource:
+    """A contact: an Encounter, or for a DNA an Appointment the patient did not attend
+    (UK Core: a missed appointment is not an encounter)."""
+    if c.mode == "dna":
+        return appointment_resource(c, team=team)
+    return encounter_resource(c, ods, team=team)
+
+
+def _minutes(value: int) -> dict[str, Any]:
+    return {"value": value, "unit": "min", "system": UCUM_SYSTEM, "code": "min"}
+
+
+def _contact_lines(c: Contact) -> list[str]:
+    return [
+        f"Reason: {c.reason}" if c.reason else "",
+        f"Outcome: {c.outcome}" if c.outcome else "",
+        f"Follow up on {day(c.follow_up_on)}" if c.follow_up_on else "",
+    ]
+
+
+def encounter_resource(c: Contact, ods: str, *, team: Team | None = None) -> Resource:
     code, display = ENCOUNTER_CLASS.get(c.mode, ("AMB", "ambulatory"))
     r: Resource = {
         "resourceType": "Encounter",
         "id": str(c.id),
-        "status": "cancelled" if c.mode in {"dna", "cancelled"} else "finished",
+        "meta": meta("Encounter"),
+        "status": "cancelled" if c.mode == "cancelled" else "finished",
         "class": {"system": ACT_CODE_SYSTEM, "code": code, "display": display},
         "type": [{"text": MODE_LABEL.get(c.mode, c.mode)}],
         "subject": ref("Patient", c.patient_id),
@@ -163,23 +200,46 @@ def encounter_resource(c: Contact, ods: str) -> Resource:
         "serviceProvider": ods_ref(ods),
     }
     if c.duration_minutes:
-        r["length"] = {
-            "value": c.duration_minutes,
-            "unit": "min",
-            "system": UCUM_SYSTEM,
-            "code": "min",
-        }
+        r["length"] = _minutes(c.duration_minutes)
     if c.reason:
         r["reasonCode"] = [{"text": c.reason}]
     if c.location:
         r["location"] = [{"location": {"display": c.location}}]
-    if c.author:
-        r["participant"] = [{"individual": {"display": c.author}}]
-    lines = [
-        f"Reason: {c.reason}" if c.reason else "",
-        f"Outcome: {c.outcome}" if c.outcome else "",
-        f"Follow up on {day(c.follow_up_on)}" if c.follow_up_on else "",
+    who = author_ref(team, c.author)
+    if who:
+        r["participant"] = [{"individual": who}]
+    lines = _contact_lines(c)
+    if any(lines):
+        r["text"] = narrative(lines)
+    return r
+
+
+def appointment_resource(c: Contact, *, team: Team | None = None) -> Resource:
+    """A did-not-attend. R4 asks a no-show for start and end: the end is the start plus the
+    booked length (the start itself when none was recorded)."""
+    start = instant(c.occurred_at)
+    end = instant(c.occurred_at + timedelta(minutes=c.duration_minutes or 0))
+    participants: list[dict[str, Any]] = [
+        {"actor": ref("Patient", c.patient_id), "status": "accepted"}
     ]
+    who = author_ref(team, c.author)
+    if who:
+        participants.append({"actor": who, "status": "accepted"})
+    r: Resource = {
+        "resourceType": "Appointment",
+        "id": str(c.id),
+        "meta": meta("Appointment"),
+        "status": "noshow",
+        "description": MODE_LABEL["dna"],
+        "start": start,
+        "end": end,
+        "participant": participants,
+    }
+    if c.duration_minutes:
+        r["minutesDuration"] = c.duration_minutes
+    if c.reason:
+        r["reasonCode"] = [{"text": c.reason}]
+    lines = _contact_lines(c)
     if any(lines):
         r["text"] = narrative(lines)
     return r
@@ -215,7 +275,7 @@ class NoteFields(Protocol):
     def amend_reason(self) -> str: ...
 
 
-def document_reference(n: NoteFields, *, superseded: bool) -> Resource:
+def document_reference(n: NoteFields, *, superseded: bool, team: Team | None = None) -> Resource:
     """A note version. Corrections point at the version they replace; the replaced version
     is sent again as `superseded`; an entered-in-error version says so in both statuses."""
     if n.entered_in_error:
@@ -227,6 +287,7 @@ def document_reference(n: NoteFields, *, superseded: bool) -> Resource:
     r: Resource = {
         "resourceType": "DocumentReference",
         "id": str(n.id),
+        "meta": meta("DocumentReference"),
         "identifier": [{"system": URI_SYSTEM, "value": f"urn:uuid:{n.lineage_id}"}],
         "status": status,
         "docStatus": doc_status,
@@ -235,8 +296,9 @@ def document_reference(n: NoteFields, *, superseded: bool) -> Resource:
         "subject": ref("Patient", n.patient_id),
         "date": written,
     }
-    if n.author:
-        r["author"] = [{"display": n.author}]
+    who = author_ref(team, n.author)
+    if who:
+        r["author"] = [who]
     if n.replaces_id:
         r["relatesTo"] = [{"code": "replaces", "target": ref("DocumentReference", n.replaces_id)}]
     if n.amend_reason:
@@ -255,12 +317,13 @@ def document_reference(n: NoteFields, *, superseded: bool) -> Resource:
     return r
 
 
-def care_plan_resource(cp: CarePlan, *, superseded: bool) -> Resource:
+def care_plan_resource(cp: CarePlan, *, superseded: bool, team: Team | None = None) -> Resource:
     """R4 CarePlan has no `superseded` status: an older version is `revoked` (no longer in
     effect) and the newer one lists it in `replaces`."""
     r: Resource = {
         "resourceType": "CarePlan",
         "id": str(cp.id),
+        "meta": meta("CarePlan"),
         "identifier": [{"system": URI_SYSTEM, "value": f"urn:uuid:{cp.lineage_id}"}],
         "status": "revoked" if superseded else "active",
         "intent": "plan",
@@ -270,8 +333,9 @@ def care_plan_resource(cp: CarePlan, *, superseded: bool) -> Resource:
     }
     if cp.replaces_id:
         r["replaces"] = [ref("CarePlan", cp.replaces_id)]
-    if cp.author:
-        r["author"] = {"display": cp.author}
+    who = author_ref(team, cp.author)
+    if who:
+        r["author"] = who
     activities = []
     for action in cp.actions or []:
         detail: dict[str, Any] = {
@@ -289,11 +353,20 @@ def care_plan_resource(cp: CarePlan, *, superseded: bool) -> Resource:
     for goal in cp.goals or []:
         score = goal.get("score")
         suffix = f" (goal-based outcome {score}/10)" if score is not None else ""
-        notes.append(f"Goal: {goal.get('goal', '')}{suffix}")
+        target = f", target {goal['target_on']}" if goal.get("target_on") else ""
+        status = f" [{goal['status']}{target}]" if goal.get("status") else ""
+        notes.append(f"Goal: {goal.get('goal', '')}{status}{suffix}")
     notes += [
+        *(f"Need: {need}" for need in cp.needs or []),
+        f"Early warning signs: {cp.early_warning_signs}" if cp.early_warning_signs else "",
+        f"What helps: {cp.what_helps}" if cp.what_helps else "",
+        *(
+            f"Crisis contact: {c.get('name', '')} ({c.get('relationship', '')}): "
+            f"{c.get('phone', '')}"
+            for c in cp.crisis_contacts or []
+        ),
         f"Crisis plan: {cp.crisis_plan}" if cp.crisis_plan else "",
         f"Contingency plan: {cp.contingency_plan}" if cp.contingency_plan else "",
-        f"Relapse signatures: {cp.relapse_signatures}" if cp.relapse_signatures else "",
         f"Review on {day(cp.review_on)}" if cp.review_on else "",
     ]
     if any(notes):
@@ -301,12 +374,15 @@ def care_plan_resource(cp: CarePlan, *, superseded: bool) -> Resource:
     return r
 
 
-def service_request(s: Signposting, service: Service | None) -> Resource:
+def service_request(
+    s: Signposting, service: Service | None, *, team: Team | None = None
+) -> Resource:
     status, intent = SIGNPOSTING_STATUS.get(s.status, ("unknown", "proposal"))
     name = service.name if service else "Service"
     r: Resource = {
         "resourceType": "ServiceRequest",
         "id": str(s.id),
+        "meta": meta("ServiceRequest"),
         "status": status,
         "intent": intent,
         "category": [{"text": f"Signposting: {service.category}" if service else "Signposting"}],
@@ -315,8 +391,9 @@ def service_request(s: Signposting, service: Service | None) -> Resource:
         "authoredOn": day(s.signposted_on),
         "performer": [{"display": name}],
     }
-    if s.author:
-        r["requester"] = {"display": s.author}
+    who = author_ref(team, s.author)
+    if who:
+        r["requester"] = who
     if service:
         how = [
             f"Phone {service.phone}" if service.phone else "",
@@ -332,121 +409,6 @@ def service_request(s: Signposting, service: Service | None) -> Resource:
     ]
     r["note"] = [{"text": text} for text in notes if text]
     return r
-
-
-def observation(answer: ReviewAnswer, review: Review | None) -> Resource:
-    """A review answer. The resource id is the answer's lineage, so an amended answer
-    replaces the one the practice holds (status `amended` or `entered-in-error`)."""
-    if answer.entered_in_error:
-        status = "entered-in-error"
-    else:
-        status = "amended" if answer.version > 1 else "final"
-    label = answer.item_id.replace("_", " ")
-    code: dict[str, Any] = {"text": label}
-    if answer.code:
-        code["coding"] = [{"system": SNOMED_SYSTEM, "code": answer.code}]
-    r: Resource = {
-        "resourceType": "Observation",
-        "id": str(answer.lineage_id),
-        "status": status,
-        "code": code,
-        "subject": ref("Patient", answer.patient_id),
-        "effectiveDateTime": day(answer.observed_on),
-        "issued": instant(answer.recorded_at),
-    }
-    if review is not None:
-        r["category"] = [{"text": review.template_id.replace("_", " ")}]
-    if answer.author:
-        r["performer"] = [{"display": answer.author}]
-    if not answer.entered_in_error:
-        if answer.number is not None:
-            quantity: dict[str, Any] = {"value": answer.number}
-            if answer.unit:
-                quantity["unit"] = answer.unit
-            r["valueQuantity"] = quantity
-        elif answer.value:
-            r["valueString"] = answer.value
-    if answer.amend_reason:
-        r["note"] = [{"text": f"Amended: {answer.amend_reason}"}]
-    return r
-
-
-#: LOINC panels, used as the questionnaire's canonical URL
-QUESTIONNAIRE = {
-    "phq9": ("http://loinc.org/q/44249-1", "PHQ-9"),
-    "gad7": ("http://loinc.org/q/69737-5", "GAD-7"),
-}
-
-
-def questionnaire_response(m: OutcomeMeasure) -> Resource:
-    """PHQ-9 / GAD-7 with every item, or a goal-based outcome score."""
-    r: Resource = {
-        "resourceType": "QuestionnaireResponse",
-        "id": str(m.id),
-        "status": "completed",
-        "subject": ref("Patient", m.patient_id),
-        "authored": day(m.taken_on),
-    }
-    if m.measure in QUESTIONNAIRE:
-        r["questionnaire"] = QUESTIONNAIRE[m.measure][0]
-    if m.author:
-        r["author"] = {"display": m.author}
-    items: list[dict[str, Any]] = [
-        {"linkId": str(i), "answer": [{"valueInteger": value}]}
-        for i, value in enumerate(m.items or [], start=1)
-    ]
-    if m.measure == "gbo":
-        items = [
-            {
-                "linkId": "goal",
-                "text": m.goal_text or "Goal",
-                "answer": [{"valueInteger": m.total}],
-            }
-        ]
-    else:
-        name = QUESTIONNAIRE.get(m.measure, ("", m.measure))[1]
-        band = f" ({m.band})" if m.band else ""
-        items.append(
-            {
-                "linkId": "total",
-                "text": f"{name} total score{band}",
-                "answer": [{"valueInteger": m.total}],
-            }
-        )
-    r["item"] = items
-    return r
-
-
-def provenance(
-    *,
-    targets: list[str],
-    device_id: str,
-    device_fingerprint: str,
-    facilitator: str,
-    ods: str,
-    sequence: int,
-    recorded: datetime,
-) -> Resource:
-    return {
-        "resourceType": "Provenance",
-        "id": derived_id("provenance", device_id, ods, str(sequence)),
-        "target": [{"reference": t} for t in targets],
-        "recorded": instant(recorded),
-        "activity": {"coding": [{"system": DATA_OPERATION_SYSTEM, "code": "UPDATE"}]},
-        "agent": [
-            {
-                "type": {"coding": [{"system": PARTICIPANT_TYPE_SYSTEM, "code": "author"}]},
-                "who": {"display": facilitator},
-            },
-            {
-                "type": {"coding": [{"system": PARTICIPANT_TYPE_SYSTEM, "code": "assembler"}]},
-                "who": {
-                    "identifier": {"system": URI_SYSTEM, "value": f"urn:uuid:{device_id}"},
-                    "display": f"mhf device {device_fingerprint}",
-                },
-            },
-        ],
-    }
 
 
 def transaction_entry(resource: Resource) -> dict[str, Any]:
@@ -472,9 +434,14 @@ def resource_patient_id(resource: Resource) -> str:
     """The patient a resource is about, for the practice store's per-patient view."""
     if resource.get("resourceType") == "Patient":
         return str(resource.get("id", ""))
-    subject = resource.get("subject")
-    if isinstance(subject, dict):
-        reference = str(subject.get("reference", ""))
-        if reference.startswith("Patient/"):
-            return reference.removeprefix("Patient/")
+    candidates = [resource.get("subject")]
+    if resource.get("resourceType") == "Appointment":
+        participants = resource.get("participant")
+        if isinstance(participants, list):
+            candidates += [p.get("actor") for p in participants if isinstance(p, dict)]
+    for candidate in candidates:
+        if isinstance(candidate, dict):
+            reference = str(candidate.get("reference", ""))
+            if reference.startswith("Patient/"):
+                return reference.removeprefix("Patient/")
     return ""

@@ -37,6 +37,9 @@ from mhf_tui.vault.lock import InstanceLock
 ALLOWED_TYPES = {
     "Patient",
     "Encounter",
+    "Appointment",
+    "Practitioner",
+    "Organization",
     "DocumentReference",
     "CarePlan",
     "ServiceRequest",
@@ -45,7 +48,7 @@ ALLOWED_TYPES = {
     "Provenance",
 }
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
-FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 #: passphrase(creating: bool) -> str; asked only once the file has passed every check
 PassphraseSource = Callable[[bool], str]
@@ -99,7 +102,7 @@ def parse_bundle(pkg: OpenedPackage) -> list[fhir.Resource]:
             not isinstance(kind, str)
             or kind not in ALLOWED_TYPES
             or not isinstance(rid, str)
-            or not FHIR_ID.match(rid)
+            or not FHIR_ID.fullmatch(rid)
         ):
             # repr: the type comes from the file and may hold a line break or escape codes
             raise SyncError(f"bundle.json has an unexpected resource ({str(kind)[:30]!r})")

@@ -187,10 +187,10 @@ _SHAPES: dict[str, Callable[[Any], bool]] = {
 
 
 _MAX_INT = 2**62  # fits SQLite's 64-bit integers with room
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 #: an ODS code and a device id name the ack file, so both are checked wherever one is built
-ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
-DEVICE_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
+DEVICE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 def _small_int(value: Any, low: int = 0) -> bool:
@@ -203,9 +203,9 @@ def _check_manifest_values(m: dict[str, Any]) -> None:
     checks = {
         "practice_ods": bool(ODS_CODE.fullmatch(m["practice_ods"])),
         "device_id": bool(DEVICE_ID.fullmatch(m["device_id"])),
-        "device_public_key": bool(_HEX64.match(m["device_public_key"])),
-        "bundle_sha256": bool(_HEX64.match(m["bundle_sha256"])),
-        "ack_key": bool(_HEX64.match(m["ack_key"])),
+        "device_public_key": bool(_HEX64.fullmatch(m["device_public_key"])),
+        "bundle_sha256": bool(_HEX64.fullmatch(m["bundle_sha256"])),
+        "ack_key": bool(_HEX64.fullmatch(m["ack_key"])),
         "sequence": _small_int(m["sequence"], 1),
         "change_seq_from": _small_int(m["change_seq_from"]),
         "change_seq_to": _small_int(m["change_seq_to"]),

@@ -20,6 +20,7 @@ from mhf_tui.sync.device import fingerprint
 from mhf_tui.sync.package import SyncError
 
 STATUS_PREFIX = "Signposting status: "
+SNOMED = "http://snomed.info/sct"
 
 
 @dataclass
@@ -120,7 +121,11 @@ def _summary_lines(record: PatientRecord) -> list[str]:
         lines.append(f"  Phone: {phone.get('value', '')}")
     lines.extend(f"  {fact}" for fact in narrative_lines(p))
     encounters = sorted(
-        record.resources.get("Encounter", []), key=lambda e: e.get("period", {}).get("start", "")
+        [
+            *record.resources.get("Encounter", []),
+            *map(_as_encounter, record.resources.get("Appointment", [])),
+        ],
+        key=lambda e: e.get("period", {}).get("start", ""),
     )
     if encounters:
         lines.append(f"  Contacts ({len(encounters)}):")
@@ -186,18 +191,45 @@ def _summary_lines(record: PatientRecord) -> list[str]:
     return lines
 
 
+def _as_encounter(appointment: fhir.Resource) -> fhir.Resource:
+    """A missed appointment listed with the contacts."""
+    return {
+        "type": [{"text": appointment.get("description", "Appointment")}],
+        "status": appointment.get("status", ""),
+        "period": {"start": appointment.get("start", "")},
+        "reasonCode": appointment.get("reasonCode", []),
+    }
+
+
 def _observation_text(o: fhir.Resource) -> str:
     code = o.get("code", {})
-    codes = [c.get("code", "") for c in code.get("coding", [])]
-    label = code.get("text", "") + (f" (SNOMED {codes[0]})" if codes else "")
+    label = code.get("text", "") + _snomed_suffix(code)
     if "valueQuantity" in o:
-        q = o["valueQuantity"]
-        label += f": {q.get('value', '')} {q.get('unit', '')}".rstrip()
+        label += f": {_quantity(o['valueQuantity'])}"
+    elif "valueInteger" in o:
+        label += f": {o['valueInteger']}"
     elif "valueString" in o:
         label += f": {o['valueString']}"
+    parts = [
+        f"{c.get('code', {}).get('text', '')}{_snomed_suffix(c.get('code', {}))} "
+        f"{_quantity(c['valueQuantity'])}"
+        for c in o.get("component", [])
+        if "valueQuantity" in c
+    ]
+    if parts:
+        label += ": " + ", ".join(parts)
     if o.get("status") == "amended":
         label += " (amended)"
     return label
+
+
+def _snomed_suffix(code: dict[str, Any]) -> str:
+    codes = [c.get("code", "") for c in code.get("coding", []) if c.get("system") == SNOMED]
+    return f" (SNOMED {codes[0]})" if codes else ""
+
+
+def _quantity(q: dict[str, Any]) -> str:
+    return f"{q.get('value', '')} {q.get('unit', '')}".rstrip()
 
 
 def store_bundle(session: Session) -> dict[str, Any]:

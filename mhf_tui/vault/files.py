@@ -13,8 +13,48 @@ from mhf_tui.paths import write_private
 from mhf_tui.vault.keys import KdfParams, Wrapped
 
 VAULT_FORMAT = 1
+#: the floor below which vault.json is refused: OWASP's Argon2id minimum is 19 MiB, t=2;
+#: mhf's own defaults (64 MiB, t=3) are the floor, so lowering them can only be tampering
 MIN_MEMORY_KIB = 65536
 MIN_ITERATIONS = 3
+#: above these, unlocking would exhaust the laptop's memory or time: also tampering
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_ITERATIONS = 64
+MAX_LANES = 16
+
+
+class WeakKeySettings(MhfError):
+    """vault.json's Argon2id settings are outside what mhf ever writes."""
+
+    def __init__(self, kdf: KdfParams) -> None:
+        super().__init__(
+            f"key settings outside the allowed range ({kdf_summary(kdf)}; the minimum is "
+            f"m={MIN_MEMORY_KIB} KiB, t={MIN_ITERATIONS}): this file may have been tampered "
+            "with; restore vault.json from a backup, or run `mhf recover` with the recovery key"
+        )
+
+
+def kdf_summary(kdf: KdfParams) -> str:
+    """The settings as `mhf check` reports them."""
+    return f"Argon2id m={kdf.memory_kib} KiB, t={kdf.iterations}, p={kdf.lanes}"
+
+
+def kdf_in_range(kdf: KdfParams) -> bool:
+    return (
+        MIN_MEMORY_KIB <= kdf.memory_kib <= MAX_MEMORY_KIB
+        and MIN_ITERATIONS <= kdf.iterations <= MAX_ITERATIONS
+        and 1 <= kdf.lanes <= MAX_LANES
+    )
+
+
+def stronger_kdf(stored: KdfParams) -> KdfParams:
+    """Fresh settings for a rewrap: never weaker than what is stored nor than the defaults
+    (and never above the ceiling), so a tampered file cannot carry weak settings forward."""
+    defaults = KdfParams.fresh()
+    return KdfParams.fresh(
+        min(max(stored.memory_kib, defaults.memory_kib), MAX_MEMORY_KIB),
+        min(max(stored.iterations, defaults.iterations), MAX_ITERATIONS),
+    )
 
 
 @dataclass(frozen=True)
@@ -38,7 +78,13 @@ class VaultFile:
             "created_at": self.created_at,
         }
 
+    def check_kdf(self) -> None:
+        """Refuse settings mhf never writes before any passphrase is tried against them."""
+        if not kdf_in_range(self.kdf):
+            raise WeakKeySettings(self.kdf)
+
     def save(self, path: Path) -> None:
+        self.check_kdf()
         write_private(path, json.dumps(self.to_json(), indent=2).encode() + b"\n")
 
     @classmethod

@@ -24,9 +24,9 @@ from mhf_tui.errors import (
     WrongPassphrase,
     is_disk_full,
 )
-from mhf_tui.paths import DataDir, fsync_dir, write_private
+from mhf_tui.paths import DataDir, fsync_dir, private_dirs, write_private
 from mhf_tui.vault.engine import connect_raw, key_pragma
-from mhf_tui.vault.files import UnlockState, VaultFile
+from mhf_tui.vault.files import UnlockState, VaultFile, stronger_kdf
 from mhf_tui.vault.keys import (
     KdfParams,
     UnwrapError,
@@ -48,9 +48,14 @@ def _aad(vault_id: str, purpose: str) -> bytes:
 
 
 def _seal(
-    vault_id: str, dek: bytes, passphrase: str, recovery_key: str, created_at: str
+    vault_id: str,
+    dek: bytes,
+    passphrase: str,
+    recovery_key: str,
+    created_at: str,
+    kdf: KdfParams | None = None,
 ) -> VaultFile:
-    kdf = KdfParams.fresh()
+    kdf = kdf or KdfParams.fresh()
     return VaultFile(
         vault_id=vault_id,
         kdf=kdf,
@@ -92,6 +97,7 @@ def load_vault(data: DataDir) -> VaultFile:
 def unlock_data_key(data: DataDir, passphrase: str, *, sleep: Sleeper = time.sleep) -> bytes:
     """Unwrap the data key. After repeated failures, waits a growing delay first."""
     vault = load_vault(data)
+    vault.check_kdf()
     state = UnlockState.load(data.unlock_state)
     wait = state.remaining_s()
     if wait > 0:
@@ -133,7 +139,7 @@ def recover(data: DataDir, recovery_key: str, new_passphrase: str) -> None:
 
 def _rewrap_passphrase(data: DataDir, dek: bytes, passphrase: str) -> None:
     vault = load_vault(data)
-    kdf = KdfParams.fresh(vault.kdf.memory_kib, vault.kdf.iterations)
+    kdf = stronger_kdf(vault.kdf)
     wrap = wrap_key(
         derive_passphrase_key(passphrase, kdf), dek, aad=_aad(vault.vault_id, "passphrase")
     )
@@ -148,7 +154,14 @@ def rekey(data: DataDir, passphrase: str) -> str:
     new_dek = new_data_key()
     new_recovery = new_recovery_key()
     vault = load_vault(data)
-    sealed = _seal(vault.vault_id, new_dek, passphrase, new_recovery, vault.created_at)
+    sealed = _seal(
+        vault.vault_id,
+        new_dek,
+        passphrase,
+        new_recovery,
+        vault.created_at,
+        stronger_kdf(vault.kdf),
+    )
     conn = connect_raw(data.db, dek)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
@@ -197,7 +210,7 @@ def backup(data: DataDir, dek: bytes, out: Path | None = None) -> Path:
         with tarfile.open(fileobj=buf, mode="w") as tar:
             tar.add(copy_path, arcname="caseload.db")
             tar.add(data.vault, arcname="vault.json")
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dirs(target.parent)
         write_private(target, buf.getvalue())
     except (OSError, sqlcipher3.OperationalError) as exc:
         if is_disk_full(exc):

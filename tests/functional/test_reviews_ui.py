@@ -313,7 +313,7 @@ async def test_malformed_user_template_is_reported_on_the_dashboard(seeded, make
 
 async def test_goal_based_outcome_scored_from_the_outcomes_tab(seeded, make_app):
     from mhf_tui.db.store import Caseload
-    from mhf_tui.services.care_plans import CarePlanData, Goal, save_care_plan
+    from mhf_tui.services.care_plans import CarePlanCreate, GoalCreate, save_care_plan
     from mhf_tui.services.outcomes import list_outcomes
     from mhf_tui.ui.widgets.outcomes_tab import GoalScoreEntry
 
@@ -323,7 +323,7 @@ async def test_goal_based_outcome_scored_from_the_outcomes_tab(seeded, make_app)
             s,
             actor="t",
             patient_id=seeded.bob,
-            data=CarePlanData(goals=[Goal(goal="Walk to the shops", id="walk")]),
+            data=CarePlanCreate(goals=[GoalCreate(goal="Walk to the shops", id="walk")]),
         )
     caseload.close()
     app = make_app(seeded.home)

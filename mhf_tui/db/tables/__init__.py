@@ -6,16 +6,15 @@ Feature areas keep their tables in their own module here and are imported below.
 # Feature areas' tables: each module registers its own on SQLModel.metadata.
 from mhf_tui.db.tables import reviews, sync  # noqa: F401
 from mhf_tui.db.tables.base import Row, utcnow
+from mhf_tui.db.tables.care import CarePlan, RelatedPerson
 from mhf_tui.db.tables.core import (
     AuditEvent,
-    CarePlan,
     ChangeCounter,
     Contact,
     Draft,
     Note,
     Patient,
     Practice,
-    RelatedPerson,
     Service,
     Setting,
     Signposting,

@@ -90,19 +90,6 @@ class Patient(Row, table=True):
     date_of_death: date | None = None
 
 
-class RelatedPerson(Row, table=True):
-    __tablename__ = "related_person"
-    patient_id: uuid.UUID = Field(foreign_key="patient.id", index=True)
-    name: str
-    relationship: str = ""  # carer, parent, partner, CMHT care coordinator, social worker...
-    role: str = "family"  # carer, family, professional
-    organisation: str = ""
-    phone: str = ""
-    email: str = ""
-    consent_to_contact: bool = False
-    notes: str = ""
-
-
 class Contact(Row, table=True):
     """An encounter: face to face, phone, video, home visit, DNA or cancelled."""
 
@@ -137,25 +124,6 @@ class Note(Row, table=True):
     written_at: datetime = Field(default_factory=utcnow, index=True)
     entered_in_error: bool = False
     amend_reason: str = ""
-
-
-class CarePlan(Row, table=True):
-    """Versioned like notes: each save is a new row; the newest in a lineage is current."""
-
-    __tablename__ = "care_plan"
-    patient_id: uuid.UUID = Field(foreign_key="patient.id", index=True)
-    lineage_id: uuid.UUID = Field(index=True)
-    version: int = 1
-    replaces_id: uuid.UUID | None = Field(default=None, foreign_key="care_plan.id")
-    #: [{"id": str, "goal": str, "score": int 0-10 | None}]
-    goals: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    #: [{"action": str, "owner": str, "due": "YYYY-MM-DD" | None, "done": bool}]
-    actions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    crisis_plan: str = ""
-    contingency_plan: str = ""
-    relapse_signatures: str = ""
-    review_on: date | None = None
-    author: str = ""
 
 
 class Service(Row, table=True):

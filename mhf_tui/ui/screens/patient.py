@@ -151,7 +151,7 @@ def care_plan_text(plan: Any) -> Text:
         text.append(f" · review {_d(plan.review_on)}", style="bold")
     text.append("\n\nGoals\n", style="bold")
     for g in plan.goals:
-        score = "-" if g.score is None else f"{g.score}/10"
+        score = "-" if g.latest_score is None else f"{g.latest_score}/10"
         text.append(f"  [{score:>5}] ")
         text.append(clean(g.goal) + "\n")
     text.append("\nActions\n", style="bold")
@@ -164,7 +164,7 @@ def care_plan_text(plan: Any) -> Text:
     for title, body in (
         ("Crisis plan", plan.crisis_plan),
         ("Contingency plan", plan.contingency_plan),
-        ("Relapse signatures", plan.relapse_signatures),
+        ("Early warning signs", plan.early_warning_signs),
     ):
         if body:
             text.append(f"\n{title}\n", style="bold")

@@ -12,8 +12,6 @@ reason, the originals kept. Unsaved values survive auto-lock as an encrypted dra
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -21,158 +19,29 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Input, Static
 
 from mhf_tui.errors import MhfError
 from mhf_tui.ui.messages import DataChanged, ServiceFailed
 from mhf_tui.ui.screens.base import DraftSnapshot, MhfScreen
+from mhf_tui.ui.screens.review_form_data import (
+    FormData,
+    Saved,
+    display_value,
+    formula_values,
+    load_form,
+    save_form,
+    ui_templates,
+)
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.services.templates import ReviewTemplate, TemplateItem, TemplateSet
+    from mhf_tui.services.templates import TemplateItem
     from mhf_tui.ui.app import MhfApp
 
 DRAFT_KIND = "review"
-_TEMPLATES: dict[str, Any] = {}
-
-
-def ui_templates(app: Any) -> TemplateSet:
-    """The templates for this data dir (shipped plus the user's), loaded once per run.
-    Raises `TemplateError` (an MhfError) naming a malformed file."""
-    from mhf_tui.services.templates import load_templates
-
-    key = str(app.data.templates)
-    if key not in _TEMPLATES:
-        _TEMPLATES[key] = load_templates(app.data.templates)
-    templates: TemplateSet = _TEMPLATES[key]
-    return templates
-
-
-@dataclass
-class FormData:
-    title: str
-    template: ReviewTemplate
-    review_id: uuid.UUID | None
-    status: str
-    performed_on: date | None
-    values: dict[str, str]
-    labels: dict[str, str]
-    draft_values: dict[str, str] = field(default_factory=dict)
-    draft_id: uuid.UUID | None = None
-
-
-def _display(item: TemplateItem, value: str) -> str:
-    if item.type == "choice":
-        choice = item.choice(value)
-        return choice.label if choice else value
-    return value
-
-
-def load_form(
-    session: Session,
-    *,
-    templates: TemplateSet,
-    patient_id: uuid.UUID,
-    template_id: str | None,
-    review_id: uuid.UUID | None,
-    draft_id: uuid.UUID | None,
-    actor: str,
-) -> FormData:
-    from mhf_tui.services import drafts, patients
-    from mhf_tui.services.retention import ensure_patient_editable
-    from mhf_tui.services.reviews import open_review, review_detail
-
-    patient = patients.get_patient(session, patient_id=patient_id)
-    if review_id is None and template_id is not None:
-        existing = open_review(session, patient_id=patient_id, template_id=template_id)
-        review_id = existing.id if existing else None
-    values: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    status, performed_on = "new", None
-    if review_id is not None:
-        detail = review_detail(session, review_id=review_id, templates=templates, actor=actor)
-        template = detail.template
-        status, performed_on = detail.review.status, detail.review.performed_on
-        for view in detail.answers:
-            if view.answer is not None:
-                values[view.item.id] = view.answer.value
-                labels[view.item.id] = view.display
-    else:
-        if template_id is None:
-            raise MhfError("no review template chosen")
-        template = templates.get(template_id)
-    # a closed record takes no new review; amending a completed one is a correction
-    ensure_patient_editable(session, patient_id=patient_id, correction=status == "completed")
-    draft_values: dict[str, str] = {}
-    if draft_id is not None:
-        draft = drafts.get_draft(session, draft_id=draft_id)
-        if draft is not None:
-            draft_values = {str(k): str(v) for k, v in dict(draft.fields.get("values", {})).items()}
-    title = f"{template.title} · {patient.display_name} · NHS {patient.nhs_number_formatted}"
-    return FormData(
-        title=title,
-        template=template,
-        review_id=review_id,
-        status=status,
-        performed_on=performed_on,
-        values=values,
-        labels=labels,
-        draft_values=draft_values,
-        draft_id=draft_id,
-    )
-
-
-@dataclass(frozen=True)
-class Saved:
-    review_id: uuid.UUID
-    written: int
-    completed: bool
-    next_due_on: date | None
-
-
-def save_form(
-    session: Session,
-    *,
-    templates: TemplateSet,
-    patient_id: uuid.UUID,
-    template: ReviewTemplate,
-    review_id: uuid.UUID | None,
-    answers: dict[str, str],
-    actor: str,
-    today: date,
-    complete: bool,
-    reason: str,
-    draft_id: uuid.UUID | None,
-) -> Saved:
-    """One unit of work: start the review if needed, store changed answers, complete."""
-    from mhf_tui.services import drafts
-    from mhf_tui.services.reviews import answer_items, complete_review, start_review
-
-    if review_id is None:
-        review = start_review(
-            session, patient_id=patient_id, template=template, actor=actor, performed_on=today
-        )
-        review_id = review.id
-    written = answer_items(
-        session,
-        review_id=review_id,
-        answers=answers,
-        templates=templates,
-        actor=actor,
-        amend_reason=reason,
-    )
-    next_due = None
-    if complete:
-        next_due = complete_review(
-            session, review_id=review_id, templates=templates, actor=actor
-        ).next_due_on
-    if draft_id is not None:
-        drafts.delete_draft(session, draft_id=draft_id)
-    return Saved(review_id, len(written), complete, next_due)
 
 
 class ReviewFormScreen(MhfScreen):
@@ -302,7 +171,9 @@ class ReviewFormScreen(MhfScreen):
                 clean = clean_answer(item, value, today=self.app.today())
             except MhfError:
                 return Text(describe_expected(item))
-            return Text("✓" if item.type == "text" else "✓ " + _display(item, clean.value)[:40])
+            return Text(
+                "✓" if item.type == "text" else "✓ " + display_value(item, clean.value)[:40]
+            )
         return Text("" if item.type == "text" else describe_expected(item))
 
     def _input(self, item_id: str) -> Input:
@@ -348,9 +219,20 @@ class ReviewFormScreen(MhfScreen):
             hint.update(Text(message))
             hint.add_class("-error")
             return False
-        hint.update(Text("✓" if item.type == "text" else "✓ " + _display(item, clean.value)[:40]))
+        hint.update(
+            Text("✓" if item.type == "text" else "✓ " + display_value(item, clean.value)[:40])
+        )
         hint.add_class("-ok")
+        self._fill_formulas()
         return True
+
+    def _fill_formulas(self) -> None:
+        """BMI appears once weight and height are in (a typed BMI is left alone)."""
+        if self.form is not None:
+            typed = {i.id: self._input(i.id).value for i in self.form.template.items}
+            for item_id, value in formula_values(self.form.template, typed).items():
+                self._input(item_id).value = value
+                self.check_item(self.form.template.item(item_id))
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -585,34 +467,3 @@ class ReviewFormScreen(MhfScreen):
             review_id=self.review_id,
             draft_id=self.draft_id,
         )
-
-
-class TemplatePicker(ModalScreen[str | None]):
-    """Choose which review to start."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="template_cancel")]
-
-    def __init__(self, templates: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.templates = templates
-
-    def compose(self) -> ComposeResult:
-        from textual.containers import Vertical
-
-        with Vertical(classes="dialog"):
-            yield Static(Text("Start a review"), classes="dialog-title")
-            yield OptionList(
-                *(Option(literal(title), id=template_id) for template_id, title in self.templates),
-                id="template-list",
-            )
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from mhf_tui.db.store import Caseload
-    from mhf_tui.services.recall import CheckStatus
+    from mhf_tui.services.qof_report import CheckStatus
     from mhf_tui.services.templates import TemplateSet
     from mhf_tui.ui.app import MhfApp
     from mhf_tui.ui.screens.dashboard import DashSection
@@ -70,7 +70,8 @@ def load_reviews(
     from sqlmodel import select
 
     from mhf_tui.db.tables import CarePlan, Patient
-    from mhf_tui.services.recall import applies_to, patient_checks, recall_list
+    from mhf_tui.services.qof_report import patient_checks
+    from mhf_tui.services.recall import applies_to, recall_list
     from mhf_tui.services.reviews import next_due_on, patient_reviews
 
     patient = session.get(Patient, patient_id)
@@ -281,7 +282,8 @@ class ReviewsTab(ServiceCalls, Widget):
 
     def action_new_review(self) -> None:
         from mhf_tui.errors import MhfError
-        from mhf_tui.ui.screens.review_form import TemplatePicker, ui_templates
+        from mhf_tui.ui.screens.review_form import ui_templates
+        from mhf_tui.ui.screens.template_picker import TemplatePicker
 
         try:
             templates = ui_templates(self.app)

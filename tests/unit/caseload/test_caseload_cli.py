@@ -121,7 +121,8 @@ def test_services_import_without_textual() -> None:
         "import mhf_tui.services.directory, mhf_tui.services.signposting\n"
         "import mhf_tui.services.followups, mhf_tui.services.care_plans\n"
         "import mhf_tui.services.contacts, mhf_tui.services.related_people\n"
-        "import mhf_tui.services.drafts, mhf_tui.cli.caseload_cmds\n"
+        "import mhf_tui.services.drafts, mhf_tui.cli.patient_cmds, mhf_tui.cli.note_cmds\n"
+        "import mhf_tui.cli.contact_cmds, mhf_tui.cli.signpost_cmds, mhf_tui.cli.demo_cmds\n"
         "assert 'textual' not in sys.modules, 'textual was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

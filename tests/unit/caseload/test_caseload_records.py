@@ -10,9 +10,9 @@ import pytest
 from mhf_tui.db.store import Caseload
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.care_plans import (
-    CarePlanAction,
-    CarePlanData,
-    Goal,
+    ActionCreate,
+    CarePlanCreate,
+    GoalCreate,
     care_plan_history,
     current_care_plan,
     save_care_plan,
@@ -27,11 +27,13 @@ from mhf_tui.services.directory import (
     import_services_csv,
     list_services,
 )
+from mhf_tui.services.fields import parse_model
 from mhf_tui.services.followups import complete_contact_follow_up, follow_ups_due
 from mhf_tui.services.notes import current_notes
 from mhf_tui.services.patients import PatientRead
 from mhf_tui.services.related_people import (
     RelatedPersonCreate,
+    RelatedPersonUpdate,
     add_related_person,
     edit_related_person,
     list_related_people,
@@ -130,7 +132,7 @@ def test_contact_with_note_and_follow_ups_due(
             session,
             actor=ACTOR,
             patient_id=patient.id,
-            data=CarePlanData(review_on=today + timedelta(days=5)),
+            data=CarePlanCreate(review_on=today + timedelta(days=5)),
         )
     assert contact.mode == "face_to_face" and note is not None
     assert note.contact_id == contact.id
@@ -169,35 +171,35 @@ def test_care_plans_are_versioned(caseload: Caseload, make_patient: MakePatient)
             session,
             actor=ACTOR,
             patient_id=patient.id,
-            data=CarePlanData(
-                goals=[Goal("Walk daily", 3)],
-                actions=[CarePlanAction("Join the walking group", "patient", date(2030, 1, 1))],
+            data=CarePlanCreate(
+                goals=[GoalCreate(goal="Walk daily")],
+                actions=[
+                    ActionCreate(action="Join the walking group", owner="patient", due="2030-01-01")
+                ],
                 crisis_plan="Call 111, mental health option",
             ),
         )
-        edited = first.to_data()
         second = save_care_plan(
             session,
             actor=ACTOR,
             patient_id=patient.id,
-            data=CarePlanData(goals=[Goal("Walk daily", 6, edited.goals[0].id)]),
+            data=CarePlanCreate(
+                goals=[GoalCreate(goal="Walk daily", id=first.goals[0].id, status="achieved")]
+            ),
             expected_version=1,
         )
         with pytest.raises(ValidationError, match="changed meanwhile"):
             save_care_plan(
-                session, actor=ACTOR, patient_id=patient.id, data=edited, expected_version=1
-            )
-        with pytest.raises(ValidationError, match="0 to 10"):
-            save_care_plan(
                 session,
                 actor=ACTOR,
                 patient_id=patient.id,
-                data=CarePlanData(goals=[Goal("x", 11)]),
+                data=CarePlanCreate(),
+                expected_version=1,
             )
         current = current_care_plan(session, patient_id=patient.id)
         history = care_plan_history(session, patient_id=patient.id)
     assert current is not None and current.id == second.id and current.version == 2
-    assert current.goals[0].score == 6 and current.goals[0].id == first.goals[0].id
+    assert current.goals[0].status == "achieved" and current.goals[0].id == first.goals[0].id
     assert [h.version for h in history] == [1, 2]
     assert history[0].actions[0].due == date(2030, 1, 1)
     assert history[0].crisis_plan == "Call 111, mental health option"
@@ -213,12 +215,12 @@ def test_related_people(caseload: Caseload, make_patient: MakePatient) -> None:
             data=RelatedPersonCreate(name="Sam Smith", relationship="partner", role="carer"),
         )
         with pytest.raises(ValidationError, match="email"):
-            edit_related_person(session, actor=ACTOR, person_id=carer.id, changes={"email": "nope"})
+            parse_model(RelatedPersonUpdate, {"email": "nope"})
         edit_related_person(
             session,
             actor=ACTOR,
             person_id=carer.id,
-            changes={"consent_to_contact": True, "phone": "07700 900456"},
+            update=RelatedPersonUpdate(consent_to_contact=True, phone="07700 900456"),
         )
         people = list_related_people(session, patient_id=patient.id)
     assert people[0].consent_to_contact and people[0].phone == "07700 900456"
@@ -243,6 +245,6 @@ def test_a_discharged_record_takes_corrections_but_no_additions(
                 session, actor=ACTOR, patient_id=patient.id, data=ContactCreate(mode="phone")
             )
         with pytest.raises(RecordReadOnly):
-            save_care_plan(session, actor=ACTOR, patient_id=patient.id, data=CarePlanData())
+            save_care_plan(session, actor=ACTOR, patient_id=patient.id, data=CarePlanCreate())
         amended = amend_note(session, actor=ACTOR, note_id=note.id, text="corrected")
     assert amended.version == 2

@@ -13,6 +13,7 @@ import pytest
 
 from mhf_tui.cli.main import main
 from mhf_tui.paths import DataDir
+from mhf_tui.services.contract_year import ContractYear
 from mhf_tui.services.patients import PatientCreate, add_patient
 from mhf_tui.services.practices import PracticeCreate, add_practice
 from mhf_tui.services.setup import initialise_caseload
@@ -150,7 +151,8 @@ def test_review_lifecycle_due_and_report(
         "bmi": 1, "blood_pressure": 1, "alcohol": 1, "smoking": 1, "glucose": 1, "cholesterol": 1,
     }  # fmt: skip
     code, out, _ = mhf("reviews", "report", "--practice", "A81001")
-    assert "SMI register 3" in out and "All six checks" in out
+    assert "SMI register 3" in out and "All six (SMI health check)" in out
+    assert f"contract year {ContractYear.containing(date.today())}" in out
 
     code, out, err = mhf("reviews", "answer", review, "bmi=30.2", "--reason", "misread scale")
     assert code == 0, err
@@ -175,7 +177,7 @@ def test_malformed_user_template_reported_before_passphrase(
     try:
         code, _, err = mhf("reviews", "templates")
         assert code == 1
-        assert "local.toml" in err and "needs at least one entry in 'items'" in err
+        assert "local.toml" in err and "missing 'items'" in err
     finally:
         bad.unlink()
 

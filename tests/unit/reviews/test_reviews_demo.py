@@ -14,7 +14,8 @@ from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.paths import DataDir
 from mhf_tui.services import demo
 from mhf_tui.services.outcomes import trends
-from mhf_tui.services.recall import qof_report, recall_list
+from mhf_tui.services.qof_report import qof_report
+from mhf_tui.services.recall import recall_list
 from mhf_tui.services.reviews_demo import add_demo_reviews
 from mhf_tui.services.templates import TemplateSet
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from mhf_tui.db.tables import AuditEvent
 from mhf_tui.errors import ValidationError
-from mhf_tui.services.care_plans import CarePlanData, Goal, save_care_plan
+from mhf_tui.services.care_plans import CarePlanCreate, GoalCreate, save_care_plan
 from mhf_tui.services.outcomes import (
     add_goal_score,
     add_outcome,
@@ -147,7 +147,7 @@ def test_goal_based_outcomes_link_to_care_plan_goals(
         add_goal_score(session, patient_id=pid, goal_id="g1", score_value=3, actor=ACTOR)
     save_care_plan(
         session, actor=ACTOR, patient_id=pid,
-        data=CarePlanData(goals=[Goal(goal="Back to work part time", id="g1")]),
+        data=CarePlanCreate(goals=[GoalCreate(goal="Back to work part time", id="g1")]),
     )  # fmt: skip
     with pytest.raises(ValidationError, match="0-10"):
         add_goal_score(session, patient_id=pid, goal_id="g1", score_value=11, actor=ACTOR)

@@ -1,5 +1,5 @@
 """Recall lists (overdue / due / never, per template applicability) and the QOF-style
-completeness report on a known set, including the 24-month cholesterol rule."""
+completeness report on a known set, by contract year, with the MH011 lipid rule."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-import pytest
 from sqlmodel import Session
 
-from mhf_tui.db.tables import Patient
-from mhf_tui.services.care_plans import CarePlanData, Goal, save_care_plan
-from mhf_tui.services.recall import patient_checks, qof_report, recall_list
+from mhf_tui.services.care_plans import CarePlanCreate, GoalCreate, save_care_plan
+from mhf_tui.services.qof_report import qof_report
+from mhf_tui.services.recall import recall_list
 from mhf_tui.services.reviews import answer_items, complete_review, start_review
 from mhf_tui.services.templates import TemplateSet
 
@@ -31,6 +30,8 @@ SIX = {
     "health_promotion_advice": "yes",
     "referral_offered": "yes",
 }
+#: the six checks with no MH011 risk factor (BMI under 25, never smoked)
+NO_RISK = {**SIX, "bmi": "22.5", "smoking_status": "never"}
 
 
 def do_review(
@@ -107,7 +108,10 @@ def test_care_plan_review_applies_to_patients_with_a_plan(
     pid = make_patient(family_name="Cluster", smi_register=False)
     assert recall_list(session, templates=templates, as_of=TODAY) == []
     save_care_plan(
-        session, actor=ACTOR, patient_id=pid, data=CarePlanData(goals=[Goal(goal="Walk daily")])
+        session,
+        actor=ACTOR,
+        patient_id=pid,
+        data=CarePlanCreate(goals=[GoalCreate(goal="Walk daily")]),
     )
     entries = recall_list(session, templates=templates, as_of=TODAY)
     assert [(e.template_id, e.status) for e in entries] == [("care_plan_review", "never")]
@@ -125,66 +129,36 @@ def test_recall_by_practice(
     assert names == {"SOUTH, Alex"}
 
 
-@pytest.mark.parametrize(
-    ("raised_cv_risk", "taken", "counts"),
-    [
-        (False, date(2023, 6, 30), True),  # 24 months back, to the day
-        (False, date(2023, 6, 29), False),
-        (True, date(2024, 6, 30), True),  # 12 months back
-        (True, date(2024, 6, 29), False),
-        (True, date(2023, 7, 1), False),
-    ],
-)
-def test_cholesterol_window(
-    session: Session,
-    templates: TemplateSet,
-    make_patient: Callable[..., uuid.UUID],
-    raised_cv_risk: bool,
-    taken: date,
-    counts: bool,
-) -> None:
-    pid = make_patient(raised_cv_risk=raised_cv_risk)
-    do_review(session, templates, pid, PHC, taken, SIX)
-    patient = session.get(Patient, pid)
-    assert patient is not None
-    checks = {
-        c.id: c for c in patient_checks(session, patient=patient, templates=templates, as_of=TODAY)
-    }
-    assert checks["cholesterol"].done is counts
-    assert checks["cholesterol"].window_months == (12 if raised_cv_risk else 24)
-    # Everything else keeps the 12-month window.
-    assert checks["bmi"].done is (taken >= date(2024, 6, 30))
-
-
 def test_qof_report_known_set(
     session: Session, templates: TemplateSet, make_patient: Callable[..., uuid.UUID]
 ) -> None:
-    """Six SMI patients at one practice, one off the register, one at another practice."""
+    """Six SMI patients at one practice, one off the register, one at another practice.
+    Contract year 2025/26 (from 1 April 2025), as of 30 June 2025."""
     complete = make_patient(family_name="Complete")
-    do_review(session, templates, complete, PHC, date(2025, 3, 1), SIX)
+    do_review(session, templates, complete, PHC, date(2025, 4, 1), NO_RISK)
 
-    # Cholesterol 20 months ago counts (not raised CV risk); the rest this year.
+    # Cholesterol in the previous contract year counts (no MH011 risk factor); the rest now.
     old_chol = make_patient(family_name="Oldchol")
-    do_review(session, templates, old_chol, PHC, date(2023, 10, 30), SIX)
-    do_review(session, templates, old_chol, PHC, date(2025, 4, 1),
-              {k: v for k, v in SIX.items() if k != "cholesterol"})  # fmt: skip
+    do_review(session, templates, old_chol, PHC, date(2024, 4, 1), NO_RISK)
+    do_review(session, templates, old_chol, PHC, date(2025, 5, 1),
+              {k: v for k, v in NO_RISK.items() if k != "cholesterol"})  # fmt: skip
 
-    # Same, but at raised CV risk: cholesterol no longer counts.
-    risky = make_patient(family_name="Risky", raised_cv_risk=True)
-    do_review(session, templates, risky, PHC, date(2023, 10, 30), SIX)
-    do_review(session, templates, risky, PHC, date(2025, 4, 1),
-              {k: v for k, v in SIX.items() if k != "cholesterol"})  # fmt: skip
+    # Same, but a current smoker: cholesterol must be in this contract year.
+    risky = make_patient(family_name="Risky")
+    do_review(session, templates, risky, PHC, date(2024, 4, 1), NO_RISK)
+    do_review(session, templates, risky, PHC, date(2025, 5, 1),
+              {**NO_RISK, "smoking_status": "current", "cholesterol": ""})  # fmt: skip
 
     # Only BP, from a medication review: counts towards blood pressure only.
     bp_only = make_patient(family_name="Bponly")
     do_review(session, templates, bp_only, "medication_monitoring", date(2025, 5, 5), {
         "on_antipsychotic": "y", "weight": "80", "bp_systolic": "120", "bp_diastolic": "80",
-        "bloods": "requested", "side_effects": "none", "adherence": "as_prescribed",
+        "side_effects": "none", "adherence": "as_prescribed",
     })  # fmt: skip
 
-    # Everything, but 13 months ago: nothing counts except cholesterol (24 months).
+    # Everything on the last day of the previous contract year: only cholesterol counts.
     stale = make_patient(family_name="Stale")
-    do_review(session, templates, stale, PHC, date(2024, 5, 30), SIX)
+    do_review(session, templates, stale, PHC, date(2025, 3, 31), NO_RISK)
 
     make_patient(family_name="Nothing")
     make_patient(family_name="Notsmi", smi_register=False)
@@ -206,3 +180,11 @@ def test_qof_report_known_set(
     data = report.as_json()
     assert data["smi_register"] == 6 and data["all_checks_complete"] == 2
     assert data["checks"]["cholesterol"] == 3
+    assert data["contract_year"] == "2025/26" and data["as_of"] == "2025-06-30"
+    assert "SMI physical health check" in str(data["all_checks_measure"])
+    windows = {p["patient_id"]: p["lipid_window"] for p in data["patients"]}
+    assert windows[str(old_chol)] == {
+        "months": 24, "basis": "no_risk_factor", "manual_override": False, "reasons": [],
+    }  # fmt: skip
+    assert windows[str(risky)]["months"] == 12
+    assert windows[str(risky)]["reasons"] == ["current smoker"]

@@ -55,10 +55,9 @@ def test_physical_health_check_codes_and_rules(templates: TemplateSet) -> None:
     assert [c.id for c in phc.checks] == [
         "bmi", "blood_pressure", "alcohol", "smoking", "glucose", "cholesterol",
     ]  # fmt: skip
-    cholesterol = phc.item("cholesterol")
-    assert cholesterol.window_months(raised_cv_risk=False) == 24
-    assert cholesterol.window_months(raised_cv_risk=True) == 12
-    assert phc.item("bmi").window_months(raised_cv_risk=False) == 12
+    assert phc.item("cholesterol").window == "mh011_lipids"
+    assert phc.item("bmi").window == "contract_year"
+    assert phc.item("bmi").formula == "bmi"
     for item_id in ("health_promotion_advice", "referral_offered"):
         assert phc.item(item_id).required
 
@@ -82,7 +81,10 @@ def test_minimal_template_parses() -> None:
         (("min = 20", 'min = "twenty"'), "'min' must be a number"),
         (("min = 20", "min = 400"), "'min' (400) is above 'max' (300)"),
         (("required = true", "requird = true"), "unknown field(s) requird"),
-        (("recurrence_months = 6", "recurrence_months = 0"), "'recurrence_months' must be"),
+        (
+            ("recurrence_months = 6", "recurrence_months = 0"),
+            "'recurrence_months' must be greater than or equal to 1",
+        ),
         (('id = "weight"', 'id = "Weight!"'), "'id' must be lower case"),
         (('unit = "kg"', 'unit = "kg"\nsnomed = "12ab"'), "SNOMED CT concept id"),
         (('unit = "kg"', 'unit = "kg"\ncheck = "bmi"'), "not one of the template's checks"),

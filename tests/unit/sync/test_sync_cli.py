@@ -87,7 +87,7 @@ def test_facilitator_and_practice_commands(world: World, mhf: Callable, tmp_path
     )  # fmt: skip
     assert r.code == 0, r.err
     handed = json.loads(bundle_path.read_text())
-    assert handed["type"] == "transaction" and len(handed["entry"]) == 19
+    assert handed["type"] == "transaction" and len(handed["entry"]) == 21
 
 
 def test_wrong_store_passphrase_is_one_line(world: World, mhf: Callable, tmp_path: Path):

@@ -35,6 +35,8 @@ def test_bundle_validates_as_fhir_r4(world: World, tmp_path: Path):
         "CarePlan",
         "ServiceRequest",
         "Provenance",
+        "Practitioner",
+        "Organization",
     }
     for entry in bundle.entry:
         assert entry.request.method == "PUT"
@@ -48,9 +50,10 @@ def test_patient_carries_nhs_number_and_provenance_names_device(world: World, tm
     assert all(p["identifier"][0]["system"] == NHS_NUMBER_SYSTEM for p in patients)
     assert all(len(p["identifier"][0]["value"]) == 10 for p in patients)
     [prov] = [r for r in resources if r["resourceType"] == "Provenance"]
-    assert len(prov["target"]) == len(resources) - 1
+    assert len(prov["target"]) == len(resources) - 1  # all but itself
     whos = [a["who"] for a in prov["agent"]]
     assert whos[0]["display"] == "Test Facilitator"
+    assert whos[0]["reference"].startswith("Practitioner/")
     assert whos[1]["identifier"]["value"].startswith("urn:uuid:")
     encounter = next(r for r in resources if r["resourceType"] == "Encounter")
     assert "&lt;b&gt;not markup&lt;/b&gt;" in encounter["text"]["div"]
@@ -131,14 +134,24 @@ def test_review_answers_and_outcomes_map_to_observation_and_questionnaire_respon
     raw = json.loads(unpack(world, export(world, tmp_path / "out").path)["bundle.json"])
     bundle_model.Bundle.model_validate(raw)
     resources = [e["resource"] for e in raw["entry"]]
-    [obs] = [r for r in resources if r["resourceType"] == "Observation"]
+    [obs, score] = [r for r in resources if r["resourceType"] == "Observation"]
     assert obs["id"] == str(lineage) and obs["status"] == "amended"
-    assert obs["code"]["coding"] == [{"system": "http://snomed.info/sct", "code": "60621009"}]
-    assert obs["valueQuantity"] == {"value": 30.0, "unit": "kg/m2"}
+    assert obs["code"]["coding"] == [
+        {"system": "http://loinc.org", "code": "39156-5", "display": "Body mass index (BMI)"},
+        {"system": "http://snomed.info/sct", "code": "60621009", "display": "Body mass index"},
+    ]
+    assert obs["valueQuantity"] == {
+        "value": 30.0, "unit": "kg/m2", "system": "http://unitsofmeasure.org", "code": "kg/m2",
+    }  # fmt: skip
     [qr] = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
     assert qr["questionnaire"] == "http://loinc.org/q/44249-1"
-    assert [i["linkId"] for i in qr["item"]] == [*map(str, range(1, 10)), "total"]
+    assert [i["linkId"] for i in qr["item"]] == [
+        "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
+        "44253-3", "44260-8", "44261-6",
+    ]  # fmt: skip
     assert qr["item"][-1]["answer"] == [{"valueInteger": 10}]
+    assert score["valueInteger"] == 10
+    assert score["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr['id']}"}]
 
 
 def test_practice_summary_shows_review_results_and_outcomes(world: World, tmp_path: Path):
@@ -177,5 +190,6 @@ def test_practice_summary_shows_review_results_and_outcomes(world: World, tmp_pa
             text = "\n".join(summary_lines(record))
     finally:
         st.close()
-    assert "bmi (SNOMED 60621009): 31.0 kg/m2" in text
+    assert "Body mass index (SNOMED 60621009): 31.0 kg/m2" in text
+    assert "GAD-7 total score (SNOMED 445455005): 7" in text
     assert "GAD-7 total score (mild): 7" in text

@@ -130,9 +130,7 @@ def test_recover_sets_new_passphrase_and_old_stops_working(tmp_path, mhf):
         "--home",
         str(home),
         "--passphrase-stdin",
-        "--recovery-key",
-        recovery.lower().replace("-", " "),
-        stdin=f"{NEW_PASS}\n{NEW_PASS}\n",
+        stdin=f"{recovery.lower().replace('-', ' ')}\n{NEW_PASS}\n{NEW_PASS}\n",
     )
     assert r.code == 0, r.err
     assert mhf("check", "--home", str(home), "--passphrase-stdin", stdin=f"{PASS}\n").code == 1
@@ -142,9 +140,7 @@ def test_recover_sets_new_passphrase_and_old_stops_working(tmp_path, mhf):
         "--home",
         str(home),
         "--passphrase-stdin",
-        "--recovery-key",
-        "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA",
-        stdin=f"{NEW_PASS}\n{NEW_PASS}\n",
+        stdin=f"AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA\n{NEW_PASS}\n{NEW_PASS}\n",
     )
     assert bad.code == 1 and "wrong recovery key" in bad.err
 
@@ -164,9 +160,7 @@ def test_rekey_keeps_data_and_changes_the_key(home, mhf):
         "--home",
         str(home),
         "--passphrase-stdin",
-        "--recovery-key",
-        new_recovery,
-        stdin=f"{NEW_PASS}\n{NEW_PASS}\n",
+        stdin=f"{new_recovery}\n{NEW_PASS}\n{NEW_PASS}\n",
     )
     assert r.code == 0, r.err
 

@@ -1,0 +1,109 @@
+"""What the practice gets out of its inbox: `mhf inbox letters`, `codes` and `qof`.
+Thin: open the store, call `mhf_tui.sync` (letters, codes, QOF), print."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mhf_tui.cli.argtypes import iso_date, nhs_number
+from mhf_tui.cli.common import secrets_from
+from mhf_tui.cli.output import emit
+from mhf_tui.cli.registry import Commands, arg
+from mhf_tui.errors import MhfError
+
+if TYPE_CHECKING:
+    from mhf_tui.sync.letter_store import WrittenLetter
+
+STORE_PROMPT = "Practice store passphrase: "
+
+cli = Commands()
+cli.group("inbox", "the practice inbox: receive facilitators' sync files")
+register = cli.register
+
+
+@contextmanager
+def opened_store(args: argparse.Namespace) -> Iterator[Any]:
+    """Lock the store, ask for its passphrase, yield it open."""
+    from mhf_tui.sync.practice_store import PracticeStore, StoreDir
+    from mhf_tui.vault.lock import InstanceLock
+
+    root = Path(args.store)
+    if not StoreDir(root).exists():
+        raise MhfError(f"no practice inbox in {root}")
+    with InstanceLock(root / "mhf.lock"):
+        store = PracticeStore.open(root, secrets_from(args).read(STORE_PROMPT))
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def _letter_lines(w: WrittenLetter) -> list[str]:
+    risk = "  RISK" if w.risk_flagged else ""
+    return [f"{w.path.name}  {w.items} item(s), {w.codes} code(s){risk}"]
+
+
+@cli.command("inbox letters", help="write a PDF letter per patient with new information", json=True)
+@arg("--store", required=True, metavar="DIR", help="the practice inbox")
+@arg("--out", required=True, metavar="DIR", help="folder for the letters")
+@arg("--all", action="store_true", help="write every letter again, in full")
+@arg("--nhs", type=nhs_number, metavar="N", help="only this patient")
+def inbox_letters(args: argparse.Namespace) -> int:
+    from mhf_tui.sync.letter_store import write_letters
+
+    with opened_store(args) as store, store.session() as session:
+        written = write_letters(session, Path(args.out), all_items=args.all, nhs=args.nhs)
+    return emit(
+        args,
+        written,
+        lines=_letter_lines,
+        empty="No new information: no letters written (--all writes every letter again).",
+        footer=f"{len(written)} letter(s) in {args.out}: clear text; file them, then delete them."
+        if written
+        else None,
+    )
+
+
+@cli.command("inbox codes", help="the coded entries as CSV, for bulk coding")
+@arg("--store", required=True, metavar="DIR", help="the practice inbox")
+@arg("--out", required=True, metavar="FILE.csv")
+@arg("--since", type=iso_date, metavar="YYYY-MM-DD", help="only entries on or after this date")
+def inbox_codes(args: argparse.Namespace) -> int:
+    from mhf_tui.paths import write_private
+    from mhf_tui.sync.codes import codes_csv
+    from mhf_tui.sync.letter_store import coded_rows
+
+    with opened_store(args) as store, store.session() as session:
+        rows = coded_rows(session, since=args.since)
+    out = Path(args.out)
+    write_private(out, codes_csv(rows).encode("utf-8"))
+    print(f"{len(rows)} coded entr{'y' if len(rows) == 1 else 'ies'} written to {out}")
+    return 0
+
+
+def _year(text: str) -> Any:
+    from mhf_tui.services.contract_year import ContractYear
+
+    try:
+        return ContractYear.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a contract year is written like 2026/27") from None
+
+
+@cli.command(
+    "inbox qof",
+    help="physical health check elements per SMI patient in a contract year",
+    json=True,
+)
+@arg("--store", required=True, metavar="DIR", help="the practice inbox")
+@arg("--year", type=_year, metavar="2026/27", help="contract year (default: the current one)")
+def inbox_qof(args: argparse.Namespace) -> int:
+    from mhf_tui.sync.qof import qof_lines, qof_report
+
+    with opened_store(args) as store, store.session() as session:
+        report = qof_report(session, args.year)
+    return emit(args, report, lines=qof_lines)
