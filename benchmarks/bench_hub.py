@@ -90,6 +90,27 @@ def _patients(rng: random.Random, key: bytes, d: int, n: int, label: str) -> lis
     return out
 
 
+def _server_cpu(conn: Any) -> float | None:
+    """CPU seconds used so far by this connection's server process (a local server only)."""
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(conn: Any) -> tuple[float, float | None]:
+    return time.process_time(), _server_cpu(conn)
+
+
+def _spent(before: tuple[float, float | None], after: tuple[float, float | None]) -> float | None:
+    """Client + server CPU seconds between two readings (None if the server is remote)."""
+    if before[1] is None or after[1] is None:
+        return None
+    return round(after[0] - before[0] + after[1] - before[1], 2)
+
+
 def _measure(url: str, devices: int, patients: int, work: Path) -> dict[str, Any]:
     conn = connect(url)
     setup = init_hub(conn, work / "hub.key")
@@ -106,17 +127,19 @@ def _measure(url: str, devices: int, patients: int, work: Path) -> dict[str, Any
                 returns.write(device, quarter(label), _patients(rng, key, d, patients, label))
             )
     size_mb = sum(f.stat().st_size for f in files) / 1e6
-    start = time.perf_counter()
+    load_before = round(os.getloadavg()[0], 2)
+    start, cpu = time.perf_counter(), _cpu(conn)
     rows = sum(import_return(conn, f, identity).rows for f in files)
     analyse(conn)
-    import_s = time.perf_counter() - start
-    timings = []
+    import_s, import_cpu = time.perf_counter() - start, _spent(cpu, _cpu(conn))
+    timings, cpus = [], []
     for _ in range(3):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu(conn)
         period = window(conn, None)
         raw, by_practice = collect(conn, period, "practice")
         report = build_report(raw, by_practice, period=period, by="practice")
         timings.append(time.perf_counter() - t)
+        cpus.append(_spent(cpu, _cpu(conn)))
     q3 = time.perf_counter()
     raw, by_practice = collect(conn, quarter("2026-Q3"), "facilitator")
     quarter_s = time.perf_counter() - q3
@@ -128,13 +151,17 @@ def _measure(url: str, devices: int, patients: int, work: Path) -> dict[str, Any
         "hub_import_rows_per_s": figure(
             round(rate), unit="rows/s", target=f">= {IMPORT_TARGET:,}", met=rate >= IMPORT_TARGET,
             size=size, rows=rows, files=len(files), files_mb=round(size_mb, 1),
-            import_s=round(import_s, 1), postgresql=version,
+            import_s=round(import_s, 1), cpu_s=import_cpu,
+            rows_per_cpu_s=round(rows / import_cpu) if import_cpu else None,
+            load_average_1m=[load_before, round(os.getloadavg()[0], 2)], postgresql=version,
             includes="decrypt, signature and record checks, COPY, one transaction per file",
         ),
         "hub_report_s": figure(
             round(statistics.median(timings), 2), unit="s", target=f"< {REPORT_TARGET:g}",
             met=statistics.median(timings) < REPORT_TARGET, size=size,
-            runs=[round(t, 2) for t in timings], quarter_by_facilitator_s=round(quarter_s, 2),
+            runs=[round(t, 2) for t in timings], cpu_s=cpus,
+            quarter_by_facilitator_s=round(quarter_s, 2),
+            load_average_1m=round(os.getloadavg()[0], 2),
             caseload=report["service"]["caseload"], groups=len(report["groups"]),
             postgresql=version,
         ),
