@@ -48,6 +48,8 @@ def test_init_refuses_a_second_hub_and_an_existing_identity(
     init(mhf, hub_url, tmp_path)
     r = mhf("hub", "init", "--db", hub_url, "--identity", str(tmp_path / "other.key"))
     assert r.code == 1 and "already has a hub" in r.err and "Pseudonymisation" not in r.out
+    r = mhf("hub", "report", "--db", hub_url)  # nothing imported yet: zeros, not an error
+    assert r.code == 0 and "Caseload 0, new 0, closed 0" in r.out
 
 
 def test_db_defaults_to_env_and_password_never_shown(
