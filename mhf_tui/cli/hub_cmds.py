@@ -61,7 +61,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mhf_tui.hub.importer import analyse, import_return
+    from mhf_tui.hub.importer import analyse, import_files
     from mhf_tui.sync.package import SyncError, load_identity
 
     try:
@@ -69,14 +69,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     except SyncError as exc:
         raise MhfError(str(exc)) from None
     results: list[dict[str, Any]] = []
-    failed = 0
     with hub_connection(args) as conn:
-        for name in args.files:
-            try:
-                results.append(import_return(conn, Path(name), identity).as_json())
-            except MhfError as exc:
-                failed += 1
-                results.append({"file": Path(name).name, "status": "refused", "error": str(exc)})
+        for path, outcome in import_files(conn, [Path(f) for f in args.files], identity):
+            if isinstance(outcome, MhfError):
+                results.append({"file": path.name, "status": "refused", "error": str(outcome)})
+            else:
+                results.append(outcome.as_json())
+        failed = sum(r["status"] == "refused" for r in results)
         if len(results) > failed:
             analyse(conn)
     if args.json:

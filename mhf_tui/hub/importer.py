@@ -7,6 +7,8 @@ advisory lock makes concurrent imports from several processes safe."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,15 +175,28 @@ def _load(cur: Any, rows: Rows, return_id: int, device: int) -> None:
     cur.execute(_CONTACT_SUMS, {"r": return_id})
 
 
-def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportResult:
-    """Verify and load one file, all or nothing."""
+@dataclass(frozen=True)
+class Prepared:
+    """A return decrypted, verified and checked: all that needs no database."""
+
+    path: Path
+    opened: OpenedReturn
+    rows: Rows
+
+
+def prepare(path: Path, identity: x25519.Identity, hub_key: str) -> Prepared:
     opened = open_file(path, identity)
-    if opened.manifest["key_id"] != hub_key_id(conn):
+    if opened.manifest["key_id"] != hub_key:
         raise HubError(
             f"{path.name}: pseudonymised under another key than this hub's; run "
             "`mhf returns setup` on the device with the key from `mhf hub init`"
         )
-    rows = build_rows(opened.records, opened.period)
+    return Prepared(path, opened, build_rows(opened.records, opened.period))
+
+
+def load(conn: Any, prepared: Prepared) -> ImportResult:
+    """One transaction: the device's lock, the replay and overlap checks, then COPY."""
+    opened, rows, name = prepared.opened, prepared.rows, prepared.path.name
     m, p = opened.manifest, opened.period
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
@@ -192,10 +207,8 @@ def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportRes
             "SELECT 1 FROM hub.return_file WHERE manifest_sha256 = %s", (opened.manifest_sha256,)
         )
         if cur.fetchone() is not None:
-            return ImportResult(
-                path.name, facilitator, p.label, m["sequence"], "already imported", 0
-            )
-        old_id, status = _previous(cur, device, opened, path.name)
+            return ImportResult(name, facilitator, p.label, m["sequence"], "already imported", 0)
+        old_id, status = _previous(cur, device, opened, name)
         if old_id is not None:
             _delete_return(cur, old_id)
         cur.execute(
@@ -208,7 +221,32 @@ def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportRes
         return_id = int(cur.fetchone()[0])
         _load(cur, rows, return_id, device)
         cur.execute("UPDATE hub.device SET last_import_at = now() WHERE id = %s", (device,))
-    return ImportResult(path.name, facilitator, p.label, m["sequence"], status, rows.count)
+    return ImportResult(name, facilitator, p.label, m["sequence"], status, rows.count)
+
+
+def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportResult:
+    """Verify and load one file, all or nothing."""
+    return load(conn, prepare(path, identity, hub_key_id(conn)))
+
+
+def import_files(
+    conn: Any, paths: list[Path], identity: x25519.Identity
+) -> Iterator[tuple[Path, ImportResult | HubError]]:
+    """Each file in turn, all or nothing per file; the next file is decrypted and checked in
+    a thread while this one loads, so the client's work overlaps the server's."""
+    hub_key = hub_key_id(conn)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = [pool.submit(prepare, path, identity, hub_key) for path in paths[:1]]
+        for i, path in enumerate(paths):
+            current = upcoming.pop()
+            if i + 1 < len(paths):
+                upcoming.append(pool.submit(prepare, paths[i + 1], identity, hub_key))
+            outcome: ImportResult | HubError
+            try:
+                outcome = load(conn, current.result())
+            except HubError as exc:
+                outcome = exc
+            yield path, outcome
 
 
 def analyse(conn: Any) -> None:
