@@ -141,10 +141,13 @@ def collect(
             out[grp].smi, out[grp].all_six = smi, six
         for grp, service, status, n in _grouped(cur, _SIGNPOSTING, params, expr):
             out[grp].signposting.append((service, status, n))
-        by_practice = {
-            grp: (smi, six)
-            for grp, smi, six in _grouped(cur, _CHECKS, params, GROUPINGS["practice"])
-            if grp != SERVICE
-        }
+        if by == "practice":  # already counted above
+            by_practice = {g: (r.smi, r.all_six) for g, r in out.items() if g != SERVICE}
+        else:
+            by_practice = {
+                grp: (smi, six)
+                for grp, smi, six in _grouped(cur, _CHECKS, params, GROUPINGS["practice"])
+                if grp != SERVICE
+            }
     out.setdefault(SERVICE, Raw())
     return dict(out), by_practice
