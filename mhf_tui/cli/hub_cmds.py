@@ -93,6 +93,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from mhf_tui.hub.admin import hub_key_id
     from mhf_tui.hub.html import render
     from mhf_tui.hub.report import collect, window
     from mhf_tui.hub.suppress import build_report
@@ -105,6 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.period or args.date_from or args.date_to:
         asked = parse_period(args.period, args.date_from, args.date_to)
     with hub_connection(args) as conn:
+        hub_key_id(conn)  # a clear "run hub init" on a database without a hub
         period = window(conn, asked)
         raw, by_practice = collect(conn, period, args.by)
     report = build_report(

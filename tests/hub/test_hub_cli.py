@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyrage import x25519
 
 from mhf_tui.sync.package import load_identity, parse_recipient
 from mhf_tui.sync.pseudonym import parse_service_key
@@ -40,6 +41,21 @@ def init(mhf: Any, url: str, tmp_path: Path) -> tuple[Returns, Path]:
     return Returns(
         out, parse_recipient(lines[0].split(": ", 1)[1]), parse_service_key(key)
     ), identity
+
+
+def test_commands_on_a_database_without_a_hub_say_run_init(
+    mhf: Any, hub_url: str, tmp_path: Path
+) -> None:
+    device = new_device("Alex")
+    for args in (
+        ("enrol", "--fingerprint", device.fingerprint, "--name", "Alex"),
+        ("import", str(tmp_path / "none.mhfreturn"), "--identity", str(tmp_path / "k")),
+        ("report",),
+    ):
+        if args[0] == "import":
+            (tmp_path / "k").write_text(f"{x25519.Identity.generate()}\n")
+        r = mhf("hub", *args, "--db", hub_url)
+        assert r.code == 1 and "run `mhf hub init` first" in r.err, r.err
 
 
 def test_init_refuses_a_second_hub_and_an_existing_identity(
