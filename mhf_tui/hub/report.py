@@ -94,6 +94,8 @@ GROUP BY GROUPING SETS ((service, status), ({g}, service, status))
 ORDER BY service, status
 """
 MODES = ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled")
+_OUTCOME_KEYS = ("paired", "mean_change", "reliable_improvement", "recovery",
+                 "reliable_deterioration", "at_caseness")  # fmt: skip
 
 
 def window(conn: Any, period: Period | None) -> Period:
@@ -121,19 +123,14 @@ def collect(
         cur.execute(_EPISODE_TABLE, params)
         cur.execute("ANALYZE report_episode (key_id)")
         for grp, caseload, new, closed in _grouped(cur, _EPISODES, params, expr):
-            out[grp].caseload, out[grp].new_episodes, out[grp].closed_episodes = (
-                caseload,
-                new,
-                closed,
-            )
+            raw = out[grp]
+            raw.caseload, raw.new_episodes, raw.closed_episodes = caseload, new, closed
         for grp, minutes, *modes in _grouped(cur, _CONTACTS, params, expr):
             out[grp].contacts_by_mode = {m: int(n or 0) for m, n in zip(MODES, modes, strict=True)}
             out[grp].minutes = int(minutes or 0)
             out[grp].dna = out[grp].contacts_by_mode["dna"]
         for grp, measure, *figures in _grouped(cur, _OUTCOMES, params, expr):
-            keys = ("paired", "mean_change", "reliable_improvement", "recovery",
-                    "reliable_deterioration", "at_caseness")  # fmt: skip
-            out[grp].measures[measure] = dict(zip(keys, figures, strict=True))
+            out[grp].measures[measure] = dict(zip(_OUTCOME_KEYS, figures, strict=True))
         for grp, paired, mean in _grouped(cur, _GOALS, params, expr):
             out[grp].goals_paired = paired
             out[grp].goals_mean_change = None if mean is None else float(mean)
