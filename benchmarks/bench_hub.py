@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import figure, scratch_dir  # noqa: E402
+from _common import figure, machine_info, scratch_dir  # noqa: E402
 
 from mhf_tui.hub.admin import enrol_device, init_hub  # noqa: E402
 from mhf_tui.hub.db import connect  # noqa: E402
@@ -185,4 +185,5 @@ def run(quick: bool) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run("--quick" in sys.argv[1:]), indent=2))
+    figures = run("--quick" in sys.argv[1:])
+    print(json.dumps({**figures, "machine": machine_info()}, indent=2))
