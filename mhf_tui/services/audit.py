@@ -13,12 +13,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import AuditEvent, utcnow
+from mhf_tui.db.tables.base import Row
 from mhf_tui.services.public import PublicModel
+
+R = TypeVar("R", bound=Row)
 
 GENESIS = "0" * 64
 
@@ -55,6 +59,12 @@ def _chain_tip(session: Session) -> tuple[int, str]:
     return (int(row[0] or 0), str(row[1])) if row else (0, GENESIS)
 
 
+def chain_head(session: Session) -> tuple[int, str]:
+    """The audit chain's head, (event count, last hash): what a sync manifest carries so
+    the practice can tell if the trail was later cut short."""
+    return _chain_tip(session)
+
+
 def record_event(
     session: Session,
     *,
@@ -74,6 +84,32 @@ def record_event(
         records=[(entity_id, patient_id)],
         detail=detail,
     )
+
+
+def audited_write(
+    session: Session,
+    row: R,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    patient_id: uuid.UUID | str | None = None,
+    detail: str = "",
+) -> R:
+    """The one way a service writes a record: added and flushed (so it has its id), then
+    its event appended to the audit chain, both in the caller's unit of work."""
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=row.id,
+        patient_id=patient_id,
+        detail=detail,
+    )
+    return row
 
 
 def record_events(

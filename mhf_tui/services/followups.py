@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.errors import MhfError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.signposting import OPEN_STATUSES
@@ -153,14 +153,12 @@ def set_contact_follow_up(
         ensure_editable(patient)
     row.follow_up_on = optional_date(on, "follow-up date")
     row.follow_up_done = False
-    session.add(row)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        row,
         actor=actor,
         action="update",
         entity="contact",
-        entity_id=row.id,
         patient_id=row.patient_id,
         detail="fields=follow_up_on",
     )
@@ -171,14 +169,12 @@ def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid
     if row is None:
         raise MhfError("no such contact on this caseload")
     row.follow_up_done = True
-    session.add(row)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        row,
         actor=actor,
         action="update",
         entity="contact",
-        entity_id=row.id,
         patient_id=row.patient_id,
         detail="fields=follow_up_done",
     )

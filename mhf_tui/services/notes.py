@@ -23,7 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write, record_event
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
@@ -123,20 +123,11 @@ def add_note(
         text=body,
         author=actor,
     )
-    session.add(row)
     if draft_id is not None:
         draft = session.get(Draft, draft_id)
         if draft is not None:
             session.delete(draft)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity="note",
-        entity_id=row.id,
-        patient_id=patient_id,
-    )
+    audited_write(session, row, actor=actor, action="create", entity="note", patient_id=patient_id)
     return NoteRead.from_row(row)
 
 

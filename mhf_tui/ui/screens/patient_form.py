@@ -94,8 +94,6 @@ class NewPatientScreen(MhfScreen):
         status.update(Text(text, style="bold red" if error else ""))
 
     def action_save(self) -> None:
-        from mhf_tui.services.patients import PatientCreate
-
         values = {
             name: self.query_one(f"#f-{name}", Input).value.strip() for name, _l, _p in TEXT_FIELDS
         }
@@ -104,24 +102,25 @@ class NewPatientScreen(MhfScreen):
             self.set_status("Choose the practice.", error=True)
             return
         flags = {name: self.query_one(f"#f-{name}", Checkbox).value for name, _l in FLAGS}
-        data = PatientCreate(
-            family_name=values["family_name"],
-            given_name=values["given_name"],
-            date_of_birth=values["date_of_birth"],
-            practice_ods=practice,
-            nhs_number=values["nhs_number"] or None,
-            care_cluster=values["care_cluster"] or None,
-            phone=values["phone"],
-            alert_note=values["alert_note"],
-            **flags,
-        )
         actor = self.app.caseload.actor if self.app.caseload else ""
         allow = self.allow_duplicate
         finder = self.app.finder
 
         def write(session: Session) -> uuid.UUID:
-            from mhf_tui.services.patients import add_patient
+            from mhf_tui.services.patients import PatientCreate, add_patient
 
+            # Built here, so a field that fails its check is reported like any refusal.
+            data = PatientCreate(
+                family_name=values["family_name"],
+                given_name=values["given_name"],
+                date_of_birth=values["date_of_birth"],
+                practice_ods=practice,
+                nhs_number=values["nhs_number"] or None,
+                care_cluster=values["care_cluster"] or None,
+                phone=values["phone"],
+                alert_note=values["alert_note"],
+                **flags,
+            )
             patient = add_patient(session, actor=actor, data=data, allow_possible_duplicate=allow)
             if finder is not None:
                 finder.refresh_patient(session, patient.id)
