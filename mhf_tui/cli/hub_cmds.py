@@ -123,14 +123,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pct(rate: Any) -> str:
+    """A rate as text: n/a with nothing to divide, * when suppressed."""
+    return "n/a" if rate is None else str(rate) if rate == "*" else f"{rate}%"
+
+
 def print_summary(report: dict[str, Any]) -> None:
     """A short plain-text view (suppressed figures)."""
     s = report["service"]
-    print(f"Service outcomes, {report['period']['label']} ({report['period']['from']} to "
-          f"{report['period']['to']}); small numbers suppressed")  # fmt: skip
+    print(
+        f"Service outcomes, {report['period']['label']} ({report['period']['from']} to "
+        f"{report['period']['to']}); small numbers suppressed"
+    )
     print(f"Caseload {s['caseload']}, new {s['new_episodes']}, closed {s['closed_episodes']}")
-    c = s["contacts"]
-    print(f"Contacts {c['total']} ({c['minutes']} minutes), DNA {c['dna']} ({c['dna_rate']}%)")
+    c, checks = s["contacts"], s["physical_health_checks"]
+    print(f"Contacts {c['total']} ({c['minutes']} minutes), DNA {c['dna']} ({_pct(c['dna_rate'])})")
+    print(
+        f"SMI physical health check, all six: {checks['all_six']} of {checks['smi']} "
+        f"({_pct(checks['rate'])})"
+    )
     for m, label in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
         f = s[m]
         print(
@@ -141,8 +152,10 @@ def print_summary(report: dict[str, Any]) -> None:
     print(f"\n{'group':<24} {'caseload':>8} {'PHQ-9 paired':>12} {'GAD-7 paired':>12}")
     for g in report["groups"]:
         name = neutralise(str(g["group"]), multiline=False)[:24]
-        print(f"{name:<24} {g['caseload']!s:>8} {g['phq9']['paired']!s:>12} "
-              f"{g['gad7']['paired']!s:>12}")  # fmt: skip
+        print(
+            f"{name:<24} {g['caseload']!s:>8} {g['phq9']['paired']!s:>12} "
+            f"{g['gad7']['paired']!s:>12}"
+        )
 
 
 def _db(p: argparse.ArgumentParser) -> None:
@@ -182,13 +195,16 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD)")
     p.add_argument(
-        "--by", choices=("practice", "facilitator", "cluster"), default="practice",
+        "--by",
+        choices=("practice", "facilitator", "cluster"),
+        default="practice",
         help="the groups (default: practice)",
-    )  # fmt: skip
+    )
     add_json_option(p)
     p.add_argument(
-        "--unsuppressed", action="store_true",
+        "--unsuppressed",
+        action="store_true",
         help="with --json: exact small numbers, for the service's own analysts only",
-    )  # fmt: skip
+    )
     p.add_argument("--html", metavar="OUT", help="also write a self-contained HTML report")
     p.set_defaults(func=cmd_report)
