@@ -287,7 +287,7 @@ def _signposting(
 
 
 def _related_people(
-    rng: random.Random, patient: dict[str, Any], index: int
+    rng: random.Random, patient: dict[str, Any], index: int, today: date, actor: str
 ) -> list[dict[str, Any]]:
     """A carer for some patients, a care coordinator for every ninth."""
     people = []
@@ -301,6 +301,8 @@ def _related_people(
                 role="carer",
                 phone=f"07700 900{rng.randrange(1000):03d}",
                 consent_to_contact=rng.random() < 0.7,
+                consent_on=today - timedelta(days=30),
+                consent_recorded_by=actor,
             )
         )
     if index % 9 == 0:
@@ -314,6 +316,8 @@ def _related_people(
                 organisation="Community Mental Health Team",
                 phone="0116 496 0000",
                 consent_to_contact=True,
+                consent_on=today - timedelta(days=30),
+                consent_recorded_by=actor,
             )
         )
     return people
@@ -357,7 +361,7 @@ def build_demo_caseload(
             plans.append(_care_plan(rng, patient, today, actor))
         if services and rng.random() < 0.3:
             signposts.append(_signposting(rng, patient, services, today, actor))
-        people += _related_people(rng, patient, index)
+        people += _related_people(rng, patient, index, today, actor)
     # Today's list: a few follow-ups due today whatever the random draw gave.
     active_contacts = [c for c in contacts if c["follow_up_on"] is not None]
     for contact in active_contacts[:5]:

@@ -101,7 +101,12 @@ YesNo = Annotated[
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
+    """`goals #2 goal: is required`: list items counted from 1, as the user sees them."""
+    where = " ".join(
+        f"#{part + 1}" if isinstance(part, int) else str(part)
+        for part in error.get("loc", ())
+        if part != "__root__"
+    )
     msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
     return f"{where}: {msg}" if where else msg
 

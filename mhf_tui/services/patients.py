@@ -8,8 +8,9 @@ duplicate unless the caller confirms with `allow_possible_duplicate=True`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any, ClassVar, Self, get_type_hints
 
 from pydantic import create_model, model_validator
@@ -178,6 +179,24 @@ class PossibleDuplicate(ValidationError):
             f"possible duplicate: {len(candidate_ids)} patient(s) with the same date of birth "
             "and a similar name; check, then add anyway with --allow-duplicate"
         )
+
+
+def check_patient_fields(
+    values: Mapping[str, Any], *, required: Iterable[str] = (), today: date | None = None
+) -> dict[str, Any]:
+    """Check each given field on its own (as typed in a form) and report every problem at
+    once (`FieldErrors` by field name); fields named in `required` must not be empty. The
+    same rules (PatientUpdate's) as add and edit, which check again when they write."""
+
+    def check(name: str, value: Any) -> Any:
+        if name in required and (value is None or not str(value).strip()):
+            raise ValidationError(f"{name.replace('_ods', '').replace('_', ' ')} is required")
+        return getattr(PatientUpdate.check({name: value}, today=today), name)
+
+    checks: dict[str, Callable[[], Any]] = {
+        name: partial(check, name, value) for name, value in values.items()
+    }
+    return v.check_fields(checks)
 
 
 def find_possible_duplicates(
