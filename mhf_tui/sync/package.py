@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -71,14 +72,14 @@ def verify_signature(public_hex: str, signature: bytes, data: bytes) -> None:
         raise SyncError("signature check failed: the manifest was altered or re-signed") from None
 
 
-def encrypt_to(path: Path, plaintext: io.RawIOBase, recipient: x25519.Recipient) -> None:
-    """Encrypt a stream into `path` atomically: a temp file in the same directory (only
-    ciphertext), fsync, rename, fsync the directory."""
+def _atomic(path: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write `path` atomically: `fill` writes (only ciphertext) into a temp file in the same
+    directory; fsync, rename, fsync the directory."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb", closefd=False) as out:
-            pyrage.encrypt_io(plaintext, out, [recipient])
+            fill(out)
             out.flush()
         os.fsync(fd)
     except BaseException:
@@ -88,6 +89,11 @@ def encrypt_to(path: Path, plaintext: io.RawIOBase, recipient: x25519.Recipient)
     os.close(fd)
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def encrypt_to(path: Path, plaintext: io.RawIOBase, recipient: x25519.Recipient) -> None:
+    """Encrypt a stream into `path` atomically, as it is read."""
+    _atomic(path, lambda out: pyrage.encrypt_io(plaintext, out, [recipient]))
 
 
 def decrypt_into(source: BinaryIO, sink: Any, identity: x25519.Identity) -> None:
@@ -176,21 +182,8 @@ def decrypt(ciphertext: bytes, identity: x25519.Identity) -> bytes:
 
 
 def write_atomic(path: Path, ciphertext: bytes) -> None:
-    """Temp file in the same dir (ciphertext already), fsync, rename, fsync the dir."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        view = memoryview(ciphertext)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    """Ciphertext already made, written atomically."""
+    _atomic(path, lambda out: out.write(ciphertext))
 
 
 def read_sync_file(path: Path) -> bytes:
