@@ -21,7 +21,10 @@ class Settings:
 
     def validate(self) -> None:
         if not 0 < self.auto_lock_minutes <= 240:
-            raise MhfError("auto_lock_minutes must be between 0 and 240")
+            raise MhfError(
+                "auto_lock_minutes must be more than 0 and at most 240 minutes "
+                "(auto-lock cannot be turned off: the caseload is patient data)"
+            )
         if self.theme not in THEMES:
             raise MhfError(f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}")
 

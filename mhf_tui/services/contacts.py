@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -11,12 +12,13 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Contact, Patient, utcnow
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
-from mhf_tui.services.validation import optional_date, optional_text
+from mhf_tui.services.validation import check_fields, optional_date, optional_text
+from mhf_tui.services.when import parse_day, parse_when
 
 CONTACT_MODES = ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled")
 MODE_ALIASES = {
@@ -104,6 +106,50 @@ def _duration(value: int | None) -> int | None:
     return value
 
 
+#: the fields of the app's contact form (and of the quick note's contact), as typed
+FORM_FIELDS = ("mode", "when", "minutes", "location", "reason", "outcome", "follow_up")
+
+
+def _minutes(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationError("minutes must be a whole number")
+    return _duration(int(text))
+
+
+def contact_from_form(values: Mapping[str, str], *, now: datetime) -> ContactCreate:
+    """A contact from the text of a form's fields (missing ones empty), every field checked
+    so all the problems are reported together (`FieldErrors`). Time typed as
+    `yesterday 14:30`, `30/11 9:00` or ISO; follow-up as a day (`30/11`, `tomorrow`)."""
+
+    def get(name: str) -> str:
+        return str(values.get(name) or "")
+
+    today = now.astimezone().date()
+    clean = check_fields(
+        {
+            "mode": lambda: normalise_mode(get("mode")),
+            "when": lambda: parse_when(get("when"), "when", now=now),
+            "minutes": lambda: _minutes(get("minutes")),
+            "location": lambda: optional_text(get("location"), "location", max_length=200),
+            "reason": lambda: optional_text(get("reason"), "reason"),
+            "outcome": lambda: optional_text(get("outcome"), "outcome"),
+            "follow_up": lambda: parse_day(get("follow_up"), "follow-up", today=today),
+        }
+    )
+    return ContactCreate(
+        mode=clean["mode"],
+        occurred_at=clean["when"],
+        duration_minutes=clean["minutes"],
+        location=clean["location"],
+        reason=clean["reason"],
+        outcome=clean["outcome"],
+        follow_up_on=clean["follow_up"],
+    )
+
+
 def add_contact(
     session: Session,
     *,
@@ -132,15 +178,8 @@ def add_contact(
         follow_up_on=optional_date(data.follow_up_on, "follow-up date"),
         author=actor,
     )
-    session.add(row)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity="contact",
-        entity_id=row.id,
-        patient_id=patient_id,
+    audited_write(
+        session, row, actor=actor, action="create", entity="contact", patient_id=patient_id
     )
     note = None
     if note_text is not None and note_text.strip():

@@ -212,6 +212,11 @@ def _related_people(session: Session, patient_id: uuid.UUID) -> Section:
                     ("Phone", show(person.phone)),
                     ("Email", show(person.email)),
                     ("Patient consents to contact", show(person.consent_to_contact)),
+                    ("Patient consents to sharing", show(person.consent_to_share)),
+                    (
+                        "Consent recorded",
+                        f"{show(person.consent_on)} by {show(person.consent_recorded_by)}",
+                    ),
                     ("Recorded", show(person.created_at)),
                 ],
                 body=person.notes,
@@ -462,9 +467,11 @@ def _outcomes(session: Session, patient_id: uuid.UUID) -> Section:
             ("Total", show(row.total)),
             ("Band", show(row.band)),
             ("Answer to each question", show(row.items)),
-            ("Thoughts of self-harm answered above 0", show(row.risk_prompt)),
             ("Recorded by", show(row.author)),
         ]
+        if row.measure == "phq9":  # only the PHQ-9 asks about self-harm (its item 9)
+            item9 = "Item 9 (better off dead or self-harm) above 0"
+            fields.insert(3, (item9, show(row.risk_prompt)))
         if row.goal_text:
             fields.insert(0, ("Goal", row.goal_text))
         section.items.append(

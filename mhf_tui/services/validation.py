@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from datetime import date
 from difflib import SequenceMatcher
+from typing import Any
 
 from mhf_tui.errors import ValidationError
 from mhf_tui.safe_text import has_control, neutralise
@@ -248,3 +250,29 @@ def names_similar(family_a: str, given_a: str, family_b: str, given_b: str) -> b
         ga[0] == gb[0] or SequenceMatcher(None, ga, gb).ratio() >= 0.8
     )
     return family_close and given_close
+
+
+class FieldErrors(ValidationError):
+    """Every problem in a form at once, by field name, so a screen can mark each field and
+    focus the first; the message joins them for the CLI and notifications."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)
+
+
+def check_fields(checks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every field's check (in order) and return the values; raise `FieldErrors` naming
+    all the fields that failed, not just the first."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except FieldErrors as exc:
+            errors.update(exc.errors)
+        except ValidationError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise FieldErrors(errors)
+    return values

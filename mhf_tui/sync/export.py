@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.session import current_change_seq
 from mhf_tui.db.tables import Patient, Practice, utcnow
 from mhf_tui.db.tables.sync import SyncExport, SyncPatient
-from mhf_tui.services.audit import chain_head, record_event
+from mhf_tui.services.audit import audit_head, record_event
 from mhf_tui.sync import fhir, fhir_team
 from mhf_tui.sync.device import Device, load_device
 from mhf_tui.sync.manifest import SyncManifest
@@ -132,7 +132,7 @@ def _manifest(
         .order_by(col(SyncExport.number).desc())
         .limit(1)
     ).first()
-    audit_count, audit_head = chain_head(session)
+    head = audit_head(session)
     return SyncManifest(
         format="mhf-sync",
         format_version=1,
@@ -149,8 +149,8 @@ def _manifest(
         withheld_objection=sel.withheld_objection,
         bundle_sha256=spool.sha256,
         ack_key=secrets.token_hex(32),
-        audit_count=audit_count,
-        audit_head=audit_head,
+        audit_count=head.count,
+        audit_head=head.hash,
     )
 
 

@@ -13,10 +13,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import tarfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
 from mhf_tui.errors import MhfError
-from mhf_tui.paths import fsync_dir
+from mhf_tui.paths import private_file, write_private
 
 FORMAT_NAME = "mhf-sync"
 FORMAT_VERSION = 1
@@ -72,28 +70,11 @@ def verify_signature(public_hex: str, signature: bytes, data: bytes) -> None:
         raise SyncError("signature check failed: the manifest was altered or re-signed") from None
 
 
-def _atomic(path: Path, fill: Callable[[BinaryIO], object]) -> None:
-    """Write `path` atomically: `fill` writes (only ciphertext) into a temp file in the same
-    directory; fsync, rename, fsync the directory."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb", closefd=False) as out:
-            fill(out)
-            out.flush()
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
 def encrypt_to(path: Path, plaintext: io.RawIOBase, recipient: x25519.Recipient) -> None:
-    """Encrypt a stream into `path` atomically, as it is read."""
-    _atomic(path, lambda out: pyrage.encrypt_io(plaintext, out, [recipient]))
+    """Encrypt a stream into `path` atomically (`paths.private_file`: only ciphertext in
+    a mkstemp temp file beside it, fsync, rename)."""
+    with private_file(path) as out:
+        pyrage.encrypt_io(plaintext, out, [recipient])
 
 
 def decrypt_into(source: BinaryIO, sink: Any, identity: x25519.Identity) -> None:
@@ -182,8 +163,9 @@ def decrypt(ciphertext: bytes, identity: x25519.Identity) -> bytes:
 
 
 def write_atomic(path: Path, ciphertext: bytes) -> None:
-    """Ciphertext already made, written atomically."""
-    _atomic(path, lambda out: out.write(ciphertext))
+    """Temp file by mkstemp in the same dir (a planted symlink is never followed), fsync,
+    rename, fsync the dir: `paths.write_private`."""
+    write_private(path, ciphertext)
 
 
 def read_sync_file(path: Path) -> bytes:

@@ -198,8 +198,14 @@ def changed_resources(
         sel.patient_ids.add(uuid.UUID(n.patient_id))
     step("notes")
     replaced = _replaced_ids(session, CarePlan, practice)
+    service_names = {
+        str(sid): f"{name} {phone}".strip()
+        for sid, name, phone in session.exec(select(Service.id, Service.name, Service.phone))
+    }
     for cp in _care_plans(session, practice, since):
-        yield fhir.care_plan_resource(cp, superseded=str(cp.id) in replaced, team=team)
+        yield fhir.care_plan_resource(
+            cp, superseded=str(cp.id) in replaced, team=team, services=service_names
+        )
         sel.patient_ids.add(cp.patient_id)
     step("care plans")
     signposts = _rows(session, Signposting, practice, since)

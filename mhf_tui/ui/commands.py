@@ -1,8 +1,9 @@
 """The command palette (ctrl+p): every action as "Category: action".
 
-Entries come from the same bindings as the footer and Help (App keys, then the keys of the
-screen the palette was opened over), plus themes and, when unlocked, patients by name so
-"Patient: open ..." and "Note: quick note for ..." work from anywhere.
+Entries come from the bindings active on the screen the palette was opened over (App keys,
+the screen's, the focused widget's: `binding_list`), plus the keys of that screen's other
+tabs, themes and, when unlocked, patients by name so "Patient: open ..." and "Note: quick
+note for ..." work from anywhere.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-from mhf_tui.ui.keys import APP_KEYS
 
 if TYPE_CHECKING:
     from mhf_tui.ui.app import MhfApp
@@ -29,37 +27,27 @@ class MhfCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     def _entries(self) -> list[tuple[str, Callable[[], Any], str]]:
-        app = self.mhf
+        from mhf_tui.ui import binding_list
+
+        app, screen = self.mhf, self.screen
         entries: list[tuple[str, Callable[[], Any], str]] = []
         seen: set[str] = set()
-        for key in APP_KEYS:
-            name = key.action.split("(")[0]
-            if key.action in seen or key.action == "command_palette":
+        for entry in binding_list.active_entries(screen):
+            if entry.binding.action in {"command_palette", "back", "cancel"}:
                 continue
-            params: tuple[object, ...] = ()
-            if "(" in key.action:
-                params = (key.action.split("'")[1],)
-            if not app.check_action(name, params):
-                continue
-            seen.add(key.action)
-            title = f"{key.category}: {key.help}"
-            keys = app._keymap.get(key.id, key.key)
-            shown = app.get_key_display(Binding(keys.split(",")[0], key.action))
-            entries.append((title, partial(app.run_action, key.action), f"key {shown}"))
-        screen = self.screen
-        category = getattr(screen, "CATEGORY", "Screen")
-        for binding in getattr(screen, "BINDINGS", []):
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            if binding.action in {"back", "cancel"}:
-                continue
-            if screen.check_action(binding.action.split("(")[0], ()) is False:
-                continue
-            what = binding.tooltip or binding.description
-            shown = app.get_key_display(binding)
-            entries.append(
-                (f"{category}: {what}", partial(screen.run_action, binding.action), f"key {shown}")
-            )
+            title = f"{entry.category}: {entry.what}"
+            seen.add(title)
+            entries.append((title, entry.run, f"key {entry.keys}"))
+        for tab, entry in binding_list.tab_entries(screen):
+            title = f"{entry.category}: {entry.what}"
+            if title not in seen:
+                seen.add(title)
+                entries.append((title, entry.run, f"key {entry.keys} ({tab} tab)"))
+        # actions a screen offers beyond its bindings (a record's tabs: "Care plan: edit")
+        for title, run, key in getattr(screen, "palette_entries", list)():
+            if title not in seen:
+                seen.add(title)
+                entries.append((title, run, key))
         for theme in ("textual-dark", "textual-light", "mhf-high-contrast"):
             entries.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), ""))
         return entries

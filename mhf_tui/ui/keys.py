@@ -36,7 +36,9 @@ class AppKey:
 
 
 # Keys that type a character (`/`, `n`, `?`) are not priority: in a text field they type.
+# Help comes first so the footer always shows `f1 Help`, however narrow the terminal.
 APP_KEYS: tuple[AppKey, ...] = (
+    AppKey("help_f1", "f1", "help", "Help", "App", "show all keys", priority=True),
     AppKey(
         "find", "slash", "find", "Find", "Caseload", "find a patient: focus the caseload filter"
     ),
@@ -54,7 +56,6 @@ APP_KEYS: tuple[AppKey, ...] = (
     ),
     AppKey("lock", "ctrl+l", "lock", "Lock", "App", "lock now", priority=True),
     AppKey("help", "question_mark", "help", "Help", "App", "show all keys", show=False),
-    AppKey("help_f1", "f1", "help", "Help", "App", "show all keys", priority=True),
     AppKey(
         "command_palette",
         "ctrl+p",

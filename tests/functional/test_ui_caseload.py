@@ -99,7 +99,7 @@ async def test_new_patient_form_shows_the_services_message_then_adds(seeded, mak
         await type_text(pilot, "1990-05-06")
         await pilot.press("tab")
         await type_text(pilot, "9990000019")  # wrong check digit
-        form.query_one("#f-practice").value = "Z99990"
+        form.query_one("#f-practice_ods").value = "Z99990"
         await pilot.press("ctrl+s")
         status = form.query_one("#form-status", Static)
         await wait_for(pilot, lambda: "NHS number" in str(status.render()))

@@ -34,8 +34,8 @@ async def test_quick_note_from_dashboard_for_a_named_patient(seeded, make_app):
         await type_text(pilot, "Phoned back, feeling better. n is typed, not a shortcut.")
         await pilot.press("tab")  # contact mode
         await pilot.press("enter", "down", "down", "enter")  # open the select, pick "Phone"
-        assert note.query_one("#note-mode").value == "phone"
-        await pilot.press("tab")
+        assert note.query_one("#cf-mode").value == "phone"
+        await pilot.press("tab", "tab", "tab", "tab", "tab", "tab")  # when … outcome: follow-up
         await type_text(pilot, "2026-03-16")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
@@ -69,7 +69,7 @@ async def test_quick_note_for_open_patient_with_ctrl_n_then_amend(seeded, make_a
         await type_text(pilot, "Frist draft")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is patient)
-        await wait_for(pilot, lambda: len(patient.note_ids) == 1)
+        await wait_for(pilot, lambda: len(patient.record.notes) == 1)
 
         await pilot.press("3")  # notes tab
         await pilot.press("a")

@@ -1,5 +1,6 @@
-"""Help: every key, generated from the bindings (App keys, with the user's remapping, then
-each screen's own), so it is never out of date; and the privacy notice, shipped in the
+"""Help: every key, generated from the bindings (the keys active on the screen in use and
+its tabs', then the App keys, then each other screen's, all with the user's remapping), so
+it is never out of date; and the privacy notice, shipped in the
 package (`mhf_tui/docs/privacy-notice.md`, the same text as `docs/privacy-notice.md`) so the
 facilitator can show a patient what is kept about them without another document."""
 
@@ -29,10 +30,12 @@ def privacy_notice() -> str:
 
 def screen_classes() -> list[type[Screen[Any]]]:
     from mhf_tui.ui.screens.caseload import CaseloadScreen
+    from mhf_tui.ui.screens.contact_form import ContactFormScreen
     from mhf_tui.ui.screens.dashboard import DashboardScreen
     from mhf_tui.ui.screens.directory import DirectoryScreen
     from mhf_tui.ui.screens.patient import PatientScreen
-    from mhf_tui.ui.screens.patient_form import NewPatientScreen
+    from mhf_tui.ui.screens.patient_edit import AlertsScreen, ConsentScreen, StatusScreen
+    from mhf_tui.ui.screens.patient_form import EditDetailsScreen, NewPatientScreen
     from mhf_tui.ui.screens.quick_note import PatientPicker, QuickNoteScreen
     from mhf_tui.ui.screens.settings import SettingsScreen
     from mhf_tui.ui.screens.sync import SyncScreen
@@ -42,6 +45,11 @@ def screen_classes() -> list[type[Screen[Any]]]:
         CaseloadScreen,
         NewPatientScreen,
         PatientScreen,
+        EditDetailsScreen,
+        AlertsScreen,
+        ConsentScreen,
+        StatusScreen,
+        ContactFormScreen,
         QuickNoteScreen,
         PatientPicker,
         DirectoryScreen,
@@ -50,35 +58,41 @@ def screen_classes() -> list[type[Screen[Any]]]:
     ]
 
 
-def key_label(app: MhfApp, binding: Binding) -> str:
-    keys = app._keymap.get(binding.id, binding.key) if binding.id else binding.key
-    return ", ".join(
-        app.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(",")
-    )
+def help_lines(
+    app: MhfApp, under: Screen[Any] | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Sections of (keys, what): the screen in use first, from its active bindings and its
+    tabs' keys; then the App's keys; then every other screen from its classes' bindings."""
+    from mhf_tui.ui import binding_list
 
-
-def help_lines(app: MhfApp) -> list[tuple[str, list[tuple[str, str]]]]:
     sections: list[tuple[str, list[tuple[str, str]]]] = []
-    sections.append(("Everywhere", [(key_label(app, k.binding()), k.help) for k in APP_KEYS]))
+    if under is not None and not isinstance(under, HelpScreen):
+        rows = [
+            (e.keys, e.what)
+            for e in binding_list.active_entries(under)
+            if e.binding.id not in APP_KEY_IDS
+        ]
+        shown = {what for _k, what in rows}
+        for tab, e in binding_list.tab_entries(under):
+            if e.what not in shown:
+                shown.add(e.what)
+                rows.append((e.keys, f"{e.what} ({tab})"))
+        rows.extend(getattr(under, "HELP_EXTRA", ()))
+        if rows:
+            title = getattr(under, "HELP_TITLE", type(under).__name__)
+            sections.append((f"{title} (this screen)", rows))
+    everywhere = [(binding_list.key_text(app, k.binding()), k.help) for k in APP_KEYS]
+    sections.append(("Everywhere", everywhere))
     for cls in screen_classes():
-        rows = []
-        for b in cls.BINDINGS:
-            if isinstance(b, Binding) and _listed(b):
-                rows.append((key_label(app, b), b.tooltip or b.description))
-        extra = getattr(cls, "HELP_EXTRA", ())
-        rows.extend(extra)
+        if under is not None and isinstance(under, cls):
+            continue
+        rows = binding_list.class_rows(app, cls)
         if rows:
             sections.append((getattr(cls, "HELP_TITLE", cls.__name__), rows))
     return sections
 
 
-def _listed(binding: Binding) -> bool:
-    """Arrow keys and per-tab digits are summarised by the screen's HELP_EXTRA instead."""
-    if not binding.description:
-        return False
-    if binding.id and binding.id.startswith("tab_"):
-        return False
-    return not binding.action.startswith(("cursor(", "move("))
+APP_KEY_IDS = frozenset(k.id for k in APP_KEYS)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -105,7 +119,7 @@ class HelpScreen(ModalScreen[None]):
         text.append(
             "   (remap in config.toml under [keys]; p privacy, escape closes)\n", style="dim"
         )
-        for title, rows in help_lines(self.app):
+        for title, rows in help_lines(self.app, self.under):
             text.append(f"\n{title}\n", style="bold underline")
             for key, what in rows:
                 text.append(f"  {key:<16}", style="bold")

@@ -1,30 +1,38 @@
 """One patient's record: a header that always shows who and any alerts, and tabs.
 
 Opening the record is audited (a `view` event); reloads after the user's own changes are not.
-Keys in the Notes tab: `a` amend, `e` entered in error, `v` versions, `f` search. In
-Contacts: `d` follow-up done. In Signposting: `s` add (pick a service from the directory),
-`u` update status. Anywhere in the record: `x` export the summary (subject access).
+The record is loaded in one unit of work and each tab shows its part; the tabs in
+`ui/widgets/` (Summary, Contacts, Notes, Care plan, Reviews, Outcomes, People) own their keys.
+In Signposting: `s` add (pick a service from the directory), `u` update status. Anywhere in the
+record: `1`-`8` switch tab, `x` export the summary (subject access).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import MhfScreen
+from mhf_tui.ui.widgets.care_plan_tab import CarePlanTab
+from mhf_tui.ui.widgets.contacts_tab import ContactsTab
+from mhf_tui.ui.widgets.notes_tab import NotesTab
 from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
+from mhf_tui.ui.widgets.people_tab import PeopleTab
 from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
 from mhf_tui.ui.widgets.safe import clean, literal
+from mhf_tui.ui.widgets.summary_tab import SummaryTab
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -41,13 +49,6 @@ TABS: tuple[tuple[str, str], ...] = (
     ("outcomes", "Outcomes"),
     ("people", "People"),
 )
-NOTE_KIND_LABELS = {
-    "contact": "contact",
-    "phone_call": "phone",
-    "care_plan": "care plan",
-    "safeguarding": "safeguard",
-    "general": "general",
-}
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,13 @@ class PatientRecord:
     patient: Any
     notes: list[Any]
     contacts: list[Any]
-    people: list[Any]
-    care_plan: Any
     signposting: list[Any]
 
 
 def load_record(
     session: Session, *, actor: str, patient_id: uuid.UUID, audit: bool
 ) -> PatientRecord:
-    from mhf_tui.services import care_plans, contacts, notes, patients, related_people, signposting
+    from mhf_tui.services import contacts, notes, patients, signposting
 
     return PatientRecord(
         patient=patients.get_patient_record(
@@ -71,8 +70,6 @@ def load_record(
         ),
         notes=notes.current_notes(session, patient_id=patient_id),
         contacts=contacts.list_contacts(session, patient_id=patient_id),
-        people=related_people.list_related_people(session, patient_id=patient_id),
-        care_plan=care_plans.current_care_plan(session, patient_id=patient_id),
         signposting=signposting.list_signposting(session, patient_id=patient_id),
     )
 
@@ -109,69 +106,6 @@ def alerts_text(p: Any) -> Text | None:
     return text
 
 
-def summary_text(p: Any) -> Text:
-    rows = [
-        ("Born", _d(p.date_of_birth)),
-        ("Sex / gender", " / ".join(x for x in (p.sex, p.gender_identity) if x)),
-        ("Pronouns", p.pronouns),
-        ("Phone", " / ".join(x for x in (p.phone, p.phone_alt) if x)),
-        ("Preferred contact", p.preferred_contact),
-        ("Address", " ".join(x for x in (p.address, p.postcode) if x)),
-        ("Usual GP", p.usual_gp),
-        ("Interpreter", p.interpreter_needs),
-        ("Accessibility", p.accessibility_needs),
-        (
-            "Sharing",
-            "shared with the practice"
-            if p.share_with_practice
-            else f"objects ({p.share_objection_reason})",
-        ),
-        (
-            "Carer contact",
-            {True: "consents", False: "does not consent", None: "not recorded"}[
-                p.carer_contact_consent
-            ],
-        ),
-    ]
-    text = Text()
-    for label, value in rows:
-        if value:
-            text.append(f"{label:<18}", style="bold")
-            text.append(clean(str(value)) + "\n")
-    return text
-
-
-def care_plan_text(plan: Any) -> Text:
-    if plan is None:
-        return Text("No care plan yet.", style="dim")
-    text = Text()
-    text.append(f"Version {plan.version} · by ", style="dim")
-    text.append(clean(plan.author), style="dim")
-    if plan.review_on:
-        text.append(f" · review {_d(plan.review_on)}", style="bold")
-    text.append("\n\nGoals\n", style="bold")
-    for g in plan.goals:
-        score = "-" if g.latest_score is None else f"{g.latest_score}/10"
-        text.append(f"  [{score:>5}] ")
-        text.append(clean(g.goal) + "\n")
-    text.append("\nActions\n", style="bold")
-    for a in plan.actions:
-        mark = "x" if a.done else " "
-        text.append(f"  ({mark}) ")
-        text.append(clean(a.action))
-        extra = " · ".join(x for x in (clean(a.owner), _d(a.due)) if x)
-        text.append(f"  {extra}\n" if extra else "\n", style="dim")
-    for title, body in (
-        ("Crisis plan", plan.crisis_plan),
-        ("Contingency plan", plan.contingency_plan),
-        ("Early warning signs", plan.early_warning_signs),
-    ):
-        if body:
-            text.append(f"\n{title}\n", style="bold")
-            text.append(clean(body) + "\n")
-    return text
-
-
 def _table(table_id: str) -> DataTable[Any]:
     return DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
 
@@ -179,47 +113,27 @@ def _table(table_id: str) -> DataTable[Any]:
 class PatientScreen(MhfScreen):
     CATEGORY = "Patient"
     HELP_TITLE = "Patient record"
+    #: widgets whose keys Help lists under this screen when it is not on screen
+    HELP_PARTS: ClassVar[tuple[type[Any], ...]] = (
+        SummaryTab,
+        ContactsTab,
+        NotesTab,
+        CarePlanTab,
+        ReviewsTab,
+        OutcomesTab,
+        PeopleTab,
+    )
+    TAB_TITLES: ClassVar[dict[str, str]] = dict(TABS)
     HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
         (
             "1 … 8",
             "switch tab: Summary, Contacts, Notes, Care plan, Signposting, Reviews, "
-            "Outcomes, People",
+            "Outcomes, People (also from an empty notes search)",
         ),
         ("left, right", "switch tab when the tab bar is focused"),
     )
     BINDINGS = [
         *MhfScreen.BINDINGS,
-        Binding("a", "amend", "Amend", id="note_amend", tooltip="amend the highlighted note"),
-        Binding(
-            "e",
-            "entered_in_error",
-            "In error",
-            id="note_in_error",
-            tooltip="mark the highlighted note entered in error",
-        ),
-        Binding(
-            "v",
-            "versions",
-            "Versions",
-            show=False,
-            id="note_versions",
-            tooltip="show every version of the highlighted note",
-        ),
-        Binding(
-            "f",
-            "search_notes",
-            "Search",
-            show=False,
-            id="note_search",
-            tooltip="search this patient's notes",
-        ),
-        Binding(
-            "d",
-            "follow_up_done",
-            "Follow-up done",
-            id="contact_follow_up_done",
-            tooltip="mark the highlighted contact's follow-up done",
-        ),
         Binding(
             "s",
             "signpost",
@@ -254,8 +168,6 @@ class PatientScreen(MhfScreen):
         self.patient_id = patient_id
         self.initial_tab = tab or "notes"
         self.record: PatientRecord | None = None
-        self.note_query = ""
-        self.note_ids: list[uuid.UUID] = []
         self.signpost_ids: list[uuid.UUID] = []
 
     def compose(self) -> ComposeResult:
@@ -263,20 +175,13 @@ class PatientScreen(MhfScreen):
         yield Static("", id="patient-alerts", classes="-none")
         with TabbedContent(initial=self.initial_tab, id="patient-tabs"):
             with TabPane("Summary", id="summary"):
-                with VerticalScroll(classes="pane-scroll"):
-                    yield Static("", id="summary-text")
+                yield SummaryTab()
             with TabPane("Contacts", id="contacts"):
-                yield _table("contacts-table")
+                yield ContactsTab(self.patient_id)
             with TabPane("Notes", id="notes"):
-                with Vertical():
-                    yield Input(
-                        id="note-search-input", placeholder="Search notes (enter); empty shows all"
-                    )
-                    yield _table("notes-table")
-                    yield Static("", id="note-preview", classes="preview")
+                yield NotesTab(self.patient_id)
             with TabPane("Care plan", id="careplan"):
-                with VerticalScroll(classes="pane-scroll"):
-                    yield Static("", id="careplan-text")
+                yield CarePlanTab(self.patient_id)
             with TabPane("Signposting", id="signposting"):
                 yield _table("signposting-table")
                 yield Static("s signpost to a service · u update status", classes="hint")
@@ -285,32 +190,15 @@ class PatientScreen(MhfScreen):
             with TabPane("Outcomes", id="outcomes"):
                 yield OutcomesTab(self.patient_id, self.app.caseload)
             with TabPane("People", id="people"):
-                yield _table("people-table")
+                yield PeopleTab(self.patient_id)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        # the free-text column takes what the terminal has beyond 80 columns
-        extra = max(0, self.app.size.width - 80)
-        notes = self.query_one("#notes-table", DataTable)
-        notes.add_column("Written", width=15)
-        notes.add_column("Kind", width=9)
-        notes.add_column("Note", width=35 + extra)
-        notes.add_column("", width=5)
-        contacts = self.query_one("#contacts-table", DataTable)
-        contacts.add_column("When", width=15)
-        contacts.add_column("Mode", width=14)
-        contacts.add_column("Reason", width=26 + extra)
-        contacts.add_column("Follow-up", width=11)
         sign = self.query_one("#signposting-table", DataTable)
         sign.add_column("Service", width=30)
         sign.add_column("Status", width=14)
         sign.add_column("Since", width=11)
         sign.add_column("Follow-up", width=11)
-        people = self.query_one("#people-table", DataTable)
-        people.add_column("Name", width=20)
-        people.add_column("Relationship", width=20)
-        people.add_column("Phone", width=14)
-        people.add_column("Consent", width=8)
         self.load(audit=True)
         self.call_after_refresh(self.action_tab, self.initial_tab)
 
@@ -328,9 +216,7 @@ class PatientScreen(MhfScreen):
     def data_changed(self, patient_id: uuid.UUID | None) -> None:
         if patient_id in (None, self.patient_id):
             self.load()
-            for tab in self.query(ReviewsTab).results():
-                tab.reload()
-            for tab in self.query(OutcomesTab).results():
+            for tab in (*self.query(ReviewsTab), *self.query(OutcomesTab), *self.record_tabs()):
                 tab.reload()
 
     def show(self, record: PatientRecord) -> None:
@@ -342,19 +228,11 @@ class PatientScreen(MhfScreen):
         banner = self.query_one("#patient-alerts", Static)
         banner.set_class(alerts is None, "-none")
         banner.update(alerts or "")
-        self.query_one("#summary-text", Static).update(summary_text(p))
-        self.query_one("#careplan-text", Static).update(care_plan_text(record.care_plan))
-        self.show_notes(record.notes)
-        contacts = self.query_one("#contacts-table", DataTable)
-        contacts.clear()
-        for c in record.contacts:
-            follow = _d(c.follow_up_on) + (" done" if c.follow_up_done and c.follow_up_on else "")
-            contacts.add_row(
-                Text(f"{c.occurred_at.astimezone():%d %b %y %H:%M}"),
-                Text(c.mode_label),
-                literal(c.reason.splitlines()[0] if c.reason else ""),
-                Text(follow),
-            )
+        self.query_one(SummaryTab).show(p)
+        self.query_one(NotesTab).show(record.notes)
+        self.query_one(ContactsTab).show(
+            record.contacts, f"{p.display_name} · {p.nhs_number_formatted}"
+        )
         sign = self.query_one("#signposting-table", DataTable)
         cursor = sign.cursor_row
         sign.clear()
@@ -368,62 +246,6 @@ class PatientScreen(MhfScreen):
             )
         if 0 <= cursor < sign.row_count:
             sign.move_cursor(row=cursor)
-        people = self.query_one("#people-table", DataTable)
-        people.clear()
-        for r in record.people:
-            people.add_row(
-                literal(r.name),
-                literal(r.relationship or r.role),
-                literal(r.phone),
-                Text("yes" if r.consent_to_contact else "no"),
-            )
-
-    def show_notes(self, notes: list[Any]) -> None:
-        table = self.query_one("#notes-table", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        self.note_ids = [n.id for n in notes]
-        self._notes_by_id = {n.id: n for n in notes}
-        for n in notes:
-            flags = "ERROR" if n.entered_in_error else (f"v{n.version}" if n.version > 1 else "")
-            first = n.text.strip().splitlines()[0] if n.text.strip() else ""
-            style = "dim strike" if n.entered_in_error else ""
-            table.add_row(
-                Text(f"{n.first_written_at.astimezone():%d %b %y %H:%M}"),
-                Text(NOTE_KIND_LABELS.get(n.kind, n.kind)),
-                literal(first, style=style),
-                Text(flags, style="bold red" if n.entered_in_error else "dim"),
-            )
-        if 0 <= cursor < table.row_count:
-            table.move_cursor(row=cursor)
-        self.show_preview()
-
-    def selected_note(self) -> Any | None:
-        table = self.query_one("#notes-table", DataTable)
-        if not self.note_ids or not 0 <= table.cursor_row < len(self.note_ids):
-            return None
-        return self._notes_by_id.get(self.note_ids[table.cursor_row])
-
-    @on(DataTable.RowHighlighted, "#notes-table")
-    def show_preview(self) -> None:
-        preview = self.query_one("#note-preview", Static)
-        note = self.selected_note()
-        if note is None:
-            preview.update(Text("No notes yet. Press n to write one.", style="dim"))
-            return
-        text = Text()
-        text.append(f"{note.written_at.astimezone():%d %b %Y %H:%M} · ", style="dim")
-        text.append(clean(note.author), style="dim")
-        if note.version > 1:
-            text.append(f" · version {note.version}", style="dim")
-        if note.entered_in_error:
-            text.append(" · ENTERED IN ERROR", style="bold red")
-        if note.amend_reason:
-            text.append(" · ", style="dim")
-            text.append(clean(note.amend_reason), style="dim")
-        text.append("\n")
-        text.append_text(literal(note.text))
-        preview.update(text)
 
     # --- tabs -----------------------------------------------------------------------
 
@@ -432,133 +254,41 @@ class PatientScreen(MhfScreen):
         return self.query_one(TabbedContent).active
 
     def action_tab(self, tab_id: str) -> None:
+        """Show the tab and focus its first list or scrollable part (never a text field):
+        focus left on a hidden pane's widget would move into another pane and switch back."""
         self.query_one(TabbedContent).active = tab_id
-        focus = {
-            "notes": "#notes-table",
-            "contacts": "#contacts-table",
-            "signposting": "#signposting-table",
-            "reviews": "#reviews-table",
-            "outcomes": "#outcomes-table",
-            "people": "#people-table",
-        }.get(tab_id)
-        if focus:
-            self.query_one(focus).focus()
+        pane = self.query_one(f"#{tab_id}", TabPane)
+        target = next(
+            (w for w in pane.query("*") if w.can_focus and not isinstance(w, Input)), None
+        )
+        if target is not None:
+            target.focus()
+
+    def record_tabs(self) -> list[CarePlanTab | PeopleTab]:
+        return [*self.query(CarePlanTab), *self.query(PeopleTab)]
+
+    def palette_entries(self) -> list[tuple[str, Callable[[], object], str]]:
+        """The tabs' actions for the command palette, from any tab ("Care plan: edit")."""
+        entries: list[tuple[str, Callable[[], object], str]] = []
+        for tab in self.record_tabs():
+            keys = {b.action: b for b in tab.BINDINGS if isinstance(b, Binding)}
+            for title, action in tab.PALETTE:
+                key = f"key {self.app.get_key_display(keys[action])}" if action in keys else ""
+                entries.append((title, partial(self.run_in_tab, tab, action), key))
+        return entries
+
+    def run_in_tab(self, tab: CarePlanTab | PeopleTab, action: str) -> None:
+        self.action_tab(tab.PANE)
+        self.call_after_refresh(tab.run_action, action)
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self) -> None:
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"amend", "entered_in_error", "versions", "search_notes"}:
-            return self.is_mounted and self.active_tab == "notes"
         if action in {"signpost", "advance"}:
             return self.is_mounted and self.active_tab == "signposting"
-        if action == "follow_up_done":
-            return self.is_mounted and self.active_tab == "contacts"
         return True
-
-    # --- notes ----------------------------------------------------------------------
-
-    def action_search_notes(self) -> None:
-        self.query_one("#note-search-input", Input).focus()
-
-    @on(Input.Submitted, "#note-search-input")
-    def search_notes(self, event: Input.Submitted) -> None:
-        query = event.value.strip()
-        caseload = self.app.caseload
-        if caseload is None or self.record is None:
-            return
-        if not query:
-            self.show_notes(self.record.notes)
-            self.query_one("#notes-table").focus()
-            return
-        actor, pid = caseload.actor, self.patient_id
-
-        def search(session: Session) -> list[Any]:
-            from mhf_tui.services import notes
-
-            hits = notes.search_notes(
-                session, actor=actor, query=query, patient_id=pid, include_entered_in_error=True
-            )
-            return [h.note for h in hits]
-
-        def found(notes: list[Any]) -> None:
-            self.show_notes(notes)
-            self.notify(f"{len(notes)} note(s) match.")
-            self.query_one("#notes-table").focus()
-
-        self.db_call("search notes", search, found)
-
-    def action_amend(self) -> None:
-        from mhf_tui.ui.widgets.dialogs import Amendment, AmendNoteScreen
-
-        note = self.selected_note()
-        if note is None:
-            return
-        if note.entered_in_error:
-            self.notify(
-                "This note was marked entered in error; write a new note instead.",
-                severity="warning",
-            )
-            return
-        actor = self.app.caseload.actor if self.app.caseload else ""
-
-        def amended(result: Amendment | None) -> None:
-            if result is None:
-                return
-
-            def write(session: Session) -> None:
-                from mhf_tui.services import notes
-
-                notes.amend_note(
-                    session, actor=actor, note_id=note.id, text=result.text, reason=result.reason
-                )
-
-            self.db_call("amend the note", write, self._written("Note amended."))
-
-        self.app.push_screen(AmendNoteScreen(note.text), amended)
-
-    def action_entered_in_error(self) -> None:
-        from mhf_tui.ui.widgets.dialogs import TextPrompt
-
-        note = self.selected_note()
-        if note is None:
-            return
-        actor = self.app.caseload.actor if self.app.caseload else ""
-
-        def reason_given(reason: str | None) -> None:
-            if reason is None:
-                return
-
-            def write(session: Session) -> None:
-                from mhf_tui.services import notes
-
-                notes.mark_entered_in_error(session, actor=actor, note_id=note.id, reason=reason)
-
-            self.db_call("mark the note", write, self._written("Marked entered in error."))
-
-        self.app.push_screen(
-            TextPrompt("Entered in error", "Why is this note wrong? (it stays in the history)"),
-            reason_given,
-        )
-
-    def action_versions(self) -> None:
-        from mhf_tui.ui.widgets.dialogs import VersionsScreen
-
-        note = self.selected_note()
-        if note is None:
-            return
-
-        def history(session: Session) -> list[Any]:
-            from mhf_tui.services import notes
-
-            return notes.note_history(session, note_id=note.id)
-
-        self.db_call(
-            "load the versions",
-            history,
-            lambda versions: self.app.push_screen(VersionsScreen(versions)),
-        )
 
     def _written(self, message: str) -> Any:
         def done(_: object) -> None:
@@ -566,27 +296,6 @@ class PatientScreen(MhfScreen):
             self.app.post_message(DataChanged(self.patient_id))
 
         return done
-
-    # --- contacts -------------------------------------------------------------------
-
-    def action_follow_up_done(self) -> None:
-        if self.record is None:
-            return
-        table = self.query_one("#contacts-table", DataTable)
-        if not 0 <= table.cursor_row < len(self.record.contacts):
-            return
-        contact = self.record.contacts[table.cursor_row]
-        if contact.follow_up_on is None or contact.follow_up_done:
-            self.notify("No open follow-up on this contact.", severity="warning")
-            return
-        actor = self.app.caseload.actor if self.app.caseload else ""
-
-        def write(session: Session) -> None:
-            from mhf_tui.services.followups import complete_contact_follow_up
-
-            complete_contact_follow_up(session, actor=actor, contact_id=contact.id)
-
-        self.db_call("mark the follow-up done", write, self._written("Follow-up done."))
 
     # --- signposting ----------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Quick note: the fastest path from "just saw them" to a saved, durable note.
 
 `n` (or `ctrl+n` anywhere) opens it for the open patient, or a patient picker first
-(type a name, `enter`). Type, `ctrl+s`, and you are back where you were. Contact mode and a
-follow-up date are optional (a contact is recorded only when a mode is chosen).
+(type a name, `enter`). Type, `ctrl+s`, and you are back where you were. The contact's fields below
+the text (mode, when, minutes, location, reason, outcome, follow-up) are optional: a contact
+is recorded only when something is filled in there, and then the mode is needed.
 
 The text is saved as a draft, encrypted in the database, a moment after each change, so it
 survives lock, crash and quit; saving the note deletes the draft in the same transaction.
@@ -13,37 +14,30 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import DraftSnapshot, MhfModal
+from mhf_tui.ui.widgets.contact_fields import ContactFields
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from mhf_tui.services.contacts import ContactCreate
     from mhf_tui.ui.app import MhfApp
 
 AUTOSAVE_DELAY = 0.4
-#: (label, value) as Select wants them
-MODES = (
-    ("Face to face", "face_to_face"),
-    ("Phone", "phone"),
-    ("Video", "video"),
-    ("Home visit", "home_visit"),
-    ("Did not attend", "dna"),
-    ("Cancelled", "cancelled"),
-)
-MODE_VALUES = frozenset(value for _, value in MODES)
 
 
 @dataclass(frozen=True)
@@ -73,7 +67,7 @@ class QuickNoteScreen(MhfModal[bool]):
     CATEGORY = "Note"
     HELP_TITLE = "Quick note"
     HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("tab", "move to contact mode and follow-up date (both optional)"),
+        ("tab", "move to the contact's fields: mode, when, minutes, … (all optional)"),
     )
     BINDINGS = [
         Binding(
@@ -113,9 +107,7 @@ class QuickNoteScreen(MhfModal[bool]):
             yield TextArea(
                 id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
             )
-            with Horizontal(id="note-options"):
-                yield Select(MODES, prompt="Contact mode", id="note-mode")
-                yield Input(id="note-follow-up", placeholder="Follow-up date (YYYY-MM-DD)")
+            yield ContactFields(id="note-contact")
             yield Static("ctrl+s save · escape close (kept as draft)", id="note-status")
         yield Footer(compact=True)
 
@@ -131,10 +123,7 @@ class QuickNoteScreen(MhfModal[bool]):
             self.draft_id = opened.draft_id
             area.load_text(opened.text)
             area.move_cursor(area.document.end)
-            mode = opened.fields.get("mode")
-            if mode in MODE_VALUES:
-                self.query_one("#note-mode", Select).value = mode
-            self.query_one("#note-follow-up", Input).value = str(opened.fields.get("follow_up", ""))
+            self.query_one(ContactFields).load(opened.fields)
             self.set_status("Your unsaved draft is back.")
         self.loaded = True
 
@@ -146,16 +135,12 @@ class QuickNoteScreen(MhfModal[bool]):
     # --- drafts ---------------------------------------------------------------------
 
     def snapshot(self) -> DraftSnapshot:
-        mode = self.query_one("#note-mode", Select).value
-        fields: dict[str, Any] = {
-            "mode": mode if isinstance(mode, str) else "",
-            "follow_up": self.query_one("#note-follow-up", Input).value,
-        }
+        fields: dict[str, Any] = dict(self.query_one(ContactFields).values())
         return DraftSnapshot(self.draft_id, self.patient_id, self.query_one(TextArea).text, fields)
 
     @on(TextArea.Changed)
-    @on(Input.Changed, "#note-follow-up")
-    @on(Select.Changed, "#note-mode")
+    @on(Input.Changed, "#note-contact Input")
+    @on(Select.Changed, "#note-contact Select")
     def schedule_autosave(self) -> None:
         if not self.loaded or self.finished:
             return
@@ -213,11 +198,8 @@ class QuickNoteScreen(MhfModal[bool]):
         if not snap.text.strip():
             self.set_status("Type the note first.", error=True)
             return
-        follow_up = str(snap.fields["follow_up"]).strip() or None
-        mode = snap.fields["mode"] or None
-        if follow_up and not mode:
-            self.set_status("Choose a contact mode to set a follow-up date.", error=True)
-            self.query_one("#note-mode", Select).focus()
+        contact_data = self.contact_data()
+        if contact_data is False:
             return
         if self._autosave is not None:
             self._autosave.stop()
@@ -230,15 +212,12 @@ class QuickNoteScreen(MhfModal[bool]):
             with lock:
                 contact_id = None
                 kind = "contact"
-                if mode:
+                if contact_data is not None:
                     contact, _ = contacts.add_contact(
-                        session,
-                        actor=actor,
-                        patient_id=snap.patient_id,
-                        data=contacts.ContactCreate(mode=mode, follow_up_on=follow_up),
+                        session, actor=actor, patient_id=snap.patient_id, data=contact_data
                     )
                     contact_id = contact.id
-                    kind = "phone_call" if mode == "phone" else "contact"
+                    kind = "phone_call" if contact.mode == "phone" else "contact"
                 notes.add_note(
                     session,
                     actor=actor,
@@ -252,6 +231,24 @@ class QuickNoteScreen(MhfModal[bool]):
 
         self.set_status("Saving…")
         self.db_call("save the note", write, self.done, exclusive=False)
+
+    def contact_data(self) -> ContactCreate | Literal[False] | None:
+        """The contact to record with the note: None when its fields are left empty, False
+        (fields marked, status set) when some were refused."""
+        from mhf_tui.services.contacts import contact_from_form
+        from mhf_tui.services.validation import FieldErrors
+
+        fields = self.query_one(ContactFields)
+        if fields.is_blank():
+            return None
+        try:
+            data = contact_from_form(fields.values(), now=datetime.now().astimezone())
+        except FieldErrors as exc:
+            fields.mark(exc.errors)
+            self.set_status("; ".join(exc.errors.values()), error=True)
+            return False
+        fields.mark({})
+        return data
 
     def on_service_failed(self, message: Any) -> None:
         if message.action == "save the note":

@@ -67,14 +67,14 @@ class ReviewFormScreen(MhfScreen):
     ReviewFormScreen #review-title { height: auto; text-style: bold; padding: 0 1; }
     ReviewFormScreen #review-status { height: auto; padding: 0 1; color: $text-muted; }
     ReviewFormScreen #review-items { height: 1fr; padding: 0 1; }
-    ReviewFormScreen .item-row { height: 1; }
+    ReviewFormScreen .item-row { height: auto; }
     ReviewFormScreen .item-label { width: 30; }
     ReviewFormScreen .item-row Input {
         border: none; height: 1; width: 16; padding: 0 1; background: $boost;
     }
     ReviewFormScreen .item-row Input.-text { width: 40; }
     ReviewFormScreen .item-row Input:focus { background: $accent 40%; }
-    ReviewFormScreen .item-hint { width: 1fr; padding: 0 1; color: $text-muted; }
+    ReviewFormScreen .item-hint { width: 1fr; height: auto; padding: 0 1; color: $text-muted; }
     ReviewFormScreen .item-hint.-ok { color: $success; }
     ReviewFormScreen .item-hint.-error { color: $error; text-style: bold; }
     """

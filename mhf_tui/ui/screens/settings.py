@@ -49,7 +49,7 @@ class SettingsScreen(MhfScreen):
             'Keys (change them in config.toml, e.g. [keys] quick_note = "ctrl+e"):\n', style="dim"
         )
         for key in APP_KEYS:
-            current = self.app._keymap.get(key.id, key.key)
+            current = self.app.settings.keys.get(key.id, key.key)
             text.append(f"  {key.id:<22}{current}\n")
         text.append("NO_COLOR in the environment turns colour off.", style="dim")
         return text

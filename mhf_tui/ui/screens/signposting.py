@@ -77,7 +77,7 @@ class ServicePicker(MhfModal[SignpostChoice]):
             yield Input(id="service-filter", placeholder="name, category or area (enter picks)")
             yield OptionList(id="picker-list")
             yield Static("", id="service-chosen")
-            with Horizontal(id="note-options"):
+            with Horizontal(id="signpost-options"):
                 yield Select(
                     START_STATUSES, value="suggested", allow_blank=False, id="signpost-status"
                 )

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static, TextArea
 
 from mhf_tui.ui.widgets.safe import clean
@@ -121,3 +122,46 @@ class VersionsScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: `y` yes, `n` or escape no."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(id="confirm")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="confirm-dialog"):
+            yield Static(Text(self.question), classes="dialog-title")
+            yield Static("y yes · n no")
+        yield Footer(compact=True)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+def confirm_discard(screen: ModalScreen[Any] | Screen[Any], typed: bool) -> None:
+    """Close a form: at once when nothing was typed, else after asking, so `escape` never
+    throws away typing silently."""
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            close(screen)
+
+    if not typed:
+        close(screen)
+        return
+    screen.app.push_screen(ConfirmScreen("Discard what you typed?"), answered)
+
+
+def close(screen: ModalScreen[Any] | Screen[Any]) -> None:
+    if isinstance(screen, ModalScreen):
+        screen.dismiss(None)
+    else:
+        screen.app.pop_screen()
