@@ -93,7 +93,7 @@ class SyncScreen(MhfScreen):
     def show(self, loaded: tuple[str, list[PracticeSyncStatus]]) -> None:
         fingerprint, rows = loaded
         self.query_one("#sync-fingerprint", Static).update(
-            Text(f"This device's fingerprint (the practice enrols it): {fingerprint}")
+            Text(f"Device fingerprint (for the practice): {fingerprint}")
         )
         self.rows = rows
         table = self.query_one(DataTable)
