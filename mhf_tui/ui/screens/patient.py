@@ -35,6 +35,15 @@ if TYPE_CHECKING:
 
     from mhf_tui.ui.app import MhfApp
 
+#: below 80 columns the tab bar uses these, so all eight tabs stay on screen at 60
+SHORT_TAB_LABELS = {
+    "summary": "Summ",
+    "contacts": "Cont",
+    "careplan": "Plan",
+    "signposting": "Sign",
+    "reviews": "Revw",
+    "outcomes": "Outc",
+}
 TABS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("contacts", "Contacts"),
@@ -108,10 +117,10 @@ def alerts_text(p: Any) -> Text | None:
 
 def care_plan_text(plan: Any) -> Text:
     if plan is None:
-        return Text("No care plan yet.", style="dim")
+        return Text("No care plan yet.", style="italic")
     text = Text()
-    text.append(f"Version {plan.version} · by ", style="dim")
-    text.append(clean(plan.author), style="dim")
+    text.append(f"Version {plan.version} · by ", style="italic")
+    text.append(clean(plan.author), style="italic")
     if plan.review_on:
         text.append(f" · review {_d(plan.review_on)}", style="bold")
     text.append("\n\nGoals\n", style="bold")
@@ -125,7 +134,7 @@ def care_plan_text(plan: Any) -> Text:
         text.append(f"  ({mark}) ")
         text.append(clean(a.action))
         extra = " · ".join(x for x in (clean(a.owner), _d(a.due)) if x)
-        text.append(f"  {extra}\n" if extra else "\n", style="dim")
+        text.append(f"  {extra}\n" if extra else "\n", style="italic")
     for title, body in (
         ("Crisis plan", plan.crisis_plan),
         ("Contingency plan", plan.contingency_plan),
@@ -278,7 +287,7 @@ class PatientScreen(MhfScreen):
         for s in record.signposting:
             sign.add_row(
                 literal(s.service_name),
-                Text(s.status.replace("_", " "), style="" if s.is_open else "dim"),
+                Text(s.status.replace("_", " "), style="" if s.is_open else "italic"),
                 Text(_d(s.signposted_on)),
                 Text(_d(s.follow_up_on)),
             )
@@ -310,6 +319,14 @@ class PatientScreen(MhfScreen):
         )
         if target is not None:
             target.focus()
+
+    def on_resize(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        narrow = self.size.width < 80
+        for tab_id, title in TABS:
+            if tabs.query(f"#--content-tab-{tab_id}"):
+                label = SHORT_TAB_LABELS.get(tab_id, title) if narrow else title
+                tabs.get_tab(tab_id).label = label
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self) -> None:

@@ -86,7 +86,7 @@ def load_outcomes(session: Session, *, patient_id: uuid.UUID, actor: str | None)
 class OutcomesTab(ServiceCalls, Widget):
     DEFAULT_CSS = """
     OutcomesTab { height: 1fr; padding: 0 1; }
-    OutcomesTab #outcomes-risk { height: auto; color: $error; text-style: bold; }
+    OutcomesTab #outcomes-risk { height: auto; color: $text-error; text-style: bold; }
     OutcomesTab #outcomes-risk.-none { display: none; }
     OutcomesTab #outcomes-trends { height: auto; max-height: 5; overflow-y: auto; }
     OutcomesTab .trend-row { height: 1; }
@@ -158,7 +158,7 @@ class OutcomesTab(ServiceCalls, Widget):
             else:
                 rows.append(Static(summary))
         if not rows:
-            rows.append(Static(Text("No outcome measures yet.", style="dim")))
+            rows.append(Static(Text("No outcome measures yet.", style="italic")))
         self.run_worker(self._replace_trends(rows), group="outcome-trends", exclusive=True)
         table = self.query_one("#outcomes-table", DataTable)
         table.clear()
@@ -173,7 +173,7 @@ class OutcomesTab(ServiceCalls, Widget):
                 band,
                 Text(
                     items + ("  ⚠9" if r.risk_prompt else ""),
-                    style="bold red" if r.risk_prompt else "",
+                    style="bold" if r.risk_prompt else "",
                 ),
             )
 
@@ -308,11 +308,11 @@ class OutcomeEntry(ModalScreen[list[int] | None]):
         try:
             _items, result = self._score(event.value)
         except MhfError as exc:
-            out.update(Text(str(exc), style="dim"))
+            out.update(Text(str(exc), style="italic"))
             return
         text = Text(result.summary, style="bold")
         if result.risk_prompt:
-            text.append("\n" + result.risk_prompt, style="bold red")
+            text.append("\n" + result.risk_prompt, style="bold")
         out.update(text)
 
     @on(Input.Submitted)
@@ -320,7 +320,7 @@ class OutcomeEntry(ModalScreen[list[int] | None]):
         try:
             items, _result = self._score(event.value)
         except MhfError as exc:
-            self.query_one("#outcome-preview", Static).update(Text(str(exc), style="bold red"))
+            self.query_one("#outcome-preview", Static).update(Text(str(exc), style="bold"))
             return
         self.dismiss(items)
 
@@ -342,9 +342,9 @@ class RiskPrompt(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="risk-dialog"):
-            yield Static(Text("⚠ Risk", style="bold red"), classes="dialog-title")
+            yield Static(Text("⚠ Risk", style="bold"), classes="dialog-title")
             yield Static(Text(self.prompt, style="bold"), id="risk-text")
-            yield Static(Text("enter: I have seen this", style="dim"))
+            yield Static(Text("enter: I have seen this", style="italic"))
         yield Footer()
 
     def action_acknowledge(self) -> None:
