@@ -36,7 +36,8 @@ BENCHMARKS: dict[str, tuple[dict[str, tuple[str, str]], tuple[int, int]]] = {
     "bench_sqlcipher": ({"sqlcipher_ratio": ("x (keyed / unkeyed sqlcipher3, same build)",
                                              "<= 1.2")}, (120, 20)),
     "bench_sync": ({"export_s": ("s", "a few seconds (<= 5)"),
-                    "import_s": ("s", "a few seconds (<= 5)")}, (150, 30)),
+                    "import_s": ("s", "a few seconds (<= 5)"),
+                    "sync_peak_rss_mb": ("MB", "< 150")}, (150, 30)),
 }  # fmt: skip
 
 

@@ -28,9 +28,11 @@ from mhf_tui.db.tables import CarePlan, Contact, Note, Patient, Practice, Servic
 from mhf_tui.paths import DataDir
 from mhf_tui.services.setup import initialise_caseload
 from mhf_tui.sync.ack import apply_ack, read_ack
+from mhf_tui.sync.device import load_device
+from mhf_tui.sync.enrolment import enrol
 from mhf_tui.sync.export import export_practice
 from mhf_tui.sync.importer import import_file
-from mhf_tui.sync.package import new_identity
+from mhf_tui.sync.practice_store import PracticeStore
 
 PASS = "benchmark horse battery staple"
 ODS = "C81001"
@@ -114,21 +116,21 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mhf-sync-bench-"))
     try:
-        identity = new_identity()
-        key = root / "practice.key"
-        key.write_text(f"{identity}\n")
+        inbox, _ = PracticeStore.create(root / "store", PASS, ods=ODS)
+        with inbox.session() as s:
+            recipient = str(inbox.identity(s).to_public())
         caseload, _ = initialise_caseload(DataDir(root / "home"), PASS, facilitator="Bench")
-        ids = seed(caseload, str(identity.to_public()), args.patients, args.notes)
-        out, store = root / "out", root / "store"
+        ids = seed(caseload, recipient, args.patients, args.notes)
+        with caseload.session() as s, inbox.session() as t:
+            enrol(t, fingerprint=load_device(s).fingerprint, name="Bench")
+        out = root / "out"
 
         def export() -> Any:
             with caseload.session() as s:
                 return export_practice(s, ods=ODS, out_dir=out, actor="Bench")
 
         def do_import(path: Path) -> Any:
-            return import_file(
-                path, identity_path=key, store_root=store, passphrase=lambda _c: PASS
-            )
+            return import_file(inbox, path)
 
         export_s, first = timed(export)
         import_s, summary = timed(lambda: do_import(first.path))
@@ -144,6 +146,7 @@ def main() -> None:
             s.add(Note(patient_id=ids[1], lineage_id=uuid.uuid4(), text="one more note"))
         incremental_s, third = timed(export)
         caseload.close()
+        inbox.close()
         print(
             json.dumps(
                 {

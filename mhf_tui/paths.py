@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from mhf_tui.errors import DiskFull, is_disk_full
 
@@ -46,6 +49,10 @@ class DataDir:
     @property
     def unlock_state(self) -> Path:
         return self.root / "unlock-state.json"
+
+    @property
+    def audit_head(self) -> Path:
+        return self.root / "audit-head.json"
 
     @property
     def lock(self) -> Path:
@@ -89,34 +96,34 @@ def private_dirs(directory: Path) -> None:
             pass
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file atomically with mode 0600.
+@contextmanager
+def private_file(path: Path) -> Iterator[BinaryIO]:
+    """Write a file atomically with mode 0600, as a stream: yields the temp file to write.
 
     The temp file is made by `mkstemp` in the target dir (random name, O_EXCL and
     O_NOFOLLOW: a symlink planted at a predictable temp name cannot redirect the data), then
-    fsynced and renamed over `path`. rename(2) replaces a symlink at `path` itself and never
-    writes through it."""
+    fsynced and renamed over `path` when the block ends without an error (else removed).
+    rename(2) replaces a symlink at `path` itself and never writes through it."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-        os.fsync(fd)
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
     except BaseException as exc:
-        os.close(fd)
         tmp.unlink(missing_ok=True)
         if is_disk_full(exc):
             raise DiskFull() from None
         raise
-    os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     fsync_dir(path.parent)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """`data` written atomically, 0600, by `private_file`."""
+    with private_file(path) as out:
+        out.write(data)
 
 
 def fsync_dir(directory: Path) -> None:

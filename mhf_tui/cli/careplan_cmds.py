@@ -14,18 +14,24 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mhf_tui.cli.common import add_json_option, command_group, open_caseload, print_json
+from mhf_tui.cli.argtypes import iso_date, nhs_number
+from mhf_tui.cli.common import local, patient_id, with_caseload
+from mhf_tui.cli.output import emit
+from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.safe_text import neutralise
 
 if TYPE_CHECKING:
+    from mhf_tui.db.store import Caseload
     from mhf_tui.services.care_plans import CarePlanPublic
 
+NO_PLAN = "No care plan yet. Start one with: mhf careplan edit (or careplan goal add)"
+GOAL_ENDINGS = ("achieved", "partly_achieved", "not_achieved", "withdrawn")
 
-def _patient_id(session: Any, nhs: str) -> Any:
-    from mhf_tui.services.patients import find_patient_by_nhs
-
-    return find_patient_by_nhs(session, nhs_number=nhs).id
+cli = Commands()
+cli.group("careplan", "a patient's care plan and crisis plan (versioned)")
+cli.group("careplan goal", "goals: add, score, close")
+register = cli.register
 
 
 def parse_document(text: str) -> Any:
@@ -57,43 +63,42 @@ def _line(text: str) -> str:
     return neutralise(text, multiline=False)
 
 
-def print_plan(plan: CarePlanPublic | None) -> None:
-    """The plan as a facilitator reads it (every stored value neutralised)."""
-    if plan is None:
-        print("No care plan yet. Start one with: mhf careplan edit (or careplan goal add)")
-        return
+def plan_lines(plan: CarePlanPublic) -> list[str]:
+    """The plan as a facilitator reads it (one-line fields neutralised here, the rest by
+    `emit`)."""
     review = f", review {plan.review_on}" if plan.review_on else ""
-    print(f"Care plan version {plan.version} by {_line(plan.author)}{review}")
-    print("Goals:" if plan.goals else "Goals: none")
+    out = [f"Care plan version {plan.version} by {_line(plan.author)}{review}"]
+    out.append("Goals:" if plan.goals else "Goals: none")
     for n, g in enumerate(plan.goals, start=1):
         target = f" target {g.target_on}" if g.target_on else ""
         scores = ", ".join(f"{s.score} ({s.taken_on})" for s in g.scores) or "no scores"
-        print(f"  {n}. [{g.status}{target}] {_line(g.goal)}  (id {g.id[:8]}; {scores})")
+        out.append(f"  {n}. [{g.status}{target}] {_line(g.goal)}  (id {g.id[:8]}; {scores})")
     if plan.needs:
-        print("Needs: " + "; ".join(_line(n) for n in plan.needs))
-    print("Actions:" if plan.actions else "Actions: none")
+        out.append("Needs: " + "; ".join(_line(n) for n in plan.needs))
+    out.append("Actions:" if plan.actions else "Actions: none")
     for a in plan.actions:
         mark = "x" if a.done else " "
         extra = ", ".join(x for x in (_line(a.owner), f"due {a.due}" if a.due else "") if x)
-        print(f"  [{mark}] {_line(a.action)}" + (f"  ({extra})" if extra else ""))
-    print("Crisis plan:" if plan.has_crisis_plan else "Crisis plan: none")
+        out.append(f"  [{mark}] {_line(a.action)}" + (f"  ({extra})" if extra else ""))
+    out.append("Crisis plan:" if plan.has_crisis_plan else "Crisis plan: none")
     for title, body in (
         ("Early warning signs", plan.early_warning_signs),
         ("What helps", plan.what_helps),
         ("Also", plan.crisis_plan),
     ):
         if body:
-            print(f"  {title}: " + neutralise(body).replace("\n", "\n    "))
+            out.append(f"  {title}: " + body.replace("\n", "\n    "))
     for c in plan.crisis_contacts:
         who = f" ({_line(c.relationship)})" if c.relationship else ""
-        print(f"  Contact: {_line(c.name)}{who} {_line(c.phone)}")
+        out.append(f"  Contact: {_line(c.name)}{who} {_line(c.phone)}")
     for s in plan.crisis_services:
-        print(f"  Service: {_line(s.name)} {_line(s.phone)}")
+        out.append(f"  Service: {_line(s.name)} {_line(s.phone)}")
     if plan.contingency_plan:
-        print("Contingency plan: " + neutralise(plan.contingency_plan).replace("\n", "\n  "))
+        out.append("Contingency plan: " + plan.contingency_plan.replace("\n", "\n  "))
+    return out
 
 
-def _audit_view(session: Any, actor: str, patient_id: Any, plan: CarePlanPublic | None) -> None:
+def _audit_view(session: Any, actor: str, patient: Any, plan: CarePlanPublic | None) -> None:
     from mhf_tui.services.audit import record_event
 
     record_event(
@@ -102,151 +107,127 @@ def _audit_view(session: Any, actor: str, patient_id: Any, plan: CarePlanPublic 
         action="view",
         entity="care_plan",
         entity_id=plan.id if plan else "",
-        patient_id=patient_id,
+        patient_id=patient,
         detail=f"version={plan.version if plan else 0}",
     )
 
 
-def cmd_show(args: argparse.Namespace) -> int:
+@cli.command("careplan show", help="the current care plan (audited)", json=True)
+@arg("--nhs", required=True, type=nhs_number)
+@with_caseload
+def careplan_show(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import current_care_plan
 
-    with open_caseload(args) as caseload, caseload.session() as session:
-        pid = _patient_id(session, args.nhs)
-        plan = current_care_plan(session, patient_id=pid)
-        _audit_view(session, caseload.actor, pid, plan)
-    if args.json:
-        print_json(plan.as_update() if plan else None)
-    else:
-        print_plan(plan)
-    return 0
+    with caseload.session() as session:
+        patient = patient_id(session, args.nhs)
+        plan = current_care_plan(session, patient_id=patient)
+        _audit_view(session, caseload.actor, patient, plan)
+    if plan is None:
+        return emit(args, [], empty=NO_PLAN) if not args.json else emit(args, None)
+    return emit(args, plan, lines=plan_lines)
 
 
-def cmd_history(args: argparse.Namespace) -> int:
+@cli.command("careplan history", help="every saved version", json=True)
+@arg("--nhs", required=True, type=nhs_number)
+@with_caseload
+def careplan_history(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import care_plan_history
 
-    with open_caseload(args) as caseload, caseload.session() as session:
-        pid = _patient_id(session, args.nhs)
-        plans = care_plan_history(session, patient_id=pid)
-        _audit_view(session, caseload.actor, pid, plans[-1] if plans else None)
-    if args.json:
-        print_json([p.as_update() for p in plans])
-        return 0
-    for plan in plans:
-        when = plan.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"version {plan.version}  {when}  by {_line(plan.author)}")
-    if not plans:
-        print("No care plan yet")
-    return 0
+    with caseload.session() as session:
+        patient = patient_id(session, args.nhs)
+        plans = care_plan_history(session, patient_id=patient)
+        _audit_view(session, caseload.actor, patient, plans[-1] if plans else None)
+    return emit(
+        args,
+        plans,
+        columns=[
+            ("Version", lambda p: p.version),
+            ("Saved", lambda p: local(p.created_at)),
+            ("By", lambda p: p.author),
+        ],
+        empty="No care plan yet",
+    )
 
 
-def cmd_edit(args: argparse.Namespace) -> int:
+@cli.command(
+    "careplan edit",
+    help="save a new version from TOML or JSON on stdin (fields given replace the current)",
+    description="The plan comes from stdin (with --passphrase-stdin, after the passphrase "
+    "line) or --from FILE, as TOML or JSON; `careplan show --json` prints one.",
+)
+@arg("--nhs", required=True, type=nhs_number)
+@arg("--from", dest="from_file", metavar="FILE", help="read the plan from FILE")
+@with_caseload
+def careplan_edit(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import edit_care_plan, update_from_document
 
-    with open_caseload(args) as caseload:
-        update = update_from_document(parse_document(_read_document(args)))
-        with caseload.session() as session:
-            plan = edit_care_plan(
-                session,
-                actor=caseload.actor,
-                patient_id=_patient_id(session, args.nhs),
-                update=update,
-            )
+    update = update_from_document(parse_document(_read_document(args)))
+    with caseload.session() as session:
+        plan = edit_care_plan(
+            session, actor=caseload.actor, patient_id=patient_id(session, args.nhs), update=update
+        )
     print(f"Care plan version {plan.version} saved")
     return 0
 
 
-def cmd_goal_add(args: argparse.Namespace) -> int:
+@cli.command("careplan goal add", help="add a goal (a new plan version)")
+@arg("--nhs", required=True, type=nhs_number)
+@arg("--text", required=True, help="the goal in the patient's words")
+@arg("--target", type=iso_date, metavar="YYYY-MM-DD", help="target date")
+@with_caseload
+def goal_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import GoalCreate, add_goal
     from mhf_tui.services.fields import parse_model
 
-    goal = parse_model(GoalCreate, {"goal": args.text, "target_on": args.target or None})
-    with open_caseload(args) as caseload, caseload.session() as session:
+    goal = parse_model(GoalCreate, {"goal": args.text, "target_on": args.target})
+    with caseload.session() as session:
         plan, added = add_goal(
-            session, actor=caseload.actor, patient_id=_patient_id(session, args.nhs), goal=goal
+            session, actor=caseload.actor, patient_id=patient_id(session, args.nhs), goal=goal
         )
     number = [g.id for g in plan.goals].index(added.id) + 1
     print(f"Goal {number} added (id {added.id[:8]}); care plan version {plan.version}")
     return 0
 
 
-def cmd_goal_score(args: argparse.Namespace) -> int:
+@cli.command("careplan goal score", help="a goal-based outcome score 0-10")
+@arg("--nhs", required=True, type=nhs_number)
+@arg("--goal", required=True, help="the goal's number or id (see careplan show)")
+@arg("--score", required=True, type=int, help="0 (not at all) to 10 (fully met)")
+@arg("--on", type=iso_date, metavar="YYYY-MM-DD", help="date scored (default today)")
+@with_caseload
+def goal_score(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import score_goal
-    from mhf_tui.services.validation import optional_date
 
-    with open_caseload(args) as caseload, caseload.session() as session:
+    with caseload.session() as session:
         goal = score_goal(
             session,
             actor=caseload.actor,
-            patient_id=_patient_id(session, args.nhs),
+            patient_id=patient_id(session, args.nhs),
             goal_ref=args.goal,
             score=args.score,
-            taken_on=optional_date(args.on, "--on"),
+            taken_on=args.on,
         )
     trail = " -> ".join(str(s.score) for s in goal.scores)
     print(f"Goal {goal.id[:8]} scored {args.score}/10 (scores so far: {trail})")
     return 0
 
 
-def cmd_goal_close(args: argparse.Namespace) -> int:
+@cli.command("careplan goal close", help="close a goal (a new plan version)")
+@arg("--nhs", required=True, type=nhs_number)
+@arg("--goal", required=True, help="the goal's number or id (see careplan show)")
+@arg("--status", default="achieved", choices=GOAL_ENDINGS, help="how it ended (default achieved)")
+@with_caseload
+def goal_close(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import set_goal_status
 
-    with open_caseload(args) as caseload, caseload.session() as session:
+    with caseload.session() as session:
         plan, goal = set_goal_status(
             session,
             actor=caseload.actor,
-            patient_id=_patient_id(session, args.nhs),
+            patient_id=patient_id(session, args.nhs),
             goal_ref=args.goal,
             status=args.status,
         )
     status = goal.status.replace("_", " ")
     print(f"Goal {goal.id[:8]} closed as {status}; care plan version {plan.version}")
     return 0
-
-
-def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
-    from mhf_tui.services.care_plans import GOAL_STATUSES
-
-    parents = [common, secret]
-    careplan = command_group(
-        sub, "careplan", "a patient's care plan and crisis plan (versioned)", common
-    )
-    p = careplan.add_parser("show", parents=parents, help="the current care plan (audited)")
-    p.add_argument("--nhs", required=True)
-    add_json_option(p)
-    p.set_defaults(func=cmd_show)
-    p = careplan.add_parser("history", parents=parents, help="every saved version")
-    p.add_argument("--nhs", required=True)
-    add_json_option(p)
-    p.set_defaults(func=cmd_history)
-    p = careplan.add_parser(
-        "edit",
-        parents=parents,
-        help="save a new version from TOML or JSON on stdin (fields given replace the current)",
-    )
-    p.add_argument("--nhs", required=True)
-    p.add_argument("--from", dest="from_file", metavar="FILE", help="read the plan from FILE")
-    p.set_defaults(func=cmd_edit)
-
-    goal = careplan.add_parser("goal", parents=[common], help="goals: add, score, close")
-    goals = goal.add_subparsers(dest="goal_command", metavar="COMMAND", required=True)
-    p = goals.add_parser("add", parents=parents, help="add a goal (a new plan version)")
-    p.add_argument("--nhs", required=True)
-    p.add_argument("--text", required=True, help="the goal in the patient's words")
-    p.add_argument("--target", metavar="YYYY-MM-DD", help="target date")
-    p.set_defaults(func=cmd_goal_add)
-    p = goals.add_parser("score", parents=parents, help="a goal-based outcome score 0-10")
-    p.add_argument("--nhs", required=True)
-    p.add_argument("--goal", required=True, help="the goal's number or id (see careplan show)")
-    p.add_argument("--score", required=True, type=int, help="0 (not at all) to 10 (fully met)")
-    p.add_argument("--on", metavar="YYYY-MM-DD", help="date scored (default today)")
-    p.set_defaults(func=cmd_goal_score)
-    p = goals.add_parser("close", parents=parents, help="close a goal (a new plan version)")
-    p.add_argument("--nhs", required=True)
-    p.add_argument("--goal", required=True, help="the goal's number or id (see careplan show)")
-    p.add_argument(
-        "--status",
-        default="achieved",
-        choices=[s for s in GOAL_STATUSES if s != "active"],
-        help="how it ended (default achieved)",
-    )
-    p.set_defaults(func=cmd_goal_close)

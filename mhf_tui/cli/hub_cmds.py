@@ -92,8 +92,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mhf_tui.hub.html import render
     from mhf_tui.hub.report import collect, window
     from mhf_tui.hub.suppress import build_report
-    from mhf_tui.services.returns import parse_period
     from mhf_tui.sync.package import write_atomic
+    from mhf_tui.sync.returns import parse_period
 
     if args.unsuppressed and not args.json:
         raise MhfError("--unsuppressed is only for --json (the service's own analysts)")

@@ -4,42 +4,20 @@ Thin: open the store, call `mhf_tui.sync` (letters, codes, QOF), print."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number
-from mhf_tui.cli.common import secrets_from
+from mhf_tui.cli.inbox_cmds import opened_store
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
-from mhf_tui.errors import MhfError
 
 if TYPE_CHECKING:
     from mhf_tui.sync.letter_store import WrittenLetter
 
-STORE_PROMPT = "Practice store passphrase: "
-
 cli = Commands()
 cli.group("inbox", "the practice inbox: receive facilitators' sync files")
 register = cli.register
-
-
-@contextmanager
-def opened_store(args: argparse.Namespace) -> Iterator[Any]:
-    """Lock the store, ask for its passphrase, yield it open."""
-    from mhf_tui.sync.practice_store import PracticeStore, StoreDir
-    from mhf_tui.vault.lock import InstanceLock
-
-    root = Path(args.store)
-    if not StoreDir(root).exists():
-        raise MhfError(f"no practice inbox in {root}")
-    with InstanceLock(root / "mhf.lock"):
-        store = PracticeStore.open(root, secrets_from(args).read(STORE_PROMPT))
-        try:
-            yield store
-        finally:
-            store.close()
 
 
 def _letter_lines(w: WrittenLetter) -> list[str]:

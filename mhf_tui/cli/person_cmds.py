@@ -4,12 +4,23 @@ patient, with the patient's consent to contacting them and to sharing with them.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mhf_tui.cli.common import add_json_option, command_group, open_caseload, print_json
+from mhf_tui.cli.argtypes import iso_date, nhs_number, yes_no
+from mhf_tui.cli.common import audit_view, patient_id, with_caseload
+from mhf_tui.cli.output import emit
+from mhf_tui.cli.registry import Arg, Commands, arg, args
 from mhf_tui.safe_text import neutralise
 
-#: option -> model field, for the options add and edit share
+if TYPE_CHECKING:
+    from mhf_tui.db.store import Caseload
+    from mhf_tui.services.related_people import RelatedPersonPublic
+
+cli = Commands()
+cli.group("person", "carers, next of kin, advocates: add, edit, remove, list")
+register = cli.register
+
+#: option dest -> model field, for the options add and edit share
 _FIELDS = {
     "name": "name",
     "role": "role",
@@ -22,20 +33,34 @@ _FIELDS = {
     "consent_on": "consent_on",
     "notes": "notes",
 }
+NHS = arg("--nhs", required=True, type=nhs_number, help="the patient's NHS number")
+PERSON = arg("person", help="number in `person list`, or id")
 
 
-def _given(args: argparse.Namespace) -> dict[str, Any]:
+def _details(*, adding: bool) -> tuple[Arg, ...]:
+    from mhf_tui.services.related_people import ROLES
+
+    return (
+        arg("--name", required=adding),
+        arg("--role", help=", ".join(ROLES) + (" (default carer)" if adding else "")),
+        arg("--relationship", help="to the patient: mother, partner, friend..."),
+        arg("--organisation"),
+        arg("--phone"),
+        arg("--email"),
+        arg("--consent-contact", type=yes_no, metavar="yes|no",
+            help="the patient consents to us contacting them"),
+        arg("--consent-share", type=yes_no, metavar="yes|no",
+            help="the patient consents to sharing information with them"),
+        arg("--consent-on", type=iso_date, metavar="YYYY-MM-DD",
+            help="when consent was given (default today)"),
+        arg("--notes"),
+    )  # fmt: skip
+
+
+def _given(ns: argparse.Namespace) -> dict[str, Any]:
     return {
-        field: getattr(args, option)
-        for option, field in _FIELDS.items()
-        if getattr(args, option) is not None
+        field: getattr(ns, dest) for dest, field in _FIELDS.items() if getattr(ns, dest) is not None
     }
-
-
-def _patient_id(session: Any, nhs: str) -> Any:
-    from mhf_tui.services.patients import find_patient_by_nhs
-
-    return find_patient_by_nhs(session, nhs_number=nhs).id
 
 
 def _line(text: str) -> str:
@@ -46,20 +71,29 @@ def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def cmd_add(args: argparse.Namespace) -> int:
+@cli.command("person add", help="add a carer, next of kin, advocate...")
+@NHS
+@args(*_details(adding=True))
+@with_caseload
+def person_add(ns: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.fields import parse_model
     from mhf_tui.services.related_people import RelatedPersonCreate, add_related_person
 
-    data = parse_model(RelatedPersonCreate, _given(args))
-    with open_caseload(args) as caseload, caseload.session() as session:
+    data = parse_model(RelatedPersonCreate, _given(ns))
+    with caseload.session() as session:
         person = add_related_person(
-            session, actor=caseload.actor, patient_id=_patient_id(session, args.nhs), data=data
+            session, actor=caseload.actor, patient_id=patient_id(session, ns.nhs), data=data
         )
     print(f"{person.role_label} added (id {str(person.id)[:8]})")
     return 0
 
 
-def cmd_edit(args: argparse.Namespace) -> int:
+@cli.command("person edit", help="change a person's details or consent")
+@NHS
+@PERSON
+@args(*_details(adding=False))
+@with_caseload
+def person_edit(ns: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.fields import parse_model
     from mhf_tui.services.related_people import (
         RelatedPersonUpdate,
@@ -67,100 +101,54 @@ def cmd_edit(args: argparse.Namespace) -> int:
         find_related_person,
     )
 
-    update = parse_model(RelatedPersonUpdate, _given(args))
-    with open_caseload(args) as caseload, caseload.session() as session:
-        person = find_related_person(
-            session, patient_id=_patient_id(session, args.nhs), ref=args.person
-        )
+    update = parse_model(RelatedPersonUpdate, _given(ns))
+    with caseload.session() as session:
+        pid = patient_id(session, ns.nhs)
+        person = find_related_person(session, patient_id=pid, ref=ns.person)
         edit_related_person(session, actor=caseload.actor, person_id=person.id, update=update)
     print(f"Person {str(person.id)[:8]} updated")
     return 0
 
 
-def cmd_remove(args: argparse.Namespace) -> int:
+@cli.command("person remove", help="remove a person no longer involved")
+@NHS
+@PERSON
+@with_caseload
+def person_remove(ns: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.related_people import find_related_person, remove_related_person
 
-    with open_caseload(args) as caseload, caseload.session() as session:
-        person = find_related_person(
-            session, patient_id=_patient_id(session, args.nhs), ref=args.person
-        )
+    with caseload.session() as session:
+        pid = patient_id(session, ns.nhs)
+        person = find_related_person(session, patient_id=pid, ref=ns.person)
         remove_related_person(session, actor=caseload.actor, person_id=person.id)
     print(f"Person {str(person.id)[:8]} removed")
     return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from mhf_tui.services.audit import record_event
+@cli.command("person list", help="a patient's related people (audited)", json=True)
+@NHS
+@with_caseload
+def person_list(ns: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.related_people import list_related_people
 
-    with open_caseload(args) as caseload, caseload.session() as session:
-        pid = _patient_id(session, args.nhs)
+    with caseload.session() as session:
+        pid = patient_id(session, ns.nhs)
         people = list_related_people(session, patient_id=pid)
-        record_event(
-            session,
-            actor=caseload.actor,
-            action="view",
-            entity="related_person",
-            patient_id=pid,
-            detail=f"rows={len(people)}",
-        )
-    if args.json:
-        print_json([p.model_dump(mode="json") for p in people])
-        return 0
-    if not people:
-        print("No related people recorded")
-    for n, p in enumerate(people, start=1):
-        who = ", ".join(x for x in (p.relationship, p.organisation) if x)
-        print(f"{n}. {_line(p.name)}  {p.role_label}" + (f" ({_line(who)})" if who else ""))
-        recorded = f"recorded {p.consent_on or '-'} by {_line(p.consent_recorded_by) or '-'}"
-        print(
-            f"   phone {_line(p.phone) or '-'}  "
-            f"consents to contact: {_yes_no(p.consent_to_contact)}, "
-            f"to sharing: {_yes_no(p.consent_to_share)} ({recorded})  id {str(p.id)[:8]}"
-        )
-    return 0
+        audit_view(session, caseload.actor, "related_person", patient=pid, rows=len(people))
+    numbered = {p.id: n for n, p in enumerate(people, start=1)}
+
+    def lines(p: RelatedPersonPublic) -> list[str]:
+        return _person_lines(numbered[p.id], p)
+
+    return emit(ns, people, lines=lines, empty="No related people recorded")
 
 
-def _person_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
-    from mhf_tui.services.related_people import ROLES
-
-    p.add_argument("--name", required=not editing)
-    p.add_argument("--role", help=", ".join(ROLES) + ("" if editing else " (default carer)"))
-    p.add_argument("--relationship", help="to the patient: mother, partner, friend...")
-    p.add_argument("--organisation")
-    p.add_argument("--phone")
-    p.add_argument("--email")
-    p.add_argument(
-        "--consent-contact", metavar="yes|no", help="the patient consents to us contacting them"
-    )
-    p.add_argument(
-        "--consent-share", metavar="yes|no", help="the patient consents to sharing with them"
-    )
-    p.add_argument(
-        "--consent-on", metavar="YYYY-MM-DD", help="when consent was given (default today)"
-    )
-    p.add_argument("--notes")
-
-
-def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
-    parents = [common, secret]
-    person = command_group(
-        sub, "person", "carers, next of kin, advocates: add, edit, remove, list", common
-    )
-    p = person.add_parser("add", parents=parents, help="add a carer, next of kin, advocate...")
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    _person_options(p, editing=False)
-    p.set_defaults(func=cmd_add)
-    p = person.add_parser("edit", parents=parents, help="change a person's details or consent")
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    p.add_argument("person", help="number in `person list`, or id")
-    _person_options(p, editing=True)
-    p.set_defaults(func=cmd_edit)
-    p = person.add_parser("remove", parents=parents, help="remove a person no longer involved")
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    p.add_argument("person", help="number in `person list`, or id")
-    p.set_defaults(func=cmd_remove)
-    p = person.add_parser("list", parents=parents, help="a patient's related people (audited)")
-    p.add_argument("--nhs", required=True, help="the patient's NHS number")
-    add_json_option(p)
-    p.set_defaults(func=cmd_list)
+def _person_lines(n: int, p: RelatedPersonPublic) -> list[str]:
+    who = ", ".join(x for x in (p.relationship, p.organisation) if x)
+    recorded = f"recorded {p.consent_on or '-'} by {_line(p.consent_recorded_by) or '-'}"
+    return [
+        f"{n}. {_line(p.name)}  {p.role_label}" + (f" ({_line(who)})" if who else ""),
+        f"   phone {_line(p.phone) or '-'}  "
+        f"consents to contact: {_yes_no(p.consent_to_contact)}, "
+        f"to sharing: {_yes_no(p.consent_to_share)} ({recorded})  id {str(p.id)[:8]}",
+    ]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
 
 cli = Commands()
-cli.group("practice", "practices: add, list (and practice-side sync)")
+cli.group("practice", "practices: add, list")
 register = cli.register
 
 

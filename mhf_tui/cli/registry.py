@@ -74,6 +74,7 @@ class Commands:
     commands: list[Command] = field(default_factory=list)
 
     def group(self, name: str, help_text: str) -> None:
+        """`name` is a group's words: "careplan", or "careplan goal" inside it."""
         self.groups[name] = help_text
 
     def command(
@@ -102,7 +103,11 @@ class Commands:
         for command in self.commands:
             parents = [common, secret] if command.secret else [common]
             *group, name = command.words
-            where = command_group(sub, group[0], self.groups[group[0]], common) if group else sub
+            where = sub
+            for depth, word in enumerate(group):  # "careplan goal add": two groups deep
+                where = command_group(
+                    where, word, self.groups[" ".join(group[: depth + 1])], common
+                )
             parser = where.add_parser(
                 name, parents=parents, help=command.help, description=command.description
             )

@@ -1,5 +1,5 @@
 """`mhf returns setup|export`: the facilitator's pseudonymised service return, signed and
-encrypted to the service's hub (see `mhf_tui.services.returns` for what it holds)."""
+encrypted to the service's hub (see `mhf_tui.sync.returns` for what it holds)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from mhf_tui.cli.common import (
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from mhf_tui.services.returns import setup_returns
     from mhf_tui.sync.package import parse_recipient
+    from mhf_tui.sync.returns import setup_returns
 
     parse_recipient(args.recipient)  # a clear error before any passphrase is asked
     with open_caseload(args) as caseload:
@@ -32,7 +32,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from mhf_tui.services.returns import export_return, parse_period
+    from mhf_tui.sync.returns import export_return, parse_period
 
     period = parse_period(args.period, args.date_from, args.date_to)
     out = Path(args.out) if args.out else data_dir(args).exports

@@ -1,22 +1,18 @@
-"""`mhf sync export|ack|status|whoami|recipient` (facilitator) and
-`mhf practice keygen|import|show|bundle` (practice side, no caseload needed)."""
+"""`mhf sync export|ack|status|whoami|recipient`: the facilitator's side of sync (the
+practice's side is `mhf inbox`, in `inbox_cmds`)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mhf_tui.cli.common import (
     add_json_option,
-    command_group,
     data_dir,
     open_caseload,
     print_json,
-    secrets_from,
 )
 from mhf_tui.errors import MhfError
 
@@ -105,7 +101,7 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from mhf_tui.sync.export import sync_status
+    from mhf_tui.sync.status import sync_status
 
     with open_caseload(args) as caseload, caseload.session() as session:
         rows = sync_status(session)
@@ -126,7 +122,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_recipient(args: argparse.Namespace) -> int:
-    from mhf_tui.sync.export import set_recipient
+    from mhf_tui.sync.status import set_recipient
 
     with open_caseload(args) as caseload, caseload.session() as session:
         practice = set_recipient(
@@ -134,138 +130,6 @@ def cmd_recipient(args: argparse.Namespace) -> int:
         )
         ods = practice.ods_code
     print(f"{ods}: sync files will be encrypted to {args.recipient.strip()}")
-    return 0
-
-
-# --- practice side ----------------------------------------------------------------------
-
-
-def cmd_keygen(args: argparse.Namespace) -> int:
-    from mhf_tui.paths import private_dirs, write_private
-    from mhf_tui.sync.package import new_identity
-
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise MhfError(f"{out} exists; refusing to overwrite an identity (use --force)")
-    identity = new_identity()
-    recipient = str(identity.to_public())
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    body = f"# created: {created}\n# public key: {recipient}\n{identity}\n"
-    private_dirs(out.parent)
-    write_private(out, body.encode())
-    print(recipient)
-    print(
-        f"Identity written to {out} (keep it private and backed up: without it the practice "
-        "cannot open sync files). Give the facilitator the public key above.",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from mhf_tui.sync.importer import import_file
-    from mhf_tui.sync.practice_view import printable
-
-    secrets = secrets_from(args)
-
-    def passphrase(creating: bool) -> str:
-        if creating:
-            return secrets.new_passphrase("New passphrase for the practice store: ")
-        return secrets.read("Practice store passphrase: ")
-
-    summary = import_file(
-        Path(args.file),
-        identity_path=Path(args.identity),
-        store_root=Path(args.store),
-        passphrase=passphrase,
-        trust_new_key=args.trust_new_key,
-        ack_dir=Path(args.ack_out) if args.ack_out else None,
-    )
-    if args.json:
-        print_json(summary.to_json())
-    else:
-        print(
-            f"Imported {summary.practice_ods}-{summary.sequence} "
-            f"from {printable(summary.facilitator)} "
-            f"(device {summary.device_id[:8]}, key {summary.device_fingerprint})"
-        )
-        if summary.new_device:
-            print("  first file from this device: its key is now trusted")
-        if summary.key_replaced:
-            print("  the device's new key replaced the one trusted before (--trust-new-key)")
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
-        print(f"  {counts}")
-        print(f"  {summary.changed} new or changed, {summary.unchanged} already held")
-        print(f"  patients withheld (objection to sharing): {summary.withheld_objection}")
-        for warning in summary.warnings:
-            print(f"  warning: {warning}")
-        print(f"Ack: {summary.ack_path} (return it to the facilitator)")
-    if summary.store_created:
-        print(f"Created practice store {args.store}", file=sys.stderr)
-        print(f"Store recovery key: {summary.recovery_key}", file=sys.stderr)
-        print("Write it down and keep it apart from this computer.", file=sys.stderr)
-    return 0
-
-
-def _open_store(args: argparse.Namespace) -> Any:
-    from mhf_tui.sync.practice_store import PracticeStore
-
-    return PracticeStore.open(
-        Path(args.store), secrets_from(args).read("Practice store passphrase: ")
-    )
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    from mhf_tui.sync.practice_view import devices, patient_records, printable, summary_lines
-
-    store = _open_store(args)
-    try:
-        with store.session() as session:
-            records = patient_records(session, nhs=args.nhs)
-            senders = devices(session)
-    finally:
-        store.close()
-    if args.json:
-        print_json(
-            {
-                "devices": [d.__dict__ for d in senders],
-                "patients": [
-                    {"patient": r.patient, "resources": dict(r.resources)} for r in records
-                ],
-            }
-        )
-        return 0
-    if args.nhs is None:
-        for d in senders:
-            last = ", ".join(f"{ods}-{n}" for ods, n in sorted(d.last_sequence.items()))
-            print(
-                f"From {printable(d.facilitator)} (device {d.device_id[:8]}, "
-                f"key {d.fingerprint}): {last}"
-            )
-        print(f"{len(records)} patient(s)\n")
-    for record in records:
-        print("\n".join(summary_lines(record)))
-        print()
-    return 0
-
-
-def cmd_bundle(args: argparse.Namespace) -> int:
-    from mhf_tui.paths import write_private
-    from mhf_tui.sync.practice_view import store_bundle
-
-    store = _open_store(args)
-    try:
-        with store.session() as session:
-            bundle = store_bundle(session)
-    finally:
-        store.close()
-    out = Path(args.out)
-    write_private(out, json.dumps(bundle, ensure_ascii=False, indent=1).encode())
-    print(f"{out}: FHIR R4 transaction Bundle with {len(bundle['entry'])} resources")
-    print(
-        "It holds patient data in clear: hand it to the clinical system, then delete it.",
-        file=sys.stderr,
-    )
     return 0
 
 
@@ -291,7 +155,11 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     add_json_option(p)
     p.set_defaults(func=cmd_ack)
 
-    p = ssub.add_parser("whoami", parents=[common, secret], help="this device's id and signing key")
+    p = ssub.add_parser(
+        "whoami",
+        parents=[common, secret],
+        help="this device's id and key fingerprint (for the practice to enrol)",
+    )
     add_json_option(p)
     p.set_defaults(func=cmd_whoami)
 
@@ -303,41 +171,7 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
         "recipient", parents=[common, secret], help="set a practice's age public key"
     )
     p.add_argument("ods", metavar="ODS")
-    p.add_argument("recipient", metavar="AGE1KEY", help="from `mhf practice keygen`")
+    p.add_argument(
+        "recipient", metavar="AGE1KEY", help="as `mhf inbox init` printed it at the practice"
+    )
     p.set_defaults(func=cmd_recipient)
-
-    psub = command_group(sub, "practice", "practices, and the practice-side sync tools")
-    p = psub.add_parser("keygen", help="(practice) make an age identity; prints the public key")
-    p.add_argument("--out", required=True, metavar="FILE", help="identity file to write (0600)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p.set_defaults(func=cmd_keygen)
-
-    p = psub.add_parser("import", parents=[secret], help="(practice) check and import a sync file")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--identity", required=True, metavar="KEY", help="age identity file")
-    p.add_argument("--store", required=True, metavar="DIR", help="practice store (made if new)")
-    p.add_argument(
-        "--trust-new-key",
-        action="store_true",
-        help="accept a changed signing key for a known device (check its fingerprint first)",
-    )
-    p.add_argument(
-        "--ack-out",
-        metavar="DIR",
-        help="where to write the ack (made, 0700, if new; default: beside FILE)",
-    )
-    add_json_option(p)
-    p.set_defaults(func=cmd_import)
-
-    p = psub.add_parser("show", parents=[secret], help="(practice) per-patient summary")
-    p.add_argument("--store", required=True, metavar="DIR")
-    p.add_argument("--nhs", metavar="NUMBER", help="only this patient")
-    add_json_option(p)
-    p.set_defaults(func=cmd_show)
-
-    p = psub.add_parser(
-        "bundle", parents=[secret], help="(practice) write everything received as a FHIR bundle"
-    )
-    p.add_argument("--store", required=True, metavar="DIR")
-    p.add_argument("--out", required=True, metavar="FILE")
-    p.set_defaults(func=cmd_bundle)

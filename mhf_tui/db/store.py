@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,12 +11,22 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from mhf_tui.db.audit_head import (
+    AuditHead,
+    HeadUnreadable,
+    chain_tip,
+    device_key,
+    extends,
+    read_head,
+    write_head,
+)
 from mhf_tui.db.migrations import migrate, pending, schema_version
 from mhf_tui.db.session import unit_of_work
 from mhf_tui.db.tables import Setting
+from mhf_tui.errors import MhfError
 from mhf_tui.paths import DataDir
 from mhf_tui.vault.engine import connect_raw, make_engine
-from mhf_tui.vault.vault import Sleeper, backup, integrity_problems, unlock_data_key
+from mhf_tui.vault.vault import Sleeper, backup, integrity_problems, load_vault, unlock_data_key
 
 
 class Caseload:
@@ -26,6 +37,9 @@ class Caseload:
         self._key: bytes | None = key
         self.engine = engine
         self._actor: str | None = None
+        self.vault_id = load_vault(data).vault_id
+        self._head_lock = threading.Lock()
+        self._head_written: AuditHead | None = None
 
     @classmethod
     def open(cls, data: DataDir, passphrase: str, *, sleep: Sleeper = time.sleep) -> Caseload:
@@ -43,7 +57,7 @@ class Caseload:
             raise
         caseload = cls(data, key, engine)
         caseload._actor = caseload.get_setting("facilitator_name") or "facilitator"
-        return caseload
+        return caseload  # get_setting wrote the audit head: one write per unlock
 
     @property
     def key(self) -> bytes:
@@ -53,8 +67,32 @@ class Caseload:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One unit of work; afterwards the audit head file follows the chain."""
         with unit_of_work(self.engine) as session:
             yield session
+        self.record_head()
+
+    def record_head(self, *, replace: bool = False) -> None:
+        """Write audit-head.json if the chain has moved since it was last written. A head
+        this chain does not extend is left alone (it is the evidence `mhf check` reports)
+        unless `replace` (a restore the user confirmed)."""
+        with self._head_lock, unit_of_work(self.engine) as session:
+            tip = chain_tip(session)
+            if tip == self._head_written and not replace:
+                return
+            if self._head_written is None and not replace:
+                try:
+                    recorded = read_head(self.data.audit_head)
+                except HeadUnreadable:
+                    recorded = None
+                if recorded is not None and not extends(session, recorded.head):
+                    return
+            key = device_key(session)
+            try:
+                write_head(self.data.audit_head, tip, self.vault_id, key)
+            except (OSError, MhfError):
+                return  # a full disk: the head follows at the next change
+            self._head_written = tip
 
     @property
     def actor(self) -> str:

@@ -13,14 +13,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from mhf_tui.db.audit_head import GENESIS, AuditHead, chain_tip
 from mhf_tui.db.tables import AuditEvent, utcnow
+from mhf_tui.db.tables.base import Row
 from mhf_tui.services.public import PublicModel
 
-GENESIS = "0" * 64
+R = TypeVar("R", bound=Row)
+
+__all__ = ["GENESIS", "AuditHead", "audit_head", "audited_write", "record_event", "text_digest"]
 
 
 def _digest(
@@ -43,16 +48,15 @@ def _digest(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _chain_tip(session: Session) -> tuple[int, str]:
-    """The last event's sequence number and hash (0 and GENESIS for an empty chain)."""
-    row = (
-        session.connection()
-        .execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
-        )
-        .first()
-    )
-    return (int(row[0] or 0), str(row[1])) if row else (0, GENESIS)
+def audit_head(session: Session) -> AuditHead:
+    """The chain's head (count, last hash): read-only, for `mhf check` and sync manifests."""
+    return chain_tip(session)
+
+
+def text_digest(text: str) -> str:
+    """`text_sha256=...` for an event's detail: the event then vouches for the text, so a
+    note changed outside mhf no longer matches its event (`mhf check`)."""
+    return "text_sha256=" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record_event(
@@ -76,6 +80,32 @@ def record_event(
     )
 
 
+def audited_write(
+    session: Session,
+    row: R,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    patient_id: uuid.UUID | str | None = None,
+    detail: str = "",
+) -> R:
+    """The one way a service writes a record: added and flushed (so it has its id), then
+    its event appended to the audit chain, both in the caller's unit of work."""
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=row.id,
+        patient_id=patient_id,
+        detail=detail,
+    )
+    return row
+
+
 def record_events(
     session: Session,
     *,
@@ -90,7 +120,8 @@ def record_events(
     takes well under a second."""
     if not records:
         return 0
-    seq, prev_hash = _chain_tip(session)
+    tip = chain_tip(session)
+    seq, prev_hash = tip.count, tip.hash
     at = utcnow()
     rows = []
     for entity_id, patient_id in records:

@@ -170,10 +170,6 @@ class CarePlanPublic(CarePlanBase):
             or self.crisis_plan
         )
 
-    def as_update(self) -> dict[str, Any]:
-        """This version as an editable document (what `show --json` prints)."""
-        return self.model_dump(mode="json")
-
 
 def update_from_document(data: Any) -> CarePlanUpdate:
     """A `CarePlanUpdate` from a parsed JSON/TOML document; read-only keys that `show

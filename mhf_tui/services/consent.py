@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from mhf_tui.db.tables import Patient
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write
 from mhf_tui.services.public import PublicModel
 
 MAX_REASON = 2000
@@ -94,14 +94,12 @@ def set_sharing(
     patient.share_decision_on = on
     patient.share_objection_reason = "" if share else reason
     patient.share_recorded_by = actor
-    session.add(patient)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        patient,
         actor=actor,
         action="consent",
         entity="patient",
-        entity_id=patient.id,
         patient_id=patient.id,
         detail=json.dumps(
             {
@@ -136,14 +134,12 @@ def set_carer_contact(
     patient.carer_contact_consent = consent
     patient.carer_consent_on = on if consent is not None else None
     patient.carer_consent_recorded_by = actor
-    session.add(patient)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        patient,
         actor=actor,
         action="consent",
         entity="patient",
-        entity_id=patient.id,
         patient_id=patient.id,
         detail=json.dumps(
             {"fields": ["carer_contact_consent", "carer_consent_on", "carer_consent_recorded_by"]}

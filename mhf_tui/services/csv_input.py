@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from mhf_tui.errors import ValidationError
 from mhf_tui.safe_text import csv_cell
@@ -44,6 +45,12 @@ def read_csv(
     if "\x00" in text:
         raise CsvImportError(["the file contains NUL characters; it is not a CSV text file"])
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    columns = _header(reader, required, optional)
+    return _rows(reader, columns)
+
+
+def _header(reader: Any, required: Sequence[str], optional: Sequence[str]) -> list[str]:
+    """The column names (lower case), or CsvImportError naming every header problem."""
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -51,19 +58,22 @@ def read_csv(
     if header is None or not any(h.strip() for h in header):
         raise CsvImportError(["line 1: the file is empty; expected a header row"])
     columns = [h.strip().lower() for h in header]
-    problems: list[str] = []
-    unknown = [c for c in columns if c not in required and c not in optional]
-    missing = [c for c in required if c not in columns]
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
-    if unknown:
-        problems.append("line 1: unknown column(s): " + ", ".join(unknown))
-    if missing:
-        problems.append("line 1: missing column(s): " + ", ".join(missing))
-    if duplicated:
-        problems.append("line 1: repeated column(s): " + ", ".join(duplicated))
+    checks = (
+        ("unknown", [c for c in columns if c not in required and c not in optional]),
+        ("missing", [c for c in required if c not in columns]),
+        ("repeated", sorted({c for c in columns if columns.count(c) > 1})),
+    )
+    problems = [f"line 1: {what} column(s): " + ", ".join(found) for what, found in checks if found]
     if problems:
         raise CsvImportError([*problems, "expected header: " + ",".join([*required, *optional])])
+    return columns
+
+
+def _rows(reader: Any, columns: list[str]) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """Every non-blank row with the header's number of fields; the rest as problems (an
+    unreadable line ends the file: what follows it cannot be trusted)."""
     rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[str] = []
     while True:
         try:
             cells = next(reader)

@@ -32,9 +32,9 @@ from mhf_tui.db.tables import (
 )
 from mhf_tui.services.audit import record_event, record_events
 from mhf_tui.services.bulk import bulk_insert, row_values
-from mhf_tui.services.directory import list_services
+from mhf_tui.services.directory import ServiceRead, list_services
 from mhf_tui.services.patients import PatientRead
-from mhf_tui.services.practices import PracticeCreate, add_practice
+from mhf_tui.services.practices import PracticeCreate, PracticeRead, add_practice
 from mhf_tui.services.reviews_demo import add_demo_reviews
 from mhf_tui.services.validation import nhs_check_digit
 
@@ -147,10 +147,187 @@ def _note_text(rng: random.Random) -> str:
     )
 
 
+def _patient(
+    rng: random.Random, nhs: str, practices: list[PracticeRead], today: date
+) -> dict[str, Any]:
+    sex = rng.choice(("female", "male", "female", "male", "other", "unknown"))
+    pool = GIVEN_FEMALE if sex == "female" else GIVEN_MALE
+    if sex in ("other", "unknown"):
+        pool = GIVEN_FEMALE + GIVEN_MALE
+    born = today - timedelta(days=rng.randint(18 * 365, 88 * 365))
+    status = rng.choices(("active", "on_hold", "discharged"), (85, 8, 7))[0]
+    practice = rng.choice(practices)
+    return row_values(
+        Patient,
+        nhs_number=nhs,
+        family_name=rng.choice(FAMILY),
+        given_name=rng.choice(pool),
+        date_of_birth=born,
+        sex=sex,
+        phone=f"07700 900{rng.randrange(1000):03d}",
+        address=f"{rng.randint(1, 180)} {rng.choice(STREETS)}, Leicester",
+        postcode=f"ZZ{rng.randint(1, 99)} {rng.randint(1, 9)}"
+        f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+        preferred_contact=rng.choice(("phone", "text", "letter", "phone")),
+        practice_id=practice.id,
+        usual_gp=f"Dr {rng.choice(FAMILY)}",
+        care_cluster=rng.choices((8, 11, 12, 4, 7, 3, 17), (30, 30, 10, 10, 8, 7, 5))[0],
+        smi_register=rng.random() < 0.55,
+        raised_cv_risk=rng.random() < 0.15,
+        status=status,
+        discharged_on=today - timedelta(days=rng.randint(1, 400))
+        if status == "discharged"
+        else None,
+        alert_risk=rng.random() < 0.04,
+        alert_safeguarding=rng.random() < 0.03,
+        alert_lone_worker=rng.random() < 0.02,
+        alert_do_not_text=rng.random() < 0.05,
+        interpreter_needs=rng.choice(("Gujarati", "Polish", "Punjabi"))
+        if rng.random() < 0.04
+        else "",
+    )
+
+
+def _contacts(
+    rng: random.Random, patient: dict[str, Any], where: str, today: date, actor: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A patient's contacts over the last year, each but a DNA or cancellation with a note."""
+    contacts: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    n_contacts = rng.choices((0, 1, 2, 3, 4, 6), (5, 20, 30, 25, 12, 8))[0]
+    days_ago = sorted((rng.randint(0, 365) for _ in range(n_contacts)), reverse=True)
+    for position, ago in enumerate(days_ago):
+        mode = rng.choices(
+            ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled"),
+            (45, 30, 5, 8, 8, 4),
+        )[0]
+        latest = position == len(days_ago) - 1
+        follow_up = None
+        if latest and patient["status"] == "active" and rng.random() < 0.5:
+            follow_up = today + timedelta(days=rng.randint(-10, 21))
+        contact = row_values(
+            Contact,
+            patient_id=patient["id"],
+            occurred_at=_when(rng, today - timedelta(days=ago)),
+            mode=mode,
+            duration_minutes=None if mode in ("dna", "cancelled") else rng.randint(10, 60),
+            practice_id=patient["practice_id"],
+            location=where,
+            reason=rng.choice(("Review", "New referral", "Medication query", "Support")),
+            outcome=rng.choice(OUTCOMES),
+            follow_up_on=follow_up,
+            author=actor,
+        )
+        contacts.append(contact)
+        if mode not in ("dna", "cancelled"):
+            note_id = uuid.uuid4()
+            notes.append(
+                row_values(
+                    Note,
+                    id=note_id,
+                    patient_id=patient["id"],
+                    contact_id=contact["id"],
+                    lineage_id=note_id,
+                    kind="phone_call" if mode == "phone" else "contact",
+                    text=_note_text(rng),
+                    author=actor,
+                    written_at=contact["occurred_at"] + timedelta(minutes=5),
+                )
+            )
+    return contacts, notes
+
+
+def _care_plan(
+    rng: random.Random, patient: dict[str, Any], today: date, actor: str
+) -> dict[str, Any]:
+    plan_id = uuid.uuid4()
+    return row_values(
+        CarePlan,
+        id=plan_id,
+        patient_id=patient["id"],
+        lineage_id=plan_id,
+        goals=[
+            {"id": uuid.uuid4().hex, "goal": g, "score": rng.randint(1, 8)}
+            for g in rng.sample(GOALS, rng.randint(1, 3))
+        ],
+        actions=[
+            {
+                "action": "Book physical health check",
+                "owner": "facilitator",
+                "due": (today + timedelta(days=rng.randint(-5, 30))).isoformat(),
+                "done": False,
+            }
+        ],
+        crisis_plan="Call 111 and choose the mental health option, or Samaritans "
+        "on 116 123. Sister to be called if unwell.",
+        early_warning_signs="Stops answering the phone; sleeping in the day.",
+        review_on=today + timedelta(days=rng.randint(-20, 120)),
+        author=actor,
+    )
+
+
+def _signposting(
+    rng: random.Random,
+    patient: dict[str, Any],
+    services: list[ServiceRead],
+    today: date,
+    actor: str,
+) -> dict[str, Any]:
+    status = rng.choice(("suggested", "referred", "accepted", "attended", "closed"))
+    open_ = status in ("suggested", "referred", "accepted")
+    return row_values(
+        Signposting,
+        patient_id=patient["id"],
+        service_id=rng.choice(services).id,
+        status=status,
+        signposted_on=today - timedelta(days=rng.randint(0, 90)),
+        follow_up_on=today + timedelta(days=rng.randint(-7, 14)) if open_ else None,
+        author=actor,
+    )
+
+
+def _related_people(
+    rng: random.Random, patient: dict[str, Any], index: int, today: date, actor: str
+) -> list[dict[str, Any]]:
+    """A carer for some patients, a care coordinator for every ninth."""
+    people = []
+    if rng.random() < 0.3:
+        people.append(
+            row_values(
+                RelatedPerson,
+                patient_id=patient["id"],
+                name=f"{rng.choice(GIVEN_FEMALE + GIVEN_MALE)} {patient['family_name']}",
+                relationship=rng.choice(("partner", "mother", "son", "daughter", "friend")),
+                role="carer",
+                phone=f"07700 900{rng.randrange(1000):03d}",
+                consent_to_contact=rng.random() < 0.7,
+                consent_on=today - timedelta(days=30),
+                consent_recorded_by=actor,
+            )
+        )
+    if index % 9 == 0:
+        people.append(
+            row_values(
+                RelatedPerson,
+                patient_id=patient["id"],
+                name=f"{rng.choice(GIVEN_FEMALE + GIVEN_MALE)} {rng.choice(FAMILY)}",
+                relationship="CMHT care coordinator",
+                role="professional",
+                organisation="Community Mental Health Team",
+                phone="0116 496 0000",
+                consent_to_contact=True,
+                consent_on=today - timedelta(days=30),
+                consent_recorded_by=actor,
+            )
+        )
+    return people
+
+
 def build_demo_caseload(
     caseload: Caseload, *, patients: int = 300, seed: int = 1, today: date | None = None
 ) -> DemoSummary:
-    """Fill an empty caseload with synthetic practices, patients and their records."""
+    """Fill an empty caseload with synthetic practices, patients and their records (the
+    same seed gives the same records: every draw comes from one generator, in order)."""
     rng = random.Random(seed)  # noqa: S311  (synthetic data, reproducible by seed)
     today = today or date.today()
     actor = caseload.actor
@@ -162,46 +339,7 @@ def build_demo_caseload(
         services = list_services(session)
     practice_rows = {p.id: p for p in practices}
 
-    patient_rows: list[dict[str, Any]] = []
-    for nhs in demo_nhs_numbers(rng, patients):
-        sex = rng.choice(("female", "male", "female", "male", "other", "unknown"))
-        pool = GIVEN_FEMALE if sex == "female" else GIVEN_MALE
-        if sex in ("other", "unknown"):
-            pool = GIVEN_FEMALE + GIVEN_MALE
-        born = today - timedelta(days=rng.randint(18 * 365, 88 * 365))
-        status = rng.choices(("active", "on_hold", "discharged"), (85, 8, 7))[0]
-        practice = rng.choice(practices)
-        patient_rows.append(
-            row_values(
-                Patient,
-                nhs_number=nhs,
-                family_name=rng.choice(FAMILY),
-                given_name=rng.choice(pool),
-                date_of_birth=born,
-                sex=sex,
-                phone=f"07700 900{rng.randrange(1000):03d}",
-                address=f"{rng.randint(1, 180)} {rng.choice(STREETS)}, Leicester",
-                postcode=f"ZZ{rng.randint(1, 99)} {rng.randint(1, 9)}"
-                f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-                preferred_contact=rng.choice(("phone", "text", "letter", "phone")),
-                practice_id=practice.id,
-                usual_gp=f"Dr {rng.choice(FAMILY)}",
-                care_cluster=rng.choices((8, 11, 12, 4, 7, 3, 17), (30, 30, 10, 10, 8, 7, 5))[0],
-                smi_register=rng.random() < 0.55,
-                raised_cv_risk=rng.random() < 0.15,
-                status=status,
-                discharged_on=today - timedelta(days=rng.randint(1, 400))
-                if status == "discharged"
-                else None,
-                alert_risk=rng.random() < 0.04,
-                alert_safeguarding=rng.random() < 0.03,
-                alert_lone_worker=rng.random() < 0.02,
-                alert_do_not_text=rng.random() < 0.05,
-                interpreter_needs=rng.choice(("Gujarati", "Polish", "Punjabi"))
-                if rng.random() < 0.04
-                else "",
-            )
-        )
+    patient_rows = [_patient(rng, nhs, practices, today) for nhs in demo_nhs_numbers(rng, patients)]
     if patient_rows:
         objector = patient_rows[len(patient_rows) // 2]
         objector["share_with_practice"] = False
@@ -215,112 +353,15 @@ def build_demo_caseload(
     signposts: list[dict[str, Any]] = []
     people: list[dict[str, Any]] = []
     for index, patient in enumerate(patient_rows):
-        n_contacts = rng.choices((0, 1, 2, 3, 4, 6), (5, 20, 30, 25, 12, 8))[0]
-        days_ago = sorted((rng.randint(0, 365) for _ in range(n_contacts)), reverse=True)
-        for position, ago in enumerate(days_ago):
-            mode = rng.choices(
-                ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled"),
-                (45, 30, 5, 8, 8, 4),
-            )[0]
-            latest = position == len(days_ago) - 1
-            follow_up = None
-            if latest and patient["status"] == "active" and rng.random() < 0.5:
-                follow_up = today + timedelta(days=rng.randint(-10, 21))
-            contact = row_values(
-                Contact,
-                patient_id=patient["id"],
-                occurred_at=_when(rng, today - timedelta(days=ago)),
-                mode=mode,
-                duration_minutes=None if mode in ("dna", "cancelled") else rng.randint(10, 60),
-                practice_id=patient["practice_id"],
-                location=practice_rows[patient["practice_id"]].name,
-                reason=rng.choice(("Review", "New referral", "Medication query", "Support")),
-                outcome=rng.choice(OUTCOMES),
-                follow_up_on=follow_up,
-                author=actor,
-            )
-            contacts.append(contact)
-            if mode not in ("dna", "cancelled"):
-                note_id = uuid.uuid4()
-                notes.append(
-                    row_values(
-                        Note,
-                        id=note_id,
-                        patient_id=patient["id"],
-                        contact_id=contact["id"],
-                        lineage_id=note_id,
-                        kind="phone_call" if mode == "phone" else "contact",
-                        text=_note_text(rng),
-                        author=actor,
-                        written_at=contact["occurred_at"] + timedelta(minutes=5),
-                    )
-                )
+        where = practice_rows[patient["practice_id"]].name
+        their_contacts, their_notes = _contacts(rng, patient, where, today, actor)
+        contacts += their_contacts
+        notes += their_notes
         if index % 4 == 0 or (index % 7 == 0 and patient["smi_register"]):
-            plan_id = uuid.uuid4()
-            plans.append(
-                row_values(
-                    CarePlan,
-                    id=plan_id,
-                    patient_id=patient["id"],
-                    lineage_id=plan_id,
-                    goals=[
-                        {"id": uuid.uuid4().hex, "goal": g, "score": rng.randint(1, 8)}
-                        for g in rng.sample(GOALS, rng.randint(1, 3))
-                    ],
-                    actions=[
-                        {
-                            "action": "Book physical health check",
-                            "owner": "facilitator",
-                            "due": (today + timedelta(days=rng.randint(-5, 30))).isoformat(),
-                            "done": False,
-                        }
-                    ],
-                    crisis_plan="Call 111 and choose the mental health option, or Samaritans "
-                    "on 116 123. Sister to be called if unwell.",
-                    early_warning_signs="Stops answering the phone; sleeping in the day.",
-                    review_on=today + timedelta(days=rng.randint(-20, 120)),
-                    author=actor,
-                )
-            )
+            plans.append(_care_plan(rng, patient, today, actor))
         if services and rng.random() < 0.3:
-            status = rng.choice(("suggested", "referred", "accepted", "attended", "closed"))
-            open_ = status in ("suggested", "referred", "accepted")
-            signposts.append(
-                row_values(
-                    Signposting,
-                    patient_id=patient["id"],
-                    service_id=rng.choice(services).id,
-                    status=status,
-                    signposted_on=today - timedelta(days=rng.randint(0, 90)),
-                    follow_up_on=today + timedelta(days=rng.randint(-7, 14)) if open_ else None,
-                    author=actor,
-                )
-            )
-        if rng.random() < 0.3:
-            people.append(
-                row_values(
-                    RelatedPerson,
-                    patient_id=patient["id"],
-                    name=f"{rng.choice(GIVEN_FEMALE + GIVEN_MALE)} {patient['family_name']}",
-                    relationship=rng.choice(("partner", "mother", "son", "daughter", "friend")),
-                    role="carer",
-                    phone=f"07700 900{rng.randrange(1000):03d}",
-                    consent_to_contact=rng.random() < 0.7,
-                )
-            )
-        if index % 9 == 0:
-            people.append(
-                row_values(
-                    RelatedPerson,
-                    patient_id=patient["id"],
-                    name=f"{rng.choice(GIVEN_FEMALE + GIVEN_MALE)} {rng.choice(FAMILY)}",
-                    relationship="CMHT care coordinator",
-                    role="professional",
-                    organisation="Community Mental Health Team",
-                    phone="0116 496 0000",
-                    consent_to_contact=True,
-                )
-            )
+            signposts.append(_signposting(rng, patient, services, today, actor))
+        people += _related_people(rng, patient, index, today, actor)
     # Today's list: a few follow-ups due today whatever the random draw gave.
     active_contacts = [c for c in contacts if c["follow_up_on"] is not None]
     for contact in active_contacts[:5]:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Service
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write, record_event
 from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv, write_csv
 from mhf_tui.services.validation import (
     normalise_service_phone,
@@ -135,9 +135,7 @@ def add_service(
     if _existing(session, str(clean["name"]), str(clean["area"])):
         raise ValidationError("a service with this name and area is already in the directory")
     row = Service(**clean, national=national)  # type: ignore[arg-type]
-    session.add(row)
-    session.flush()
-    record_event(session, actor=actor, action="create", entity="service", entity_id=row.id)
+    audited_write(session, row, actor=actor, action="create", entity="service")
     return ServiceRead.from_row(row)
 
 
@@ -149,11 +147,7 @@ def set_service_active(
     if row is None:
         raise MhfError("no such service in the directory")
     row.active = active
-    session.add(row)
-    session.flush()
-    record_event(
-        session, actor=actor, action="update", entity="service", entity_id=row.id, detail="active"
-    )
+    audited_write(session, row, actor=actor, action="update", entity="service", detail="active")
     return ServiceRead.from_row(row)
 
 

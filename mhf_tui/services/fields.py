@@ -1,17 +1,29 @@
-"""Field checks as reusable pydantic types, for the `Create`/`Update` models.
+"""Field checks as reusable pydantic types, so a model states a field's rule by its type:
 
-Each wraps a check from `mhf_tui.services.validation`; `parse_model` turns pydantic's errors
-into one `ValidationError` line that names the fields and rules but never a typed value.
+    class PatientCreate(CheckedModel):
+        nhs_number: OptionalNhsNumber = None
+        date_of_birth: BirthDate
+
+Each type is `Annotated[...]` with a validator that is one of `services.validation`'s
+rules (one rule, one message, shared with the CLI's argument types). A failed rule becomes
+a pydantic error whose message names the field and the rule, never the value. Two ways to
+build a model from input: `parse_model` (one `ValidationError` line listing every problem;
+the care-plan and related-people models, `STRICT` config) and `CheckedModel` (checked on
+construction, the first problem raised, every problem listed for the importers, which
+report each bad cell with its line).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import pydantic
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import ValidationError as PydanticError
+from pydantic_core import PydanticCustomError
 from sqlmodel.main import SQLModelConfig
 
 from mhf_tui.errors import MhfError, ValidationError
@@ -78,8 +90,6 @@ Line = Annotated[str, BeforeValidator(_line(200))]
 RequiredLine = Annotated[str, BeforeValidator(_line(500)), AfterValidator(_required)]
 #: free text over several lines (a crisis plan)
 LongText = Annotated[str, BeforeValidator(_text(20_000))]
-#: a UK phone number as the patient gave it
-Phone = Annotated[str, BeforeValidator(_as_value_error(validation.normalise_phone))]
 #: a helpline may be short (111, 116 123)
 AnyPhone = Annotated[str, BeforeValidator(_as_value_error(validation.normalise_service_phone))]
 #: YYYY-MM-DD, or empty for none
@@ -91,7 +101,12 @@ YesNo = Annotated[
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__")
+    """`goals #2 goal: is required`: list items counted from 1, as the user sees them."""
+    where = " ".join(
+        f"#{part + 1}" if isinstance(part, int) else str(part)
+        for part in error.get("loc", ())
+        if part != "__root__"
+    )
     msg = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
     return f"{where}: {msg}" if where else msg
 
@@ -103,3 +118,139 @@ def parse_model(model: type[M], data: Any) -> M:
     except pydantic.ValidationError as exc:
         problems = [_message(e) for e in exc.errors(include_input=False, include_url=False)]
         raise ValidationError("; ".join(problems)) from None
+
+
+#: how a field is named in messages, where its name with spaces would not do
+LABELS = {"phone_alt": "second phone", "share_decision_on": "sharing decision date"}
+
+
+def label(info: ValidationInfo) -> str:
+    name = info.field_name or "value"
+    return LABELS.get(name, name.replace("_", " "))
+
+
+def rule_failed(message: str) -> PydanticCustomError:
+    """A broken rule as a pydantic error carrying mhf's message as is."""
+    return PydanticCustomError("mhf_rule", message)
+
+
+def _rule(check: Callable[..., Any], *, labelled: bool = False, **options: Any) -> Any:
+    """`check(value[, label], **options)` as a validator (with the field's label if
+    `labelled`)."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        try:
+            if labelled:
+                return check(value, label(info), **options)
+            return check(value, **options)
+        except ValidationError as exc:
+            raise rule_failed(str(exc)) from None
+
+    return validate
+
+
+#: "today" for the date rules while `CheckedModel.check` runs with one fixed
+_TODAY: ContextVar[date | None] = ContextVar("today", default=None)
+
+
+def _born(value: Any) -> date:
+    """Not in the future (as of `_TODAY`, else today)."""
+    try:
+        return validation.date_of_birth(value, today=_TODAY.get())
+    except ValidationError as exc:
+        raise rule_failed(str(exc)) from None
+
+
+NhsNumber = Annotated[str, AfterValidator(_rule(validation.normalise_nhs_number))]
+#: None (or blank) for patients not yet registered with an NHS number
+OptionalNhsNumber = Annotated[str | None, BeforeValidator(_rule(validation.optional_nhs_number))]
+OdsCode = Annotated[str, AfterValidator(_rule(validation.normalise_ods_code))]
+#: a UK phone number as the patient gave it
+Phone = Annotated[str, BeforeValidator(_rule(validation.normalise_phone, labelled=True))]
+Postcode = Annotated[str, AfterValidator(_rule(validation.normalise_postcode))]
+Sex = Annotated[str, AfterValidator(_rule(validation.normalise_sex))]
+Name = Annotated[
+    str, AfterValidator(_rule(validation.required_text, labelled=True, max_length=100))
+]
+RequiredText = Annotated[str, AfterValidator(_rule(validation.required_text, labelled=True))]
+Text = Annotated[
+    str, AfterValidator(_rule(validation.optional_text, labelled=True, max_length=2000))
+]
+# The types below parse text as typed (a CSV cell, a form field), so they accept it too:
+# once checked the value is always the first type (a date, a bool, an int).
+BirthDate = Annotated[date | str, BeforeValidator(_born)]
+Day = Annotated[date | str, BeforeValidator(_rule(validation.parse_date, labelled=True))]
+OptionalDay = Annotated[
+    date | str | None, BeforeValidator(_rule(validation.optional_date, labelled=True))
+]
+Flag = Annotated[bool | str, BeforeValidator(_rule(validation.parse_bool, labelled=True))]
+CareCluster = Annotated[int | str | None, BeforeValidator(_rule(validation.parse_care_cluster))]
+
+
+def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
+    """A choice from `allowed` (case, spaces and dashes forgiven)."""
+    return AfterValidator(_rule(validation.choice, field=what, allowed=allowed))
+
+
+def problems_of(error: PydanticError, entity: str) -> list[str]:
+    """Every problem in a pydantic error as a message fit to show (no values)."""
+    messages = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = ".".join(str(part) for part in item["loc"])
+        if item["type"] == "mhf_rule":
+            messages.append(item["msg"])
+        elif item["type"] == "value_error":
+            messages.append(
+                f"{LABELS.get(name, name.replace('_', ' '))} {item['msg']}".replace(
+                    "Value error, ", ""
+                )
+            )
+        elif item["type"] == "extra_forbidden":
+            messages.append(f"unknown {entity} field {name}")
+        elif item["type"] == "missing":
+            messages.append(f"{LABELS.get(name, name.replace('_', ' '))} is required")
+        else:
+            messages.append(f"{LABELS.get(name, name.replace('_', ' '))}: {item['msg']}")
+    return messages
+
+
+class InvalidRecord(ValidationError):
+    """Every problem found in one record; the message is the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(problems[0])
+
+
+class CheckedModel(BaseModel):
+    """Input checked field by field on construction; a problem raises `InvalidRecord`
+    (mhf's `ValidationError`: the CLI's one line, the UI's notice)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    #: what the model describes, in messages ("unknown patient field ...")
+    entity: ClassVar[str] = "record"
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except PydanticError as exc:
+            raise InvalidRecord(problems_of(exc, self.entity)) from None
+
+    @classmethod
+    def check(cls, data: Mapping[str, Any], *, today: date | None = None) -> Self:
+        """As the constructor, with "today" fixed for the date rules."""
+        token = _TODAY.set(today)
+        try:
+            return cls(**data)
+        finally:
+            _TODAY.reset(token)
+
+    @classmethod
+    def problems(
+        cls, data: Mapping[str, Any], *, today: date | None = None
+    ) -> tuple[Self | None, list[str]]:
+        """The model, or None and every problem found (for importers)."""
+        try:
+            return cls.check(data, today=today), []
+        except InvalidRecord as exc:
+            return None, exc.problems

@@ -8,11 +8,12 @@ import uuid
 from datetime import date, timedelta
 
 from pydantic import Field
+from sqlalchemy import and_, func, or_, text
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.errors import MhfError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.signposting import OPEN_STATUSES
@@ -90,31 +91,46 @@ def follow_ups_due(
     return items
 
 
+#: an action of the plan not done and due by :day (dates are stored as YYYY-MM-DD)
+_ACTION_DUE = text(
+    "EXISTS (SELECT 1 FROM json_each(care_plan.actions) "
+    "WHERE json_extract(value, '$.due') <= :day "
+    "AND NOT coalesce(json_extract(value, '$.done'), 0))"
+)
+
+
 def _care_plan_follow_ups(
     session: Session, horizon: date
 ) -> list[tuple[str, uuid.UUID, uuid.UUID, date, str]]:
-    """The current plan's review date and its actions not done, due by `horizon`."""
-    latest: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
-    for plan_id, pid, version in session.exec(
-        select(CarePlan.id, CarePlan.patient_id, CarePlan.version)
-    ):
-        if pid not in latest or version > latest[pid][0]:
-            latest[pid] = (version, plan_id)
-    current = [plan_id for _version, plan_id in latest.values()]
+    """The current plan's review date and its actions not done, due by `horizon`: one
+    query over each patient's newest version, reading only the plans with something due."""
+    newest = (
+        select(CarePlan.patient_id, func.max(CarePlan.version).label("version"))
+        .group_by(col(CarePlan.patient_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(CarePlan.id, CarePlan.patient_id, col(CarePlan.review_on), col(CarePlan.actions))
+        .join(
+            newest,
+            and_(
+                col(CarePlan.patient_id) == newest.c.patient_id,
+                col(CarePlan.version) == newest.c.version,
+            ),
+        )
+        .where(
+            or_(col(CarePlan.review_on) <= horizon, _ACTION_DUE.bindparams(day=horizon.isoformat()))
+        )
+    )
     due: list[tuple[str, uuid.UUID, uuid.UUID, date, str]] = []
-    for start in range(0, len(current), _ID_BATCH):
-        for plan_id, pid, review_on, actions in session.exec(
-            select(
-                CarePlan.id, CarePlan.patient_id, col(CarePlan.review_on), col(CarePlan.actions)
-            ).where(col(CarePlan.id).in_(current[start : start + _ID_BATCH]))
-        ):
-            if review_on is not None and review_on <= horizon:
-                due.append(("care_plan_review", plan_id, pid, review_on, "Care plan review"))
-            for action in actions or []:
-                on = optional_date(action.get("due"), "due")
-                if on is not None and on <= horizon and not action.get("done"):
-                    label = f"Care plan action: {action.get('action', '')}"
-                    due.append(("care_plan_action", plan_id, pid, on, label))
+    for plan_id, pid, review_on, actions in rows:
+        if review_on is not None and review_on <= horizon:
+            due.append(("care_plan_review", plan_id, pid, review_on, "Care plan review"))
+        for action in actions or []:
+            on = optional_date(action.get("due"), "due")
+            if on is not None and on <= horizon and not action.get("done"):
+                label = f"Action: {action.get('action', '')}"
+                due.append(("care_plan_action", plan_id, pid, on, label))
     return due
 
 
@@ -153,14 +169,12 @@ def set_contact_follow_up(
         ensure_editable(patient)
     row.follow_up_on = optional_date(on, "follow-up date")
     row.follow_up_done = False
-    session.add(row)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        row,
         actor=actor,
         action="update",
         entity="contact",
-        entity_id=row.id,
         patient_id=row.patient_id,
         detail="fields=follow_up_on",
     )
@@ -171,14 +185,12 @@ def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid
     if row is None:
         raise MhfError("no such contact on this caseload")
     row.follow_up_done = True
-    session.add(row)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        row,
         actor=actor,
         action="update",
         entity="contact",
-        entity_id=row.id,
         patient_id=row.patient_id,
         detail="fields=follow_up_done",
     )

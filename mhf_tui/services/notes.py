@@ -23,7 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write, record_event, text_digest
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
@@ -123,19 +123,18 @@ def add_note(
         text=body,
         author=actor,
     )
-    session.add(row)
     if draft_id is not None:
         draft = session.get(Draft, draft_id)
         if draft is not None:
             session.delete(draft)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        row,
         actor=actor,
         action="create",
         entity="note",
-        entity_id=row.id,
         patient_id=patient_id,
+        detail=text_digest(row.text),
     )
     return NoteRead.from_row(row)
 
@@ -212,7 +211,7 @@ def amend_note(
         entity="note",
         entity_id=row.id,
         patient_id=row.patient_id,
-        detail=f"replaces={previous.id}",
+        detail=f"replaces={previous.id},{text_digest(row.text)}",
     )
     return NoteRead.from_row(row, first.written_at)
 
@@ -237,7 +236,7 @@ def mark_entered_in_error(
         entity="note",
         entity_id=row.id,
         patient_id=row.patient_id,
-        detail=f"replaces={previous.id}",
+        detail=f"replaces={previous.id},{text_digest(row.text)}",
     )
     return NoteRead.from_row(row, first.written_at)
 

@@ -16,11 +16,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Patient, Practice
-from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_events
 from mhf_tui.services.bulk import bulk_insert, row_values
 from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv
-from mhf_tui.services.patients import PatientCreate, validate_patient
+from mhf_tui.services.patients import PatientCreate
 from mhf_tui.services.validation import names_similar
 
 REQUIRED_COLUMNS = ("nhs_number", "family_name", "given_name", "date_of_birth", "practice_ods")
@@ -45,8 +44,8 @@ def import_patients_csv(
     allow_possible_duplicates: bool = False,
     today: date | None = None,
 ) -> PatientImportResult:
-    """Raises `CsvImportError` (a ValidationError listing every bad line) and writes
-    nothing if any row is invalid."""
+    """Raises `CsvImportError` (a ValidationError listing every problem of every bad
+    line, each row checked by `PatientCreate`) and writes nothing if any row is invalid."""
     rows, problems = read_csv(
         text, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, header_hint=HEADER
     )
@@ -69,25 +68,12 @@ def import_patients_csv(
                 "(add patients not yet registered with `mhf patient add`)"
             )
             continue
-        try:
-            clean = validate_patient(
-                PatientCreate(
-                    nhs_number=cells["nhs_number"],
-                    family_name=cells["family_name"],
-                    given_name=cells["given_name"],
-                    date_of_birth=cells["date_of_birth"],
-                    practice_ods=cells["practice_ods"],
-                    sex=cells.get("sex") or "unknown",
-                    phone=cells.get("phone", ""),
-                    postcode=cells.get("postcode", ""),
-                    care_cluster=cells.get("care_cluster") or None,
-                    smi_register=cells.get("smi_register", "false"),  # type: ignore[arg-type]
-                ),
-                today=today,
-            )
-        except ValidationError as exc:
-            problems.append(f"line {line}: {exc}")
+        columns = {k: cells[k] for k in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if k in cells}
+        patient, row_problems = PatientCreate.problems(columns, today=today)
+        if patient is None:
+            problems.extend(f"line {line}: {problem}" for problem in row_problems)
             continue
+        clean = patient.model_dump()
         nhs = clean["nhs_number"]
         if nhs in seen_nhs:
             problems.append(f"line {line}: same NHS number as line {seen_nhs[nhs]}")

@@ -12,54 +12,94 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any, ClassVar, Self, get_type_hints
 
+from pydantic import create_model, model_validator
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services import validation as v
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write, record_event
+from mhf_tui.services.fields import (
+    BirthDate,
+    CareCluster,
+    CheckedModel,
+    Flag,
+    Name,
+    OdsCode,
+    OptionalDay,
+    OptionalNhsNumber,
+    Phone,
+    Postcode,
+    Sex,
+    Text,
+    one_of,
+    rule_failed,
+)
 from mhf_tui.services.practices import PracticeRead, get_practice_row_by_ods
 
 
-@dataclass(frozen=True)
-class PatientCreate:
-    """What a new patient needs; strings as typed (validated and normalised on add)."""
+class PatientCreate(CheckedModel):
+    """A new patient, checked field by field as it is built (strings as typed are
+    normalised: NHS number to ten digits, postcode to its two halves, ...)."""
 
-    family_name: str
-    given_name: str
-    date_of_birth: date | str
-    practice_ods: str
+    entity: ClassVar[str] = "patient"
+
+    family_name: Name
+    given_name: Name
+    date_of_birth: BirthDate
+    practice_ods: OdsCode
     #: None only for patients not yet registered with an NHS number
-    nhs_number: str | None = None
-    sex: str = "unknown"
-    gender_identity: str = ""
-    pronouns: str = ""
-    phone: str = ""
-    phone_alt: str = ""
-    address: str = ""
-    postcode: str = ""
-    preferred_contact: str = ""
-    usual_gp: str = ""
-    care_cluster: int | str | None = None
-    smi_register: bool = False
-    raised_cv_risk: bool = False
-    status: str = "active"
-    alert_risk: bool = False
-    alert_safeguarding: bool = False
-    alert_lone_worker: bool = False
-    alert_do_not_text: bool = False
-    alert_note: str = ""
-    interpreter_needs: str = ""
-    accessibility_needs: str = ""
-    share_with_practice: bool = True
-    share_objection_reason: str = ""
-    share_decision_on: date | str | None = None
+    nhs_number: OptionalNhsNumber = None
+    sex: Sex = "unknown"
+    gender_identity: Text = ""
+    pronouns: Text = ""
+    phone: Phone = ""
+    phone_alt: Phone = ""
+    address: Text = ""
+    postcode: Postcode = ""
+    preferred_contact: Annotated[str, one_of(v.PREFERRED_CONTACT, "preferred contact")] = ""
+    usual_gp: Text = ""
+    care_cluster: CareCluster = None
+    smi_register: Flag = False
+    raised_cv_risk: Flag = False
+    status: Annotated[str, one_of(v.PATIENT_STATUSES, "status")] = "active"
+    alert_risk: Flag = False
+    alert_safeguarding: Flag = False
+    alert_lone_worker: Flag = False
+    alert_do_not_text: Flag = False
+    alert_note: Text = ""
+    interpreter_needs: Text = ""
+    accessibility_needs: Text = ""
+    share_with_practice: Flag = True
+    share_objection_reason: Text = ""
+    share_decision_on: OptionalDay = None
+
+    @model_validator(mode="after")
+    def _objection_has_a_reason(self) -> Self:
+        """Sharing is the default; an objection needs the patient's reason."""
+        if self.share_with_practice:
+            object.__setattr__(self, "share_objection_reason", "")
+            object.__setattr__(self, "share_decision_on", None)
+        elif not self.share_objection_reason:
+            raise rule_failed("give the reason the patient objects to sharing with the practice")
+        return self
 
 
+#: Any subset of PatientCreate's fields, each checked by the same rule (for edits).
+PatientUpdate = create_model(
+    "PatientUpdate",
+    __base__=CheckedModel,
+    **{  # type: ignore[call-overload]
+        name: (hint, None)
+        for name, hint in get_type_hints(PatientCreate, include_extras=True).items()
+        if name in PatientCreate.model_fields
+    },
+)
+PatientUpdate.entity = "patient"
 #: Fields `edit_patient` accepts (PatientCreate's, by name).
-EDITABLE_FIELDS = frozenset(f.name for f in fields(PatientCreate))
+EDITABLE_FIELDS = frozenset(PatientCreate.model_fields)
 
 
 @dataclass(frozen=True)
@@ -173,77 +213,22 @@ class PossibleDuplicate(ValidationError):
         )
 
 
-def _validate(data: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
-    """Validate and normalise the given PatientCreate fields (any subset)."""
-    out: dict[str, Any] = {}
-    for name, value in data.items():
-        if name not in EDITABLE_FIELDS:
-            raise ValidationError(f"unknown patient field {name}")
-        if name == "nhs_number":
-            out[name] = v.optional_nhs_number(value)
-        elif name in ("family_name", "given_name"):
-            label = "family name" if name == "family_name" else "given name"
-            out[name] = v.required_text(value, label, max_length=100)
-        elif name == "date_of_birth":
-            out[name] = v.date_of_birth(value, today=today)
-        elif name == "practice_ods":
-            out[name] = v.normalise_ods_code(value)
-        elif name == "sex":
-            out[name] = v.normalise_sex(value)
-        elif name in ("phone", "phone_alt"):
-            out[name] = v.normalise_phone(value, "phone" if name == "phone" else "second phone")
-        elif name == "postcode":
-            out[name] = v.normalise_postcode(value)
-        elif name == "preferred_contact":
-            out[name] = v.choice(value, "preferred contact", v.PREFERRED_CONTACT)
-        elif name == "care_cluster":
-            out[name] = v.parse_care_cluster(value)
-        elif name == "status":
-            out[name] = v.choice(value, "status", v.PATIENT_STATUSES)
-        elif name == "share_decision_on":
-            out[name] = v.optional_date(value, "sharing decision date")
-        elif name in (
-            "smi_register",
-            "raised_cv_risk",
-            "alert_risk",
-            "alert_safeguarding",
-            "alert_lone_worker",
-            "alert_do_not_text",
-            "share_with_practice",
-        ):
-            out[name] = v.parse_bool(value, name.replace("_", " "))
-        else:
-            out[name] = v.optional_text(value, name.replace("_", " "), max_length=2000)
-    return out
-
-
 def check_patient_fields(
     values: Mapping[str, Any], *, required: Iterable[str] = (), today: date | None = None
 ) -> dict[str, Any]:
     """Check each given field on its own (as typed in a form) and report every problem at
     once (`FieldErrors` by field name); fields named in `required` must not be empty. The
-    same rules as add and edit, which check again when they write."""
+    same rules (PatientUpdate's) as add and edit, which check again when they write."""
 
     def check(name: str, value: Any) -> Any:
         if name in required and (value is None or not str(value).strip()):
             raise ValidationError(f"{name.replace('_ods', '').replace('_', ' ')} is required")
-        return _validate({name: value}, today=today)[name]
+        return getattr(PatientUpdate.check({name: value}, today=today), name)
 
     checks: dict[str, Callable[[], Any]] = {
         name: partial(check, name, value) for name, value in values.items()
     }
     return v.check_fields(checks)
-
-
-def validate_patient(data: PatientCreate, *, today: date | None = None) -> dict[str, Any]:
-    """All fields validated (raises on the first problem); used by add and by importers."""
-    clean = _validate(asdict(data), today=today)
-    if clean["share_with_practice"]:
-        clean["share_objection_reason"] = ""
-        clean["share_decision_on"] = None
-    elif not clean["share_objection_reason"]:
-        raise ValidationError("give the reason the patient objects to sharing with the practice")
-    return clean
 
 
 def find_possible_duplicates(
@@ -294,7 +279,7 @@ def add_patient(
     data: PatientCreate,
     allow_possible_duplicate: bool = False,
 ) -> PatientRead:
-    clean = validate_patient(data)
+    clean = data.model_dump()
     practice = get_practice_row_by_ods(session, clean.pop("practice_ods"))
     _check_nhs_unique(session, clean["nhs_number"])
     if not allow_possible_duplicate:
@@ -308,11 +293,7 @@ def add_patient(
             raise PossibleDuplicate(candidates)
     _sharing_fields(clean, actor)
     row = Patient(**clean, practice_id=practice.id)
-    session.add(row)
-    session.flush()
-    record_event(
-        session, actor=actor, action="create", entity="patient", entity_id=row.id, patient_id=row.id
-    )
+    audited_write(session, row, actor=actor, action="create", entity="patient", patient_id=row.id)
     return PatientRead.from_row(row, practice)
 
 
@@ -327,7 +308,7 @@ def edit_patient(
     """Change some fields (names as in PatientCreate). The audit event lists the field
     names changed, never the values."""
     row = _row(session, patient_id)
-    clean = _validate(changes)
+    clean = PatientUpdate(**changes).model_dump(exclude_unset=True)
     practice = session.get(Practice, row.practice_id)
     moved = False
     if "practice_ods" in clean:
@@ -363,17 +344,16 @@ def edit_patient(
         setattr(row, key, clean[key])
     if moved:
         changed.append("practice")
-    session.add(row)
-    session.flush()
     if changed:
-        record_event(
+        detail = "fields=" + ",".join(changed)
+        audited_write(
             session,
+            row,
             actor=actor,
             action="update",
             entity="patient",
-            entity_id=row.id,
             patient_id=row.id,
-            detail="fields=" + ",".join(changed),
+            detail=detail,
         )
     assert practice is not None
     return PatientRead.from_row(row, practice)

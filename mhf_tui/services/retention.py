@@ -33,7 +33,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from mhf_tui.db.tables import Contact, Note, Patient, Setting
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write, record_event
 
 #: Appendix II minimums for mental health records (see the module docstring).
 CODE_YEARS_AFTER_CARE = 20
@@ -255,14 +255,12 @@ def discharge(
     if died_on is not None:
         patient.date_of_death = died_on
         fields.append("date_of_death")
-    session.add(patient)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        patient,
         actor=actor,
         action="discharge",
         entity="patient",
-        entity_id=patient.id,
         patient_id=patient.id,
         detail=json.dumps({"fields": fields}),
     )
@@ -279,14 +277,12 @@ def reopen(session: Session, *, patient_id: uuid.UUID, actor: str) -> Patient:
         raise ValidationError("this record is not discharged")
     patient.status = "active"
     patient.discharged_on = None
-    session.add(patient)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        patient,
         actor=actor,
         action="reopen",
         entity="patient",
-        entity_id=patient.id,
         patient_id=patient.id,
         detail=json.dumps({"fields": ["status", "discharged_on"]}),
     )

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from mhf_tui.db.store import Caseload
 from mhf_tui.paths import DataDir
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.device_key import create_device_key_hook
 from mhf_tui.services.directory import seed_national_directory
-from mhf_tui.sync.device import create_device_key_hook
 from mhf_tui.vault.vault import create_vault
 
 #: Feature areas that need something at creation (a signing key, the national service

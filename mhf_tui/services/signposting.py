@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Patient, Service, Signposting
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import record_event
+from mhf_tui.services.audit import audited_write
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
@@ -95,14 +95,12 @@ def signpost(
         outcome_note=optional_text(outcome_note, "outcome note"),
         author=actor,
     )
-    session.add(row)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        row,
         actor=actor,
         action="create",
         entity="signposting",
-        entity_id=row.id,
         patient_id=patient_id,
         detail=f"status={row.status}",
     )
@@ -133,14 +131,12 @@ def advance_signposting(
         row.follow_up_on = optional_date(follow_up_on, "follow-up date")
     if new == "closed":
         row.follow_up_on = None
-    session.add(row)
-    session.flush()
-    record_event(
+    audited_write(
         session,
+        row,
         actor=actor,
         action="update",
         entity="signposting",
-        entity_id=row.id,
         patient_id=row.patient_id,
         detail=f"status={previous}->{new}",
     )

@@ -212,6 +212,11 @@ def _related_people(session: Session, patient_id: uuid.UUID) -> Section:
                     ("Phone", show(person.phone)),
                     ("Email", show(person.email)),
                     ("Patient consents to contact", show(person.consent_to_contact)),
+                    ("Patient consents to sharing", show(person.consent_to_share)),
+                    (
+                        "Consent recorded",
+                        f"{show(person.consent_on)} by {show(person.consent_recorded_by)}",
+                    ),
                     ("Recorded", show(person.created_at)),
                 ],
                 body=person.notes,

@@ -23,6 +23,7 @@ from mhf_tui.db.tables.sync import SyncExport, SyncPatient
 from mhf_tui.paths import fsync_dir, write_private
 from mhf_tui.services.audit import record_event
 from mhf_tui.sync.device import load_device
+from mhf_tui.sync.manifest import SyncManifest
 from mhf_tui.sync.package import ACK_SUFFIX, DEVICE_ID, ODS_CODE, SyncError, canonical_json
 
 ACK_FORMAT = "mhf-ack"
@@ -34,27 +35,24 @@ def _mac(ack_key_hex: str, body: dict[str, Any]) -> str:
 
 
 def make_ack(
-    *,
-    manifest: dict[str, Any],
-    manifest_sha256: str,
-    counts: dict[str, int],
+    *, manifest: SyncManifest, manifest_sha256: str, counts: dict[str, int]
 ) -> dict[str, Any]:
     body = {
         "format": ACK_FORMAT,
         "format_version": ACK_VERSION,
-        "device_id": manifest["device_id"],
-        "practice_ods": manifest["practice_ods"],
-        "sequence": manifest["sequence"],
-        "bundle_sha256": manifest["bundle_sha256"],
+        "device_id": manifest.device_id,
+        "practice_ods": manifest.practice_ods,
+        "sequence": manifest.sequence,
+        "bundle_sha256": manifest.bundle_sha256,
         "manifest_sha256": manifest_sha256,
         "imported_at": utcnow().isoformat(timespec="seconds"),
         "counts": counts,
     }
-    return {"ack": body, "mac": _mac(manifest["ack_key"], body)}
+    return {"ack": body, "mac": _mac(manifest.ack_key, body)}
 
 
 #: how much of the device id goes in an ack's name: a UUID's first group, as `mhf sync
-#: whoami` and `mhf practice import` show it
+#: whoami` and `mhf inbox import` show it
 DEVICE_PREFIX = 8
 
 
@@ -111,8 +109,8 @@ class PendingAck:
             self._created.insert(0, path)
 
     def _refuse_other_device(self) -> None:
-        """Another device whose id starts the same way (by chance, or forged: any key is
-        trusted on first use) must not replace a genuine ack the facilitator still needs."""
+        """Another enrolled device whose id starts the same way (by chance, or claimed: the
+        id is not what is enrolled) must not replace an ack the facilitator still needs."""
         existing: object = None
         if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
             pass  # not a file this program wrote

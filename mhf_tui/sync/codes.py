@@ -9,13 +9,12 @@ QOF view. Entries withdrawn as entered in error are left out.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mhf_tui.safe_text import csv_cell, neutralise
+from mhf_tui.safe_text import neutralise
+from mhf_tui.services.csv_input import write_csv
 from mhf_tui.sync.terminology import REVIEW_COMPLETION_CODES, SNOMED_SYSTEM, snomed_term
 
 Resource = dict[str, Any]
@@ -113,10 +112,13 @@ def coded_entries(resources: Iterable[Resource]) -> list[CodeRow]:
 
 def codes_csv(rows: Iterable[tuple[str, CodeRow]]) -> str:
     """(NHS number, row) pairs as CSV with the exact header; every cell made formula-safe."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for nhs, row in rows:
-        cells = (nhs, row.date, row.snomed, row.term, row.value, row.unit, row.source)
-        writer.writerow([csv_cell(neutralise(cell, multiline=False)) for cell in cells])
-    return out.getvalue()
+    return write_csv(
+        CSV_HEADER,
+        [
+            [
+                neutralise(cell, multiline=False)
+                for cell in (nhs, row.date, row.snomed, row.term, row.value, row.unit, row.source)
+            ]
+            for nhs, row in rows
+        ],
+    )

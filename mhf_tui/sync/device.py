@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -19,19 +17,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
-    NoEncryption,
-    PrivateFormat,
     PublicFormat,
 )
 from sqlmodel import Session
 
-from mhf_tui.db.tables import Setting
-
-if TYPE_CHECKING:
-    from mhf_tui.db.store import Caseload
-
-SIGNING_KEY_SETTING = "device_signing_key"
-DEVICE_ID_SETTING = "device_id"
+from mhf_tui.services.device_key import (
+    DEVICE_ID_SETTING,
+    SIGNING_KEY_SETTING,
+    ensure_device_key,
+    get_setting,
+)
 
 
 @dataclass(frozen=True)
@@ -78,42 +73,10 @@ def normalise_fingerprint(typed: str) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def _get(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value if row else None
-
-
-def _put(session: Session, key: str, value: str) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-        session.add(row)
-
-
-def ensure_device_key(session: Session) -> None:
-    """Create the device id and signing key if missing (run at `mhf init`)."""
-    if _get(session, DEVICE_ID_SETTING) is None:
-        _put(session, DEVICE_ID_SETTING, str(uuid.uuid4()))
-    if _get(session, SIGNING_KEY_SETTING) is None:
-        raw = Ed25519PrivateKey.generate().private_bytes(
-            Encoding.Raw, PrivateFormat.Raw, NoEncryption()
-        )
-        _put(session, SIGNING_KEY_SETTING, raw.hex())
-    session.flush()
-
-
 def load_device(session: Session) -> Device:
     """This device's identity; a caseload made before signing keys existed gets one now."""
     ensure_device_key(session)
-    device_id = _get(session, DEVICE_ID_SETTING) or ""
-    raw = bytes.fromhex(_get(session, SIGNING_KEY_SETTING) or "")
-    facilitator = _get(session, "facilitator_name") or "facilitator"
+    device_id = get_setting(session, DEVICE_ID_SETTING) or ""
+    raw = bytes.fromhex(get_setting(session, SIGNING_KEY_SETTING) or "")
+    facilitator = get_setting(session, "facilitator_name") or "facilitator"
     return Device(device_id, facilitator, Ed25519PrivateKey.from_private_bytes(raw))
-
-
-def create_device_key_hook(caseload: Caseload) -> None:
-    """`ON_CREATE` hook: the key exists from the first moment the caseload does."""
-    with caseload.session() as session:
-        ensure_device_key(session)

@@ -317,9 +317,16 @@ def document_reference(n: NoteFields, *, superseded: bool, team: Team | None = N
     return r
 
 
-def care_plan_resource(cp: CarePlan, *, superseded: bool, team: Team | None = None) -> Resource:
+def care_plan_resource(
+    cp: CarePlan,
+    *,
+    superseded: bool,
+    team: Team | None = None,
+    services: dict[str, str] | None = None,
+) -> Resource:
     """R4 CarePlan has no `superseded` status: an older version is `revoked` (no longer in
-    effect) and the newer one lists it in `replaces`."""
+    effect) and the newer one lists it in `replaces`. `services` names the directory's
+    services by id (the crisis plan's services are kept as ids)."""
     r: Resource = {
         "resourceType": "CarePlan",
         "id": str(cp.id),
@@ -365,6 +372,7 @@ def care_plan_resource(cp: CarePlan, *, superseded: bool, team: Team | None = No
             f"{c.get('phone', '')}"
             for c in cp.crisis_contacts or []
         ),
+        *(f"Crisis service: {(services or {}).get(sid, sid)}" for sid in cp.crisis_services or []),
         f"Crisis plan: {cp.crisis_plan}" if cp.crisis_plan else "",
         f"Contingency plan: {cp.contingency_plan}" if cp.contingency_plan else "",
         f"Review on {day(cp.review_on)}" if cp.review_on else "",

@@ -1,57 +1,46 @@
-"""The practice side: check a sync file and import it, all or nothing, into the store.
+"""The practice inbox's import: one sync file, checked and written all or nothing.
 
-Checks, in order: decryption with the practice identity, the tar layout, the format
-version, the manifest signature, the bundle hash (all in `open_package`), then the bundle's
-shape and counts, the device key against the one trusted on first import, and the sequence
-(an equal or older one is a replay). Only then does anything get written, in one
-transaction; the ack is written after it commits.
+The file is streamed: decrypted chunk by chunk into the tar parser (hard limits on every
+entry before it is read), the manifest and its signature first, the bundle last, parsed
+entry by entry with ijson and written in batches inside one transaction. Memory stays
+bounded however big the file is. Before any bundle byte is parsed: the file's size, the
+manifest's form, its signature, the ODS code the store is bound to, the device's enrolment
+(the fingerprint of the signing key decides, never the device id the file claims), the
+sequence (no replay, a bounded jump ahead) and the device's audit head (never backwards).
+While it is parsed: every resource's shape, and that no other device sent it first. After
+it: the bundle's hash and counts against the signed manifest. Any failure rolls the
+transaction back; the ack is staged before the commit and published after it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ijson
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import utcnow
-from mhf_tui.db.tables.sync import DeviceTrust, ImportLog, ReceivedResource
+from mhf_tui.db.tables.sync import EnrolledDevice, ImportLog, ReceivedResource
 from mhf_tui.sync import fhir
 from mhf_tui.sync.ack import PendingAck, make_ack
 from mhf_tui.sync.device import fingerprint
-from mhf_tui.sync.package import (
-    OpenedPackage,
-    SyncError,
-    load_identity,
-    open_package,
-    read_sync_file,
-    sha256_hex,
-)
-from mhf_tui.sync.practice_store import PracticeStore, StoreDir
-from mhf_tui.vault.lock import InstanceLock
+from mhf_tui.sync.manifest import SyncManifest, parse_manifest
+from mhf_tui.sync.package import SyncError, decrypt_into, sha256_hex, verify_signature
+from mhf_tui.sync.practice_store import PracticeStore, record_store_event
+from mhf_tui.sync.shapes import shape_problem
+from mhf_tui.sync.tarstream import MAX_FILE_BYTES, TarStreamReader
 
-ALLOWED_TYPES = {
-    "Patient",
-    "Encounter",
-    "Appointment",
-    "Practitioner",
-    "Organization",
-    "DocumentReference",
-    "CarePlan",
-    "ServiceRequest",
-    "Observation",
-    "QuestionnaireResponse",
-    "Provenance",
-}
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-
-#: passphrase(creating: bool) -> str; asked only once the file has passed every check
-PassphraseSource = Callable[[bool], str]
+#: how far past the last imported file a sequence number may jump: a year of weekly files
+#: that never arrived is 52, so 1,000 is generous and keeps a forged number harmless
+MAX_SEQUENCE_JUMP = 1000
+#: resources written per batch (and looked up per query for the device-scope check)
+BATCH = 500
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_HEAD_LIMIT = 4096
 
 
 @dataclass
@@ -59,263 +48,319 @@ class ImportSummary:
     file_name: str
     device_id: str
     device_fingerprint: str
+    device_name: str
     facilitator: str
     practice_ods: str
     sequence: int
     counts: dict[str, int]
     withheld_objection: int
-    changed: int
-    unchanged: int
-    new_device: bool = False
-    key_replaced: bool = False
-    missing_sequences: list[int] = field(default_factory=list)
+    changed: int = 0
+    unchanged: int = 0
+    missing_sequences: tuple[int, int] | None = None
     warnings: list[str] = field(default_factory=list)
     ack_path: str = ""
-    store_created: bool = False
-    recovery_key: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        out.pop("recovery_key")
-        return out
+        return dict(self.__dict__)
 
 
-def parse_bundle(pkg: OpenedPackage) -> list[fhir.Resource]:
-    """The bundle's resources, checked for shape and against the manifest's counts."""
+def import_file(store: PracticeStore, path: Path, *, ack_dir: Path | None = None) -> ImportSummary:
     try:
-        bundle = json.loads(pkg.bundle_bytes)
-    except (ValueError, RecursionError):
-        raise SyncError("bundle.json is not valid JSON") from None
-    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise SyncError("bundle.json is not a FHIR Bundle")
-    if bundle.get("type") != "transaction" or not isinstance(bundle.get("entry", []), list):
-        raise SyncError("bundle.json is not a transaction Bundle")
-    resources: list[fhir.Resource] = []
-    counts: dict[str, int] = {}
-    for entry in bundle.get("entry", []):
+        size = path.stat().st_size
+        source = path.open("rb")
+    except OSError as exc:
+        raise SyncError(f"cannot read {path} ({exc.strerror})") from None
+    with source:
+        if size > MAX_FILE_BYTES:
+            raise SyncError(f"{path.name} is larger than a sync file may be ({MAX_FILE_BYTES})")
+        pending: PendingAck | None = None
+        try:
+            with store.session() as session:
+                run = _Import(session, store.ods(session), path.name)
+                reader = TarStreamReader(run)
+                decrypt_into(source, reader, store.identity(session))
+                reader.close()
+                summary, ack = run.finish()
+                pending = PendingAck(ack_dir or path.parent, ack)
+            summary.ack_path = str(pending.publish())
+        except BaseException:
+            if pending is not None:
+                pending.discard()
+            raise
+    return summary
+
+
+class _Import:
+    """The tar members as they arrive (a `MemberSink`), and the store-side checks."""
+
+    def __init__(self, session: Session, ods: str, file_name: str) -> None:
+        self.session = session
+        self.ods = ods
+        self.file_name = file_name
+        self.small: dict[str, bytearray] = {}
+        self.manifest: SyncManifest | None = None
+        self.manifest_bytes = b""
+        self.device: EnrolledDevice | None = None
+        self.summary: ImportSummary | None = None
+        self.bundle_hash = hashlib.sha256()
+        self.head = bytearray()  # the bundle's bytes before its entries
+        self.entries: Any = ijson.sendable_list()
+        self.parser: Any = ijson.items_coro(self.entries, "entry.item", use_float=True)
+        self.counts: dict[str, int] = {}
+        self.batch: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.received_at = utcnow().replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+    # --- MemberSink -----------------------------------------------------------------
+
+    def start(self, name: str, size: int) -> None:
+        if name != "bundle.json":
+            self.small[name] = bytearray()
+
+    def data(self, name: str, chunk: bytes) -> None:
+        if name != "bundle.json":
+            self.small[name] += chunk
+            return
+        self.bundle_hash.update(chunk)
+        if len(self.head) < _HEAD_LIMIT:
+            self.head += chunk[: _HEAD_LIMIT - len(self.head)]
+        try:
+            self.parser.send(chunk)
+        except ijson.JSONError:
+            raise SyncError("bundle.json is not valid JSON") from None
+        self._take_entries()
+
+    def end(self, name: str) -> None:
+        if name == "manifest.json":
+            self.manifest_bytes = bytes(self.small.pop(name))
+            self.manifest = parse_manifest(self.manifest_bytes)
+        elif name == "manifest.sig":
+            assert self.manifest is not None
+            signature = bytes(self.small.pop(name))
+            verify_signature(self.manifest.device_public_key, signature, self.manifest_bytes)
+            self._check_manifest(self.manifest)
+        else:
+            try:
+                self.parser.close()
+            except ijson.JSONError:
+                raise SyncError("bundle.json is not valid JSON") from None
+            self._take_entries()
+            self._write_batch()
+
+    # --- before the bundle ----------------------------------------------------------
+
+    def _check_manifest(self, m: SyncManifest) -> None:
+        if m.practice_ods != self.ods:
+            raise SyncError(
+                f"this file is for practice {m.practice_ods}, but this inbox is {self.ods}'s"
+            )
+        fp = fingerprint(m.device_public_key)
+        device = self.session.get(EnrolledDevice, fp)
+        if device is None:
+            raise SyncError(
+                f"the device that signed this file is not enrolled (fingerprint {fp}); "
+                f"check it with the facilitator (`mhf sync whoami`), then run "
+                f'`mhf inbox enrol --fingerprint "{fp}" --name NAME`'
+            )
+        last = device.last_sequence
+        if m.sequence <= last:
+            raise SyncError(
+                f"{m.practice_ods}-{m.sequence} is a replay: {m.practice_ods}-{last} from "
+                "this device was already imported"
+            )
+        if m.sequence - last > MAX_SEQUENCE_JUMP:
+            raise SyncError(
+                f"{m.practice_ods}-{m.sequence} jumps more than {MAX_SEQUENCE_JUMP} files past "
+                f"the last one imported from this device ({last}); refused"
+            )
+        if m.audit_count < device.audit_count:
+            raise SyncError(
+                f"the device's audit trail went backwards: this file was made with "
+                f"{m.audit_count} audit events, an earlier one with {device.audit_count}; "
+                "ask the facilitator what happened to their caseload"
+            )
+        self.device = device
+        self.summary = ImportSummary(
+            file_name=self.file_name,
+            device_id=m.device_id,
+            device_fingerprint=fp,
+            device_name=device.name,
+            facilitator=m.facilitator,
+            practice_ods=m.practice_ods,
+            sequence=m.sequence,
+            counts=dict(m.counts),
+            withheld_objection=m.withheld_objection,
+        )
+        if m.sequence > last + 1:
+            self.summary.missing_sequences = (last + 1, m.sequence - 1)
+            gap = f"{last + 1}" if m.sequence == last + 2 else f"{last + 1}-{m.sequence - 1}"
+            self.summary.warnings.append(
+                f"gap: sync file(s) {gap} from this device were never imported here; what "
+                "they held that was not acknowledged is in this file"
+            )
+        self._check_chain(m, last)
+
+    def _check_chain(self, m: SyncManifest, last: int) -> None:
+        previous = self.session.exec(
+            select(ImportLog.manifest_sha256).where(
+                ImportLog.device_fingerprint == fingerprint(m.device_public_key),
+                ImportLog.sequence == last,
+            )
+        ).first()
+        if (
+            previous is not None
+            and m.sequence == last + 1
+            and m.previous_manifest_sha256 not in (None, previous)
+        ):
+            assert self.summary is not None
+            self.summary.warnings.append(
+                f"{m.practice_ods}-{m.sequence} does not follow the {m.practice_ods}-{last} "
+                "imported here (hash chain); ask the facilitator whether their caseload was "
+                "restored from a backup"
+            )
+
+    # --- the bundle -----------------------------------------------------------------
+
+    def _check_head(self) -> None:
+        """The bundle's own fields, which come before its entries."""
+        cut = self.head.find(b',"entry":')
+        try:
+            head = json.loads(bytes(self.head[:cut]) + b"}") if cut > 0 else None
+        except ValueError:
+            head = None
+        if (
+            not isinstance(head, dict)
+            or head.get("resourceType") != "Bundle"
+            or head.get("type") != "transaction"
+        ):
+            raise SyncError("bundle.json is not a FHIR transaction Bundle")
+
+    def _take_entries(self) -> None:
+        if not self.entries:
+            return
+        if self.summary is None:
+            raise SyncError("sync file is damaged (bundle before manifest)")
+        if not self.counts:
+            self._check_head()
+        for entry in self.entries:
+            self._take(entry)
+        del self.entries[:]
+        if len(self.batch) >= BATCH:
+            self._write_batch()
+
+    def _take(self, entry: Any) -> None:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         request = entry.get("request") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or not isinstance(request, dict):
-            raise SyncError("bundle.json has an entry without resource or request")
-        kind, rid = resource.get("resourceType"), resource.get("id")
+        problem = shape_problem(resource)
+        if problem or resource is None:
+            raise SyncError(f"bundle.json has {problem}; refused")
+        kind, rid = resource["resourceType"], resource["id"]
         if (
-            not isinstance(kind, str)
-            or kind not in ALLOWED_TYPES
-            or not isinstance(rid, str)
-            or not FHIR_ID.fullmatch(rid)
+            not isinstance(request, dict)
+            or request.get("method") != "PUT"
+            or request.get("url") != f"{kind}/{rid}"
         ):
-            # repr: the type comes from the file and may hold a line break or escape codes
-            raise SyncError(f"bundle.json has an unexpected resource ({str(kind)[:30]!r})")
-        if request.get("method") != "PUT" or request.get("url") != f"{kind}/{rid}":
             raise SyncError("bundle.json has an entry that is not PUT by id")
-        counts[kind] = counts.get(kind, 0) + 1
-        resources.append(resource)
-    if counts != pkg.manifest["counts"]:
-        raise SyncError("bundle.json does not hold the resources the manifest counts")
-    return resources
-
-
-def check_file(path: Path, identity_path: Path) -> tuple[OpenedPackage, list[fhir.Resource]]:
-    """Everything that can be checked without the store."""
-    identity = load_identity(identity_path)
-    pkg = open_package(read_sync_file(path), identity)
-    return pkg, parse_bundle(pkg)
-
-
-def import_file(
-    path: Path,
-    *,
-    identity_path: Path,
-    store_root: Path,
-    passphrase: PassphraseSource,
-    trust_new_key: bool = False,
-    ack_dir: Path | None = None,
-) -> ImportSummary:
-    pkg, resources = check_file(path, identity_path)
-    manifest = pkg.manifest
-    # Staged before the store is touched: an ack directory that cannot take the ack, or
-    # another device's ack under the same name, stops the import before a new store is
-    # made (whose recovery key would otherwise never be shown).
-    ack = make_ack(
-        manifest=manifest, manifest_sha256=pkg.manifest_sha256, counts=manifest["counts"]
-    )
-    pending = PendingAck(ack_dir or path.parent, ack)
-    directory = StoreDir(store_root)
-    creating = not directory.exists()
-    try:
-        store_root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with InstanceLock(directory.lock):
-            recovery = ""
-            if creating:
-                store, recovery = PracticeStore.create(store_root, passphrase(True))
-            else:
-                store = PracticeStore.open(store_root, passphrase(False))
-            try:
-                with store.session() as session:
-                    summary = _import(session, pkg, resources, path.name, trust_new_key)
-            finally:
-                store.close()
-            summary.ack_path = str(pending.publish())
-    except BaseException:
-        pending.discard()
-        raise
-    summary.store_created = creating
-    summary.recovery_key = recovery
-    return summary
-
-
-def _import(
-    session: Session,
-    pkg: OpenedPackage,
-    resources: list[fhir.Resource],
-    file_name: str,
-    trust_new_key: bool,
-) -> ImportSummary:
-    m = pkg.manifest
-    device_id, ods, seq = m["device_id"], m["practice_ods"], m["sequence"]
-    summary = ImportSummary(
-        file_name=file_name,
-        device_id=device_id,
-        device_fingerprint=fingerprint(m["device_public_key"]),
-        facilitator=str(m.get("facilitator", "")),
-        practice_ods=ods,
-        sequence=seq,
-        counts=dict(m["counts"]),
-        withheld_objection=int(m.get("withheld_objection", 0)),
-        changed=0,
-        unchanged=0,
-    )
-    _check_trust(session, m, summary, trust_new_key)
-    _check_sequence(session, m, summary)
-    summary.changed, summary.unchanged = _upsert(session, resources, device_id, seq)
-    session.add(
-        ImportLog(
-            device_id=device_id,
-            practice_ods=ods,
-            sequence=seq,
-            manifest_sha256=pkg.manifest_sha256,
-            bundle_sha256=m["bundle_sha256"],
-            file_name=file_name,
-            counts=summary.counts,
-            changed=summary.changed,
-            unchanged=summary.unchanged,
-        )
-    )
-    return summary
-
-
-def _check_trust(
-    session: Session, m: dict[str, Any], summary: ImportSummary, trust_new_key: bool
-) -> None:
-    trusted = session.get(DeviceTrust, m["device_id"])
-    key = m["device_public_key"]
-    if trusted is None:
-        session.add(
-            DeviceTrust(device_id=m["device_id"], public_key=key, facilitator=summary.facilitator)
-        )
-        summary.new_device = True
-        return
-    if trusted.public_key == key:
-        return
-    if not trust_new_key:
-        raise SyncError(
-            f"device {m['device_id'][:8]} signed this file with a different key "
-            f"({fingerprint(key)}) from the one trusted ({fingerprint(trusted.public_key)}); "
-            "check the fingerprint with the facilitator (`mhf sync whoami`), then import "
-            "with --trust-new-key"
-        )
-    trusted.public_key = key
-    trusted.key_replaced_at = utcnow()
-    session.add(trusted)
-    summary.key_replaced = True
-
-
-def _check_sequence(session: Session, m: dict[str, Any], summary: ImportSummary) -> None:
-    ods, seq = m["practice_ods"], m["sequence"]
-    last = session.exec(
-        select(ImportLog)
-        .where(ImportLog.device_id == m["device_id"], ImportLog.practice_ods == ods)
-        .order_by(col(ImportLog.sequence).desc())
-        .limit(1)
-    ).first()
-    last_seq = last.sequence if last else 0
-    if seq <= last_seq:
-        raise SyncError(
-            f"{ods}-{seq} is a replay: {ods}-{last_seq} from this device was already imported"
-        )
-    summary.missing_sequences = list(range(last_seq + 1, seq))
-    if summary.missing_sequences:
-        summary.warnings.append(
-            f"gap: sync file(s) {_ranges(summary.missing_sequences)} from this device were "
-            "never imported here; what they held that was not acknowledged is in this file"
-        )
-    if (
-        last
-        and last.sequence == seq - 1
-        and m.get("previous_manifest_sha256")
-        not in (
-            None,
-            last.manifest_sha256,
-        )
-    ):
-        summary.warnings.append(
-            f"{ods}-{seq} does not follow the {ods}-{last_seq} imported here (hash chain); "
-            "ask the facilitator whether their caseload was restored from a backup"
-        )
-
-
-def _ranges(numbers: list[int]) -> str:
-    first, last = numbers[0], numbers[-1]
-    return str(first) if first == last else f"{first}-{last}"
-
-
-def _upsert(
-    session: Session, resources: list[fhir.Resource], device_id: str, seq: int
-) -> tuple[int, int]:
-    """PUT semantics: a resource equal to what is stored changes nothing."""
-    stored = {
-        (t, i): h
-        for t, i, h in session.exec(
-            select(
-                ReceivedResource.resource_type,
-                ReceivedResource.resource_id,
-                ReceivedResource.sha256,
-            )
-        )
-    }
-    latest: dict[tuple[str, str], tuple[Any, ...]] = {}
-    received_at = utcnow().replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    for resource in resources:
-        key = (resource["resourceType"], resource["id"])
-        # Key order is the exporter's, stable from one export to the next; not sorting
-        # halves the cost, and a different order only ever costs a no-op rewrite.
+        self.counts[kind] = self.counts.get(kind, 0) + 1
         body = _ENCODER.encode(resource)
-        latest[key] = (
-            key[0],
-            key[1],
+        assert self.summary is not None
+        self.batch[(kind, rid)] = (
+            kind,
+            rid,
             fhir.resource_patient_id(resource),
             body,
             sha256_hex(body.encode()),
-            device_id,
-            seq,
-            received_at,
+            self.summary.device_fingerprint,
+            self.summary.sequence,
+            self.received_at,
         )
-    writes = [row for key, row in latest.items() if stored.get(key) != row[4]]
-    if writes:
-        # Straight to the driver: SQLAlchemy's per-row parameter handling would cost more
-        # than the writing itself at 50,000 rows. Same connection, same transaction.
-        cursor = session.connection().connection.cursor()
-        try:
-            cursor.executemany(_UPSERT, writes)
-        finally:
-            cursor.close()
-    return len(writes), len(latest) - len(writes)
+
+    def _write_batch(self) -> None:
+        """Refuse the file if another device sent any of these first; write what changed."""
+        if not self.batch:
+            return
+        assert self.summary is not None
+        mine = self.summary.device_fingerprint
+        stored: dict[tuple[str, str], tuple[str, str]] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, rid in self.batch:
+            by_kind.setdefault(kind, []).append(rid)
+        for kind, ids in by_kind.items():
+            rows = self.session.exec(
+                select(
+                    ReceivedResource.resource_id,
+                    ReceivedResource.device_fingerprint,
+                    ReceivedResource.sha256,
+                ).where(
+                    ReceivedResource.resource_type == kind,
+                    col(ReceivedResource.resource_id).in_(ids),
+                )
+            )
+            stored.update({(kind, rid): (fp, sha) for rid, fp, sha in rows})
+        if any(fp != mine for fp, _sha in stored.values()):
+            raise SyncError(
+                "this file would change resources another enrolled device sent; a device may "
+                "only update its own. Refused whole"
+            )
+        writes = [row for key, row in self.batch.items() if stored.get(key, ("", ""))[1] != row[4]]
+        if writes:
+            # Straight to the driver: SQLAlchemy's per-row handling would cost more than the
+            # writing at 50,000 rows. Same connection, same transaction.
+            cursor = self.session.connection().connection.cursor()
+            try:
+                cursor.executemany(_UPSERT, writes)
+            finally:
+                cursor.close()
+        self.summary.changed += len(writes)
+        self.summary.unchanged += len(self.batch) - len(writes)
+        self.batch.clear()
+
+    # --- after the bundle -----------------------------------------------------------
+
+    def finish(self) -> tuple[ImportSummary, dict[str, Any]]:
+        """Hash and counts against the manifest, then the log and the device's state."""
+        m, summary, device = self.manifest, self.summary, self.device
+        if m is None or summary is None or device is None:
+            raise SyncError("sync file is incomplete")
+        if self.bundle_hash.hexdigest() != m.bundle_sha256:
+            raise SyncError("bundle.json does not match the hash in the signed manifest")
+        if self.counts != summary.counts:
+            raise SyncError("bundle.json does not hold the resources the manifest counts")
+        manifest_sha256 = sha256_hex(self.manifest_bytes)
+        gap = summary.missing_sequences
+        self.session.add(
+            ImportLog(
+                device_fingerprint=summary.device_fingerprint,
+                device_id=m.device_id,
+                sequence=m.sequence,
+                manifest_sha256=manifest_sha256,
+                bundle_sha256=m.bundle_sha256,
+                file_name=self.file_name,
+                counts=summary.counts,
+                changed=summary.changed,
+                unchanged=summary.unchanged,
+                gap_from=gap[0] if gap else None,
+                gap_to=gap[1] if gap else None,
+            )
+        )
+        device.device_id = m.device_id
+        device.last_sequence = m.sequence
+        device.last_import_at = utcnow()
+        device.audit_count, device.audit_head = m.audit_count, m.audit_head
+        self.session.add(device)
+        record_store_event(
+            self.session,
+            "import",
+            f"{m.practice_ods}-{m.sequence} from {summary.device_fingerprint}: "
+            f"{summary.changed} changed, {summary.unchanged} unchanged",
+        )
+        ack = make_ack(manifest=m, manifest_sha256=manifest_sha256, counts=summary.counts)
+        return summary, ack
 
 
 _UPSERT = (
     "INSERT INTO received_resource (resource_type, resource_id, patient_id, body, sha256, "
-    "device_id, sequence, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "device_fingerprint, sequence, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (resource_type, resource_id) DO UPDATE SET patient_id = excluded.patient_id, "
-    "body = excluded.body, sha256 = excluded.sha256, device_id = excluded.device_id, "
-    "sequence = excluded.sequence, received_at = excluded.received_at"
+    "body = excluded.body, sha256 = excluded.sha256, sequence = excluded.sequence, "
+    "received_at = excluded.received_at"
 )

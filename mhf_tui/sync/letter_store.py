@@ -50,13 +50,13 @@ def held_items(session: Session) -> Holdings:
     teams: dict[str, dict[str, str]] = defaultdict(dict)
     for row in session.exec(select(ReceivedResource)):
         body = json.loads(row.body)
-        held = Held(row.resource_type, row.resource_id, row.sha256, body, row.device_id)
+        held = Held(row.resource_type, row.resource_id, row.sha256, body, row.device_fingerprint)
         if row.resource_type == "Patient":
             patients[row.resource_id] = held
         if row.patient_id:
             items[row.patient_id].append(held)
         elif row.resource_type in TEAM_TYPES:
-            teams[row.device_id][row.resource_type] = _team_name(body)
+            teams[row.device_fingerprint][row.resource_type] = _team_name(body)
     return Holdings(patients, dict(items), dict(teams))
 
 

@@ -1,8 +1,11 @@
-"""The sync file container: an age-encrypted tar of manifest.json, bundle.json and
-manifest.sig (DESIGN.md, The sync file).
+"""The signed, age-encrypted container (DESIGN.md, The sync file).
 
-Everything is built and read in memory: the only bytes that reach the disk are age
-ciphertext, written atomically.
+A sync file (tar of manifest.json, manifest.sig and bundle.json, in that order) streams
+both ways: the writer encrypts the tar as it is produced, straight into a temporary file
+beside the target (ciphertext only), and the reader decrypts into the tar parser of
+`mhf_tui.sync.tarstream`. The service return (`returns_package`), small by design, uses the
+in-memory helpers at the end (`build_tar`, `read_tar`, `encrypt`, `decrypt`). No plaintext
+reaches the disk either way.
 """
 
 from __future__ import annotations
@@ -10,13 +13,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import tarfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyrage
 from cryptography.exceptions import InvalidSignature
@@ -24,15 +24,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
 from mhf_tui.errors import MhfError
-from mhf_tui.paths import fsync_dir
+from mhf_tui.paths import private_file, write_private
 
 FORMAT_NAME = "mhf-sync"
 FORMAT_VERSION = 1
 SYNC_SUFFIX = ".mhfsync"
 ACK_SUFFIX = ".mhfack"
+#: an ODS code and a device id name the ack file, so both are checked wherever one is built
+#: the in-memory container's members, and the largest file read whole
 MEMBERS = ("manifest.json", "bundle.json", "manifest.sig")
-#: a sync file bigger than this is refused before decryption (guards memory)
-MAX_FILE_BYTES = 2 * 1024**3
+MAX_SMALL_FILE_BYTES = 2 * 1024**3
+ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")  # always used with fullmatch
+DEVICE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class SyncError(MhfError):
@@ -59,8 +62,45 @@ def new_identity() -> x25519.Identity:
     return x25519.Identity.generate()
 
 
+def verify_signature(public_hex: str, signature: bytes, data: bytes) -> None:
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
+        key.verify(signature, data)
+    except (ValueError, TypeError, InvalidSignature):
+        raise SyncError("signature check failed: the manifest was altered or re-signed") from None
+
+
+def encrypt_to(path: Path, plaintext: io.RawIOBase, recipient: x25519.Recipient) -> None:
+    """Encrypt a stream into `path` atomically (`paths.private_file`: only ciphertext in
+    a mkstemp temp file beside it, fsync, rename)."""
+    with private_file(path) as out:
+        pyrage.encrypt_io(plaintext, out, [recipient])
+
+
+def decrypt_into(source: BinaryIO, sink: Any, identity: x25519.Identity) -> None:
+    """Decrypt `source` chunk by chunk into `sink.write`. age authenticates each 64 KiB
+    chunk before it is released and the last one marks the end, so a damaged or truncated
+    file fails here; whatever the sink did with earlier chunks must be undone by the
+    caller (the importer rolls its transaction back). Whatever the sink raised (kept in
+    `sink.failure`) comes through as is."""
+    try:
+        pyrage.decrypt_io(source, sink, [identity])
+    except Exception as exc:
+        failure = getattr(sink, "failure", None)
+        if failure is not None:
+            raise failure from None
+        if isinstance(exc, pyrage.DecryptError):
+            raise SyncError(
+                "cannot decrypt: the file is damaged, truncated or not addressed to this practice"
+            ) from None
+        raise SyncError(f"cannot decrypt: not an age file ({type(exc).__name__})") from None
+
+
+# --- in memory: small containers (the service return) ------------------------------
+
+
 def load_identity(path: Path) -> x25519.Identity:
-    """Read an age identity file (`mhf practice keygen` or `age-keygen` output)."""
+    """Read an age identity file (`age-keygen` output, or the hub's)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -123,135 +163,15 @@ def decrypt(ciphertext: bytes, identity: x25519.Identity) -> bytes:
 
 
 def write_atomic(path: Path, ciphertext: bytes) -> None:
-    """Temp file in the same dir (ciphertext already), fsync, rename, fsync the dir."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        view = memoryview(ciphertext)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-@dataclass(frozen=True)
-class OpenedPackage:
-    """A decrypted sync file whose signature, hash and format were checked."""
-
-    manifest: dict[str, Any]
-    manifest_bytes: bytes
-    bundle_bytes: bytes
-    signature: bytes
-
-    @property
-    def manifest_sha256(self) -> str:
-        return sha256_hex(self.manifest_bytes)
-
-
-def verify_signature(public_hex: str, signature: bytes, data: bytes) -> None:
-    try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
-        key.verify(signature, data)
-    except (ValueError, TypeError, InvalidSignature):
-        raise SyncError("signature check failed: the manifest was altered or re-signed") from None
-
-
-_REQUIRED = {
-    "device_id": str,
-    "device_public_key": str,
-    "practice_ods": str,
-    "sequence": int,
-    "change_seq_from": int,
-    "change_seq_to": int,
-    "created_at": str,
-    "counts": dict,
-    "bundle_sha256": str,
-    "ack_key": str,
-}
-
-
-_MAX_SEQ = 2**63 - 1  # SQLite INTEGER
-#: Beyond the type: these values are stored and shown in messages, and the signing key is
-#: trusted on first use, so a stranger can sign anything (the rest: `_check_manifest_values`).
-_SHAPES: dict[str, Callable[[Any], bool]] = {
-    "sequence": lambda v: 1 <= v <= _MAX_SEQ,
-    "change_seq_from": lambda v: 0 <= v <= _MAX_SEQ,
-    "change_seq_to": lambda v: 0 <= v <= _MAX_SEQ,
-}
-
-
-_MAX_INT = 2**62  # fits SQLite's 64-bit integers with room
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-#: an ODS code and a device id name the ack file, so both are checked wherever one is built
-ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
-DEVICE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-
-
-def _small_int(value: Any, low: int = 0) -> bool:
-    return type(value) is int and low <= value <= _MAX_INT
-
-
-def _check_manifest_values(m: dict[str, Any]) -> None:
-    """Values end up in file names, messages and the store: they must have the expected
-    form even when the manifest is validly signed."""
-    checks = {
-        "practice_ods": bool(ODS_CODE.fullmatch(m["practice_ods"])),
-        "device_id": bool(DEVICE_ID.fullmatch(m["device_id"])),
-        "device_public_key": bool(_HEX64.fullmatch(m["device_public_key"])),
-        "bundle_sha256": bool(_HEX64.fullmatch(m["bundle_sha256"])),
-        "ack_key": bool(_HEX64.fullmatch(m["ack_key"])),
-        "sequence": _small_int(m["sequence"], 1),
-        "change_seq_from": _small_int(m["change_seq_from"]),
-        "change_seq_to": _small_int(m["change_seq_to"]),
-        "counts": all(isinstance(k, str) and _small_int(v) for k, v in m["counts"].items()),
-        "withheld_objection": _small_int(m.get("withheld_objection", 0)),
-        "facilitator": isinstance(m.get("facilitator", ""), str),
-    }
-    bad = [name for name, ok in checks.items() if not ok]
-    if bad:
-        raise SyncError(f"manifest field {bad[0]!r} is malformed")
-
-
-def open_package(ciphertext: bytes, identity: x25519.Identity) -> OpenedPackage:
-    """Decrypt and check a sync file: format version, manifest signature, bundle hash.
-    Whether the signing key is trusted is the importer's business."""
-    plain = decrypt(ciphertext, identity)
-    members = read_tar(plain)
-    manifest_bytes = members["manifest.json"]
-    try:
-        manifest = json.loads(manifest_bytes)
-    except (ValueError, RecursionError):
-        raise SyncError("manifest.json is not valid JSON") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise SyncError("not an mhf sync file (manifest format)")
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise SyncError(
-            f"unsupported sync format version {version!r} (this mhf reads {FORMAT_VERSION})"
-        )
-    for field, kind in _REQUIRED.items():
-        value = manifest.get(field)
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise SyncError(f"manifest field {field!r} is missing or malformed")
-        if field in _SHAPES and not _SHAPES[field](value):
-            raise SyncError(f"manifest field {field!r} is malformed")
-    _check_manifest_values(manifest)
-    verify_signature(manifest["device_public_key"], members["manifest.sig"], manifest_bytes)
-    if sha256_hex(members["bundle.json"]) != manifest["bundle_sha256"]:
-        raise SyncError("bundle.json does not match the hash in the signed manifest")
-    return OpenedPackage(manifest, manifest_bytes, members["bundle.json"], members["manifest.sig"])
+    """Temp file by mkstemp in the same dir (a planted symlink is never followed), fsync,
+    rename, fsync the dir: `paths.write_private`."""
+    write_private(path, ciphertext)
 
 
 def read_sync_file(path: Path) -> bytes:
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > MAX_SMALL_FILE_BYTES:
             raise SyncError(f"{path.name} is too large to be a sync file")
         return path.read_bytes()
     except OSError as exc:

@@ -1,4 +1,10 @@
-"""Reading the practice store: a per-patient summary for people, a bundle for software."""
+"""Reading the practice inbox: received patients with their resources (per sending
+device), a per-patient summary for people, a bundle for software.
+
+Everything stored passed `mhf_tui.sync.shapes` on the way in, so the fields read here have
+the JSON types expected; a record that still cannot be shown says so instead of failing
+the whole view. Text from the store is shown through `safe_text.neutralise`.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +20,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables.sync import DeviceTrust, ImportLog, ReceivedResource
+from mhf_tui.db.tables.sync import EnrolledDevice, ReceivedResource
+from mhf_tui.safe_text import neutralise
 from mhf_tui.sync import fhir
-from mhf_tui.sync.device import fingerprint
 from mhf_tui.sync.package import SyncError
 
 STATUS_PREFIX = "Signposting status: "
@@ -25,7 +31,13 @@ SNOMED = "http://snomed.info/sct"
 
 @dataclass
 class PatientRecord:
+    """One patient as one enrolled device sent them: the Patient resource and the other
+    resources (by type) that device sent about them. Two devices sending the same person
+    give two records (a device can neither see nor change another's)."""
+
     patient: fhir.Resource
+    device_fingerprint: str
+    device_name: str
     resources: dict[str, list[fhir.Resource]] = field(default_factory=lambda: defaultdict(list))
 
     @property
@@ -43,30 +55,30 @@ class PatientRecord:
 
 
 def patient_records(session: Session, *, nhs: str | None = None) -> list[PatientRecord]:
-    """Everything received, grouped by patient (sorted by name)."""
-    records: dict[str, PatientRecord] = {}
+    """Everything received, grouped by (sending device, patient), sorted by name; only the
+    patient with NHS number `nhs` if given (SyncError if none was received)."""
+    names = {d.fingerprint: d.name for d in session.exec(select(EnrolledDevice))}
+    records: dict[tuple[str, str], PatientRecord] = {}
     for row in session.exec(
         select(ReceivedResource).where(ReceivedResource.resource_type == "Patient")
     ):
-        records[row.resource_id] = PatientRecord(json.loads(row.body))
+        fp = row.device_fingerprint
+        records[(fp, row.resource_id)] = PatientRecord(json.loads(row.body), fp, names.get(fp, ""))
     if nhs is not None:
         wanted = nhs.replace(" ", "")
         records = {k: r for k, r in records.items() if r.nhs_number == wanted}
         if not records:
             raise SyncError("no patient with that NHS number has been received")
     stmt = select(ReceivedResource).where(
-        col(ReceivedResource.patient_id).in_(list(records)),
-        ReceivedResource.resource_type != "Patient",
+        ReceivedResource.resource_type != "Patient", ReceivedResource.patient_id != ""
     )
-    if nhs is None:
-        stmt = select(ReceivedResource).where(
-            ReceivedResource.resource_type != "Patient", ReceivedResource.patient_id != ""
-        )
+    if nhs is not None:
+        stmt = stmt.where(col(ReceivedResource.patient_id).in_([k[1] for k in records]))
     for row in session.exec(stmt):
-        record = records.get(row.patient_id)
+        record = records.get((row.device_fingerprint, row.patient_id))
         if record is not None:
             record.resources[row.resource_type].append(json.loads(row.body))
-    return sorted(records.values(), key=lambda r: (r.name, r.nhs_number))
+    return sorted(records.values(), key=lambda r: (r.name, r.nhs_number, r.device_name))
 
 
 def narrative_lines(resource: fhir.Resource) -> list[str]:
@@ -92,19 +104,14 @@ def _note_text(doc: fhir.Resource) -> str:
         return ""
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Received text made safe for a terminal: control characters (an ESC could drive it)
-    and bidi overrides become visible stand-ins."""
-    return _CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
-
-
 def summary_lines(record: PatientRecord) -> list[str]:
     """Plain text, one patient; the text is the patient's data as received, shown literally
-    (control characters made visible)."""
-    return [printable(line) for line in _summary_lines(record)]
+    (control characters made visible). Never fails on what is stored."""
+    try:
+        lines = _summary_lines(record)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        lines = ["(a record from this device could not be shown: its data is malformed)"]
+    return [neutralise(line, multiline=False) for line in lines]
 
 
 def _summary_lines(record: PatientRecord) -> list[str]:
@@ -232,10 +239,20 @@ def _quantity(q: dict[str, Any]) -> str:
     return f"{q.get('value', '')} {q.get('unit', '')}".rstrip()
 
 
+def handover_resource(resource: fhir.Resource) -> fhir.Resource:
+    """A stored resource as handed on to a clinical system: any narrative is rebuilt from
+    its text, escaped, so no markup a sender wrote is passed through."""
+    if "text" not in resource:
+        return resource
+    out = dict(resource)
+    out["text"] = fhir.narrative(narrative_lines(resource))
+    return out
+
+
 def store_bundle(session: Session) -> dict[str, Any]:
     """Every resource held, latest version, as a FHIR R4 transaction Bundle."""
     resources = [
-        json.loads(row.body)
+        handover_resource(json.loads(row.body))
         for row in session.exec(
             select(ReceivedResource).order_by(
                 col(ReceivedResource.resource_type), col(ReceivedResource.resource_id)
@@ -244,23 +261,3 @@ def store_bundle(session: Session) -> dict[str, Any]:
     ]
     now = datetime.now().astimezone()
     return fhir.transaction_bundle(fhir.derived_id("store-bundle", now.isoformat()), now, resources)
-
-
-@dataclass(frozen=True)
-class DeviceStatus:
-    device_id: str
-    facilitator: str
-    fingerprint: str
-    last_sequence: dict[str, int]
-
-
-def devices(session: Session) -> list[DeviceStatus]:
-    out = []
-    for trust in session.exec(select(DeviceTrust)):
-        seqs: dict[str, int] = {}
-        for log in session.exec(select(ImportLog).where(ImportLog.device_id == trust.device_id)):
-            seqs[log.practice_ods] = max(seqs.get(log.practice_ods, 0), log.sequence)
-        out.append(
-            DeviceStatus(trust.device_id, trust.facilitator, fingerprint(trust.public_key), seqs)
-        )
-    return out

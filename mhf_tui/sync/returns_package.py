@@ -2,7 +2,7 @@
 manifest.json, bundle.json and manifest.sig, the manifest Ed25519-signed by the device),
 with its own manifest format `mhf-return` so neither side mistakes one for the other.
 
-bundle.json holds pseudonymised records only (see `mhf_tui.services.returns`).
+bundle.json holds pseudonymised records only (see `mhf_tui.sync.returns`).
 """
 
 from __future__ import annotations

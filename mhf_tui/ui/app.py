@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App
+from textual.driver import Driver
 from textual.screen import Screen
 
 from mhf_tui.config import Settings, load_settings
@@ -121,6 +122,16 @@ class MhfApp(App[int]):
     def reset_idle_timer(self) -> None:
         self._idle_timer.stop()
         self._idle_timer = self.set_interval(self._idle_check_every(), self._check_idle)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but on a Linux terminal one whose input parser keeps a paste
+        holding ESC in order (see `mhf_tui.ui.paste`)."""
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver":
+            from mhf_tui.ui.paste import PasteSafeDriver
+
+            return PasteSafeDriver
+        return driver
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(

@@ -43,6 +43,11 @@ class MhfCommands(Provider):
             if title not in seen:
                 seen.add(title)
                 entries.append((title, entry.run, f"key {entry.keys} ({tab} tab)"))
+        # actions a screen offers beyond its bindings (a record's tabs: "Care plan: edit")
+        for title, run, key in getattr(screen, "palette_entries", list)():
+            if title not in seen:
+                seen.add(title)
+                entries.append((title, run, key))
         for theme in ("textual-dark", "textual-light", "mhf-high-contrast"):
             entries.append((f"Theme: {theme}", partial(setattr, app, "theme", theme), ""))
         return entries

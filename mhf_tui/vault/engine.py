@@ -21,6 +21,9 @@ def key_pragma(key: bytes, verb: str = "key") -> str:
 def connect_raw(path: Path, key: bytes) -> sqlcipher3.Connection:
     """A keyed DB-API connection; the first read proves (or disproves) the key."""
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    # SQLCipher logs a wrong key or a damaged page to stderr itself, several lines that
+    # bypass the CLI's one-line errors: mhf reports those conditions in its own words
+    conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
     conn.execute(key_pragma(key))
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")

@@ -90,12 +90,20 @@ class VaultFile:
     @classmethod
     def load(cls, path: Path) -> VaultFile:
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
+        except OSError as exc:
+            raise MhfError(f"{path.name} is damaged or unreadable ({type(exc).__name__})") from None
+        return cls.from_bytes(data, path.name)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "vault.json") -> VaultFile:
+        try:
+            raw = json.loads(data.decode("utf-8"))
             if raw.get("format") != VAULT_FORMAT:
-                raise MhfError(f"{path.name}: unsupported vault format {raw.get('format')!r}")
+                raise MhfError(f"{name}: unsupported vault format {str(raw.get('format'))[:20]!r}")
             kdf = raw["kdf"]
             if kdf.get("algorithm") != "argon2id":
-                raise MhfError(f"{path.name}: unsupported key derivation {kdf.get('algorithm')!r}")
+                raise MhfError(f"{name}: unsupported key derivation")
             params = KdfParams(
                 salt=kdf["salt"],
                 memory_kib=int(kdf["memory_kib"]),
@@ -112,8 +120,8 @@ class VaultFile:
             )
         except MhfError:
             raise
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise MhfError(f"{path.name} is damaged or unreadable ({type(exc).__name__})") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise MhfError(f"{name} is damaged or unreadable ({type(exc).__name__})") from None
 
 
 @dataclass

@@ -1,14 +1,38 @@
-"""One process per data dir: an OS file lock on `mhf.lock` that also records the holder's pid."""
+"""One process per data dir: an OS file lock on `mhf.lock` that also records the holder's pid.
+
+The lock is the operating system's own (`flock` on POSIX, `msvcrt.locking` on Windows), taken
+on a descriptor this object keeps open: the OS drops it when the process dies, so a crash
+never leaves the data dir locked. (Written here rather than with a locking library, whose
+import cost more than the rest of the start-up to the lock screen.)
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from types import TracebackType
 
-from filelock import FileLock, Timeout
-
 from mhf_tui.errors import InstanceLocked
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class InstanceLock:
@@ -16,22 +40,27 @@ class InstanceLock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = FileLock(str(path), timeout=0, mode=0o600, is_singleton=False)
+        self._fd: int | None = None
 
     def acquire(self) -> InstanceLock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            self._lock.acquire()
-        except Timeout:
+            _try_lock(fd)
+        except OSError:
+            os.close(fd)
             raise InstanceLocked(self.path.parent, self.holder_pid()) from None
-        fd = self._lock._context.lock_file_fd  # the OS-locked descriptor
-        if fd is not None:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
         return self
 
     def release(self) -> None:
-        if self._lock.is_locked:
-            self._lock.release(force=True)
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                _unlock(fd)
+            finally:
+                os.close(fd)
 
     def holder_pid(self) -> str:
         try:

@@ -24,7 +24,7 @@ from mhf_tui.errors import (
     WrongPassphrase,
     is_disk_full,
 )
-from mhf_tui.paths import DataDir, fsync_dir, private_dirs, write_private
+from mhf_tui.paths import DataDir, private_dirs, write_private
 from mhf_tui.vault.engine import connect_raw, key_pragma
 from mhf_tui.vault.files import UnlockState, VaultFile, stronger_kdf
 from mhf_tui.vault.keys import (
@@ -218,77 +218,4 @@ def backup(data: DataDir, dek: bytes, out: Path | None = None) -> Path:
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return target
-
-
-def restore(data: DataDir, archive: Path, passphrase: str) -> None:
-    """Bring back a backup after checking it opens with `passphrase` and passes the
-    integrity checks. The current files are kept as a backup first."""
-    if not archive.is_file():
-        raise MhfError(f"no such backup file: {archive}")
-    data.ensure()
-    work = data.root / f".restore-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(mode=0o700)
-    try:
-        _extract_backup(archive, work)
-        staged = DataDir(work)
-        vault = VaultFile.load(staged.vault)
-        try:
-            kek = derive_passphrase_key(passphrase, vault.kdf)
-            dek = unwrap_key(kek, vault.passphrase_wrap, aad=_aad(vault.vault_id, "passphrase"))
-        except UnwrapError:
-            raise MhfError(
-                "wrong passphrase for this backup (it is the one set when the backup was made)"
-            ) from None
-        try:
-            conn = connect_raw(staged.db, dek)
-        except sqlcipher3.DatabaseError:
-            raise MhfError("the backup's database does not open: it is damaged") from None
-        try:
-            problems = integrity_problems(conn)
-        except sqlcipher3.DatabaseError:
-            problems = ["the database is damaged"]
-        finally:
-            conn.close()
-        if problems:
-            raise MhfError(f"backup failed its integrity check: {problems[0]}")
-        if data.db.exists() and data.vault.exists():
-            _archive_current(data)
-        for suffix in ("-wal", "-shm"):
-            Path(str(data.db) + suffix).unlink(missing_ok=True)
-        for name in ("caseload.db-wal", "caseload.db-shm"):
-            (work / name).unlink(missing_ok=True)
-        os.replace(staged.db, data.db)
-        os.replace(staged.vault, data.vault)
-        fsync_dir(data.root)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _extract_backup(archive: Path, into: Path) -> None:
-    wanted = {"caseload.db", "vault.json"}
-    try:
-        with tarfile.open(archive, mode="r") as tar:
-            members = {m.name: m for m in tar.getmembers()}
-            if set(members) != wanted or not all(m.isfile() for m in members.values()):
-                raise MhfError(f"{archive.name} is not an mhf backup")
-            for name in wanted:
-                src = tar.extractfile(members[name])
-                if src is None:
-                    raise MhfError(f"{archive.name} is not an mhf backup")
-                write_private(into / name, src.read())
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise MhfError(f"{archive.name} is damaged or not an mhf backup ({exc})") from None
-
-
-def _archive_current(data: DataDir) -> Path:
-    """Keep the files being replaced (still encrypted) as a backup archive."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = data.backups / f"pre-restore-{stamp}{BACKUP_SUFFIX}"
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        tar.add(data.db, arcname="caseload.db")
-        tar.add(data.vault, arcname="vault.json")
-    write_private(target, buf.getvalue())
     return target

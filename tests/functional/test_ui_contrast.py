@@ -45,7 +45,7 @@ async def screens(pilot, seeded):
     await pilot.press("escape", "y")
     patient = await open_record(pilot, seeded.alice)
     yield "patient record, notes"
-    for tab in ("1", "2", "5", "6", "7"):
+    for tab in ("1", "2", "4", "5", "6", "7", "8"):
         await pilot.press(tab)
         await pilot.pause(0.1)
         yield f"patient record, tab {patient.active_tab}"

@@ -189,7 +189,7 @@ def test_psycopg_only_for_hub_commands_and_a_clear_error_without_it(
     probe = (
         "import sys; from mhf_tui.cli.main import build_parser;"
         "build_parser(['returns', 'export']); build_parser(['hub', 'report']);"
-        "import mhf_tui.services.returns; print('psycopg' in sys.modules)"
+        "import mhf_tui.sync.returns; print('psycopg' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],

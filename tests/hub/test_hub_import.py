@@ -100,7 +100,7 @@ def test_a_malformed_record_refuses_the_whole_file(hub: Hub) -> None:
 
 
 def test_an_overlapping_period_from_the_same_device_is_refused(hub: Hub) -> None:
-    from mhf_tui.services.returns import parse_period
+    from mhf_tui.sync.returns import parse_period
 
     device = hub.enrol("Alex")
     hub.load(hub.returns.write(device, Q3, some_patients(hub)))

@@ -1,11 +1,12 @@
 """Fuzzing the practice-side import with files that pass the outer checks.
 
 tests/unit/sync covers the envelope: a flipped byte anywhere, truncation, a wrong
-recipient, a replay, a re-signed manifest. Those never reach the parser. But the signing
-key is trusted on first use, so anyone holding the practice's public recipient can send a
-*validly signed* file from a new "device"; everything inside it (manifest fields, bundle
-JSON, resources) then meets the importer as is. Here hypothesis builds such files, from a
-valid one mutated or from random JSON, signs and encrypts them properly, and asserts:
+recipient, a replay, a re-signed manifest. Those never reach the parser. But an enrolled
+device's key can be stolen or its software broken, so a *validly signed* file from an
+enrolled device must still be checked: everything inside it (manifest fields, bundle JSON,
+resources) meets the importer as is. Here hypothesis builds such files, from a valid one
+mutated or from random JSON, signs them with an enrolled key (or a stranger's, which must
+always be refused), encrypts them properly, and asserts:
 the import either succeeds completely or fails with a clear MhfError, never a traceback,
 never a partial import, and never writes outside the ack directory.
 """
@@ -14,27 +15,26 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
+import itertools
 import json
+import tarfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from mhf_tui.errors import MhfError
-from mhf_tui.sync.device import public_key_hex
-from mhf_tui.sync.importer import check_file, import_file
-from mhf_tui.sync.package import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    build_tar,
-    canonical_json,
-    encrypt,
-    new_identity,
-)
+from mhf_tui.sync.device import fingerprint, public_key_hex
+from mhf_tui.sync.enrolment import enrol
+from mhf_tui.sync.importer import import_file
+from mhf_tui.sync.package import FORMAT_NAME, FORMAT_VERSION, canonical_json
 from mhf_tui.sync.practice_store import PracticeStore, StoreDir
 from mhf_tui.vault.engine import connect_raw
 from mhf_tui.vault.vault import unlock_data_key
@@ -104,6 +104,8 @@ def _valid_parts(device_id: str, key: Ed25519PrivateKey) -> tuple[dict[str, Any]
         "withheld_objection": 0,
         "bundle_sha256": "",
         "ack_key": "00" * 32,
+        "audit_count": 1,
+        "audit_head": "ab" * 32,
     }
     return manifest, bundle
 
@@ -138,15 +140,20 @@ def mutated_files(draw: st.DrawFn) -> tuple[dict[str, Any], Any, bool]:
     return manifest, bundle, draw(st.booleans())
 
 
-def _seal(manifest: dict[str, Any], bundle: Any, fix_counts: bool, recipient: Any,
-          path: Path) -> None:  # fmt: skip
-    """Sign and encrypt as a real device would, so the outer checks pass."""
-    key = Ed25519PrivateKey.generate()
+_SEQUENCES = itertools.count(1)
+
+
+def _seal(manifest: dict[str, Any], bundle: Any, fix_counts: bool, practice: dict[str, Any],
+          path: Path, stranger: bool) -> None:  # fmt: skip
+    """Sign (with the enrolled key, or a stranger's) and encrypt as a real device would."""
+    key = Ed25519PrivateKey.generate() if stranger else practice["device_key"]
     if (
         isinstance(manifest.get("device_public_key"), str)
         and len(manifest["device_public_key"]) == 64
     ):
         manifest["device_public_key"] = public_key_hex(key.public_key())
+    if manifest.get("sequence") == 1:
+        manifest["sequence"] = next(_SEQUENCES)  # past the files imported before
     if fix_counts and isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
         counts: dict[str, int] = {}
         for entry in bundle["entry"]:
@@ -155,40 +162,45 @@ def _seal(manifest: dict[str, Any], bundle: Any, fix_counts: bool, recipient: An
                 counts[kind] = counts.get(kind, 0) + 1
         if "counts" in manifest:
             manifest["counts"] = counts
-    bundle_bytes = canonical_json(bundle)
+    bundle_bytes = json.dumps(bundle, separators=(",", ":")).encode()
     if manifest.get("bundle_sha256") == "":
         manifest["bundle_sha256"] = hashlib.sha256(bundle_bytes).hexdigest()
     manifest_bytes = canonical_json(manifest)
-    tar = build_tar(
-        {"manifest.json": manifest_bytes, "bundle.json": bundle_bytes,
-         "manifest.sig": key.sign(manifest_bytes)},
-        1_700_000_000,
-    )  # fmt: skip
-    path.write_bytes(encrypt(tar, recipient))
+    members = {"manifest.json": manifest_bytes, "manifest.sig": key.sign(manifest_bytes),
+               "bundle.json": bundle_bytes}  # fmt: skip
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name in ("manifest.json", "manifest.sig", "bundle.json"):
+            info = tarfile.TarInfo(name)
+            info.size = len(members[name])
+            tar.addfile(info, io.BytesIO(members[name]))
+    path.write_bytes(pyrage.encrypt(buf.getvalue(), [practice["identity"].to_public()]))
 
 
 @pytest.fixture(scope="module")
-def practice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def practice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("fuzz-practice")
-    identity = new_identity()
-    identity_path = root / "practice.key"
-    identity_path.write_text(f"{identity}\n", encoding="ascii")
-    store, _recovery = PracticeStore.create(root / "store", PASS)
-    store.close()
+    store, _recovery = PracticeStore.create(root / "store", PASS, ods="C81001")
+    device_key = Ed25519PrivateKey.generate()
+    with store.session() as session:
+        identity = store.identity(session)
+        enrol(session, fingerprint=fingerprint(public_key_hex(device_key.public_key())),
+              name="Fuzz Facilitator")  # fmt: skip
     key = unlock_data_key(StoreDir(root / "store"), PASS)
     acks = root / "work" / "acks"
     acks.mkdir(parents=True)
-    return {"root": root, "identity": identity, "identity_path": identity_path,
-            "store": root / "store", "acks": acks, "key": key}  # fmt: skip
+    yield {"root": root, "identity": identity, "store": store, "device_key": device_key,
+           "acks": acks, "key": key}  # fmt: skip
+    store.close()
 
 
 def _store_counts(practice: dict[str, Any]) -> tuple[int, ...]:
     """Rows in the store's tables, read with the key unwrapped once (no KDF per example)."""
-    conn = connect_raw(StoreDir(practice["store"]).db, practice["key"])
+    conn = connect_raw(practice["store"].directory.db, practice["key"])
     try:
         return tuple(
             conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("received_resource", "import_log", "device_trust")
+            for table in ("received_resource", "import_log", "enrolled_device")
         )
     finally:
         conn.close()
@@ -200,7 +212,7 @@ def _everything_under(root: Path) -> set[Path]:
 
 def _stray(new: set[Path], practice: dict[str, Any]) -> set[Path]:
     """New files other than the store's own (database, WAL, lock, unlock state) and acks."""
-    store, acks = practice["store"].resolve(), practice["acks"].resolve()
+    store, acks = practice["store"].directory.root.resolve(), practice["acks"].resolve()
     return {p for p in new if p.resolve().parent not in (store, acks)}
 
 
@@ -210,36 +222,26 @@ def _stray(new: set[Path], practice: dict[str, Any]) -> set[Path]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=mutated_files())
-def test_validly_signed_but_malformed_files_import_all_or_nothing(practice, case, tmp_path_factory):
+@given(case=mutated_files(), stranger=st.booleans())
+def test_validly_signed_but_malformed_files_import_all_or_nothing(
+    practice, case, stranger, tmp_path_factory
+):
     manifest, bundle, fix_counts = copy.deepcopy(case)
     work = tmp_path_factory.mktemp("fuzz-file")
     path = work / "C81001-1.mhfsync"
-    _seal(manifest, bundle, fix_counts, practice["identity"].to_public(), path)
-    try:
-        check_file(path, practice["identity_path"])
-    except MhfError as exc:
-        assert str(exc) and "\n" not in str(exc)
-        event("refused by the file checks")
-        return  # refused before the store is touched (import_file checks the same first)
-
+    _seal(manifest, bundle, fix_counts, practice, path, stranger)
     before_files = _everything_under(practice["root"])
     before = _store_counts(practice)
     try:
-        summary = import_file(
-            path,
-            identity_path=practice["identity_path"],
-            store_root=practice["store"],
-            passphrase=lambda _creating: PASS,
-            ack_dir=practice["acks"],
-        )
+        summary = import_file(practice["store"], path, ack_dir=practice["acks"])
     except MhfError as exc:
-        assert str(exc)
+        assert str(exc) and "\n" not in str(exc)
         event("refused by the import")
         assert _store_counts(practice) == before  # nothing imported
         assert not list(practice["acks"].glob("*")) or _acks_unchanged(practice, before_files)
         assert _stray(_everything_under(practice["root"]) - before_files, practice) == set()
         return
+    assert not stranger, "a file signed by a key that is not enrolled was imported"
     event("imported")
     # a success is complete: logged once, every resource held, the ack inside the ack dir
     after = _store_counts(practice)

@@ -1,5 +1,6 @@
 """No network: the main flows (init, practice and patient add, note add, search, backup,
-sync export, practice import, check) never create a socket or resolve a name.
+sync export, the practice inbox's init, enrol and import, check) never create a socket or
+resolve a name.
 
 In-process, socket creation and name lookup are replaced by traps that record and
 refuse. In separate processes, an audit hook kills the process on any socket event (see
@@ -9,6 +10,7 @@ child.py), and where `unshare -n` works the same flows also run with no network 
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import socket
 import subprocess
@@ -19,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from mhf_tui.cli.main import main as mhf_main
-from mhf_tui.sync.package import new_identity
 from tests.reliability.conftest import PASS, PRACTICE_ODS, run_mhf, synthetic_nhs_numbers
 
 Runner = Callable[..., tuple[int, str, str]]
@@ -27,10 +28,9 @@ Runner = Callable[..., tuple[int, str, str]]
 
 def main_flows(tmp_path: Path, run: Runner, *, every_step: bool = True) -> None:
     """The everyday commands, start to finish, each expected to succeed. Without
-    `every_step` the read-only ones (search, check) and key set-up are left out, to keep
-    the one-process-per-command variant quick; sync export and import stay in."""
+    `every_step` the read-only ones (search, check) are left out, to keep the
+    one-process-per-command variant quick; sync export and import stay in."""
     home, out, store = str(tmp_path / "home"), tmp_path / "exports", tmp_path / "store"
-    key = tmp_path / "practice.key"
     nhs = synthetic_nhs_numbers(1, start=999_300_000)[0]
     p = f"{PASS}\n"
 
@@ -39,12 +39,10 @@ def main_flows(tmp_path: Path, run: Runner, *, every_step: bool = True) -> None:
         assert code == 0, f"mhf {' '.join(args[:2])}: {stderr}"
         return stdout
 
-    if every_step:
-        recipient = ok("practice", "keygen", "--out", str(key), stdin="").split()[0]
-    else:
-        identity = new_identity()
-        key.write_text(f"{identity}\n", encoding="ascii")
-        recipient = str(identity.to_public())
+    recipient = ok(
+        "inbox", "init", "--store", str(store), "--ods", PRACTICE_ODS, "--passphrase-stdin",
+        stdin=p + p,
+    ).strip()  # fmt: skip
     ok("init", "--home", home, "--passphrase-stdin", "--name", "Net Test", stdin=p + p)
     ok("practice", "add", "--home", home, "--passphrase-stdin", "--ods", PRACTICE_ODS,
        "--name", "Offline Surgery", "--recipient", recipient)  # fmt: skip
@@ -58,8 +56,11 @@ def main_flows(tmp_path: Path, run: Runner, *, every_step: bool = True) -> None:
     ok("sync", "export", "--home", home, "--passphrase-stdin", "--practice", PRACTICE_ODS,
        "--out", str(out))  # fmt: skip
     (sync_file,) = out.glob("*.mhfsync")
-    ok("practice", "import", "--passphrase-stdin", "--identity", str(key), "--store", str(store),
-       "--ack-out", str(tmp_path), str(sync_file), stdin=p + p)  # fmt: skip
+    who = json.loads(ok("sync", "whoami", "--home", home, "--passphrase-stdin", "--json"))
+    ok("inbox", "enrol", "--store", str(store), "--fingerprint", who["fingerprint"],
+       "--name", "Net Test", "--passphrase-stdin")  # fmt: skip
+    ok("inbox", "import", "--passphrase-stdin", "--store", str(store), "--ack-out",
+       str(tmp_path), str(sync_file))  # fmt: skip
     if every_step:
         ok("check", "--home", home, "--passphrase-stdin")
 

@@ -20,9 +20,12 @@ from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Patient
 from mhf_tui.services.notes import add_note, amend_note, search_notes
 from mhf_tui.services.patients import PatientCreate, add_patient
-from mhf_tui.sync.export import export_practice, set_recipient
+from mhf_tui.sync.device import load_device
+from mhf_tui.sync.enrolment import enrol
+from mhf_tui.sync.export import export_practice
 from mhf_tui.sync.importer import import_file
-from mhf_tui.sync.package import new_identity
+from mhf_tui.sync.practice_store import PracticeStore
+from mhf_tui.sync.status import set_recipient
 from tests.reliability.conftest import (
     ACTOR,
     PASS,
@@ -69,7 +72,9 @@ def test_marker_strings_never_reach_disk_in_plaintext(tmp_path, monkeypatch):
     markers = [family, given, note_word, amended_word, alert]
 
     seeded = seed(tmp_path / "home", patients=1)
-    identity = new_identity()
+    inbox, _recovery = PracticeStore.create(tmp_path / "practice-store", PASS, ods=PRACTICE_ODS)
+    with inbox.session() as session:
+        identity = inbox.identity(session)
     caseload = Caseload.open(seeded.data, PASS)
     try:
         with caseload.session() as session:
@@ -107,6 +112,8 @@ def test_marker_strings_never_reach_disk_in_plaintext(tmp_path, monkeypatch):
                 session, ods=PRACTICE_ODS, out_dir=seeded.data.exports, actor=ACTOR
             )
         assert exported.path is not None and exported.path.exists()
+        with caseload.session() as session:
+            device_fingerprint = load_device(session).fingerprint
         caseload.backup()
     finally:
         caseload.close()
@@ -120,17 +127,14 @@ def test_marker_strings_never_reach_disk_in_plaintext(tmp_path, monkeypatch):
         assert result.returncode == 0, result.stderr
         assert not [m for m in markers if m in result.stdout + result.stderr]
 
-    # the practice side: import into its own encrypted store, ack written beside it
-    identity_file = tmp_path / "practice.key"
-    identity_file.write_text(f"{identity}\n", encoding="ascii")
+    # the practice side: enrol the device, import into the inbox, ack written beside it
+    with inbox.session() as session:
+        enrol(session, fingerprint=device_fingerprint, name="Plaintext Test")
     (tmp_path / "acks").mkdir()
-    import_file(
-        exported.path,
-        identity_path=identity_file,
-        store_root=tmp_path / "practice-store",
-        passphrase=lambda _creating: PASS,
-        ack_dir=tmp_path / "acks",
-    )
+    try:
+        import_file(inbox, exported.path, ack_dir=tmp_path / "acks")
+    finally:
+        inbox.close()
 
     # control: the database does hold the markers (so the scan below is not vacuous)
     caseload = Caseload.open(seeded.data, PASS)

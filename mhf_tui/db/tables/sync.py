@@ -65,8 +65,18 @@ class StoreTable(SQLModel, registry=STORE_REGISTRY):
 STORE_METADATA = StoreTable.metadata
 
 
+class StoreSetting(StoreTable, table=True):
+    """The store's own facts: its age identity (secret, so only in here), the ODS code it
+    is bound to, the practice's name."""
+
+    __tablename__ = "store_setting"
+    key: str = Field(primary_key=True)
+    value: str
+
+
 class ReceivedResource(StoreTable, table=True):
-    """The latest version received of one FHIR resource (PUT semantics: upsert by id)."""
+    """The latest version received of one FHIR resource (PUT semantics: upsert by id),
+    scoped to the enrolled device that first sent it: no other device may replace it."""
 
     __tablename__ = "received_resource"
     resource_type: str = Field(primary_key=True)
@@ -74,30 +84,35 @@ class ReceivedResource(StoreTable, table=True):
     patient_id: str = Field(default="", index=True)
     body: str  # canonical JSON of the resource
     sha256: str
-    device_id: str
+    device_fingerprint: str = Field(index=True)
     sequence: int
     received_at: datetime = Field(default_factory=utcnow)
 
 
-class DeviceTrust(StoreTable, table=True):
-    """A facilitator device's signing key, trusted on first import."""
+class EnrolledDevice(StoreTable, table=True):
+    """A facilitator device the practice enrolled out of band, by the fingerprint of its
+    signing key. The fingerprint decides; the device id a file claims is only shown."""
 
-    __tablename__ = "device_trust"
-    device_id: str = Field(primary_key=True)
-    public_key: str
-    facilitator: str = ""
-    trusted_at: datetime = Field(default_factory=utcnow)
-    key_replaced_at: datetime | None = None
+    __tablename__ = "enrolled_device"
+    fingerprint: str = Field(primary_key=True)
+    name: str
+    enrolled_at: datetime = Field(default_factory=utcnow)
+    device_id: str = ""  # as last claimed by a file from it
+    last_sequence: int = 0
+    last_import_at: datetime | None = None
+    audit_count: int = 0  # the head of the device's audit chain, as last received
+    audit_head: str = ""
 
 
 class ImportLog(StoreTable, table=True):
-    """Each file imported, for replay and gap detection and the per-export hash chain."""
+    """Each file imported, for replay and gap detection and the per-export hash chain. A
+    gap (files never imported) is the range `gap_from`..`gap_to`, never a list."""
 
     __tablename__ = "import_log"
-    __table_args__ = (UniqueConstraint("device_id", "practice_ods", "sequence"),)
+    __table_args__ = (UniqueConstraint("device_fingerprint", "sequence"),)
     id: int | None = Field(default=None, primary_key=True)
-    device_id: str = Field(index=True)
-    practice_ods: str
+    device_fingerprint: str = Field(index=True)
+    device_id: str
     sequence: int
     manifest_sha256: str
     bundle_sha256: str
@@ -105,4 +120,17 @@ class ImportLog(StoreTable, table=True):
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     changed: int = 0
     unchanged: int = 0
+    gap_from: int | None = None
+    gap_to: int | None = None
     imported_at: datetime = Field(default_factory=utcnow)
+
+
+class StoreEvent(StoreTable, table=True):
+    """The store's own audit log: enrolments, removals, imports (ids and counts, never
+    patient data)."""
+
+    __tablename__ = "store_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    action: str
+    detail: str = ""

@@ -2,32 +2,35 @@
 
 Opening the record is audited (a `view` event); reloads after the user's own changes are not.
 The record is loaded in one unit of work and each tab shows its part; the tabs in
-`ui/widgets/` (Summary, Contacts, Notes, Reviews, Outcomes) own their keys. In Signposting:
-`s` add (pick a service from the directory), `u` update status. Anywhere in the record: `1`-`8`
-switch tab, `x` export the summary (subject access).
+`ui/widgets/` (Summary, Contacts, Notes, Care plan, Reviews, Outcomes, People) own their keys.
+In Signposting: `s` add (pick a service from the directory), `u` update status. Anywhere in the
+record: `1`-`8` switch tab, `x` export the summary (subject access).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import MhfScreen
+from mhf_tui.ui.widgets.care_plan_tab import CarePlanTab
 from mhf_tui.ui.widgets.contacts_tab import ContactsTab
 from mhf_tui.ui.widgets.notes_tab import NotesTab
 from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
+from mhf_tui.ui.widgets.people_tab import PeopleTab
 from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
-from mhf_tui.ui.widgets.safe import clean, literal
+from mhf_tui.ui.widgets.safe import literal
 from mhf_tui.ui.widgets.summary_tab import SummaryTab
 
 if TYPE_CHECKING:
@@ -61,15 +64,13 @@ class PatientRecord:
     patient: Any
     notes: list[Any]
     contacts: list[Any]
-    people: list[Any]
-    care_plan: Any
     signposting: list[Any]
 
 
 def load_record(
     session: Session, *, actor: str, patient_id: uuid.UUID, audit: bool
 ) -> PatientRecord:
-    from mhf_tui.services import care_plans, contacts, notes, patients, related_people, signposting
+    from mhf_tui.services import contacts, notes, patients, signposting
 
     return PatientRecord(
         patient=patients.get_patient_record(
@@ -77,8 +78,6 @@ def load_record(
         ),
         notes=notes.current_notes(session, patient_id=patient_id),
         contacts=contacts.list_contacts(session, patient_id=patient_id),
-        people=related_people.list_related_people(session, patient_id=patient_id),
-        care_plan=care_plans.current_care_plan(session, patient_id=patient_id),
         signposting=signposting.list_signposting(session, patient_id=patient_id),
     )
 
@@ -115,37 +114,6 @@ def alerts_text(p: Any) -> Text | None:
     return text
 
 
-def care_plan_text(plan: Any) -> Text:
-    if plan is None:
-        return Text("No care plan yet.", style="italic")
-    text = Text()
-    text.append(f"Version {plan.version} · by ", style="italic")
-    text.append(clean(plan.author), style="italic")
-    if plan.review_on:
-        text.append(f" · review {_d(plan.review_on)}", style="bold")
-    text.append("\n\nGoals\n", style="bold")
-    for g in plan.goals:
-        score = "-" if g.latest_score is None else f"{g.latest_score}/10"
-        text.append(f"  [{score:>5}] ")
-        text.append(clean(g.goal) + "\n")
-    text.append("\nActions\n", style="bold")
-    for a in plan.actions:
-        mark = "x" if a.done else " "
-        text.append(f"  ({mark}) ")
-        text.append(clean(a.action))
-        extra = " · ".join(x for x in (clean(a.owner), _d(a.due)) if x)
-        text.append(f"  {extra}\n" if extra else "\n", style="italic")
-    for title, body in (
-        ("Crisis plan", plan.crisis_plan),
-        ("Contingency plan", plan.contingency_plan),
-        ("Early warning signs", plan.early_warning_signs),
-    ):
-        if body:
-            text.append(f"\n{title}\n", style="bold")
-            text.append(clean(body) + "\n")
-    return text
-
-
 def _table(table_id: str) -> DataTable[Any]:
     return DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
 
@@ -158,8 +126,10 @@ class PatientScreen(MhfScreen):
         SummaryTab,
         ContactsTab,
         NotesTab,
+        CarePlanTab,
         ReviewsTab,
         OutcomesTab,
+        PeopleTab,
     )
     TAB_TITLES: ClassVar[dict[str, str]] = dict(TABS)
     HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -219,8 +189,7 @@ class PatientScreen(MhfScreen):
             with TabPane("Notes", id="notes"):
                 yield NotesTab(self.patient_id)
             with TabPane("Care plan", id="careplan"):
-                with VerticalScroll(classes="pane-scroll"):
-                    yield Static("", id="careplan-text")
+                yield CarePlanTab(self.patient_id)
             with TabPane("Signposting", id="signposting"):
                 yield _table("signposting-table")
                 yield Static("s signpost to a service · u update status", classes="hint")
@@ -229,7 +198,7 @@ class PatientScreen(MhfScreen):
             with TabPane("Outcomes", id="outcomes"):
                 yield OutcomesTab(self.patient_id, self.app.caseload)
             with TabPane("People", id="people"):
-                yield _table("people-table")
+                yield PeopleTab(self.patient_id)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -238,11 +207,6 @@ class PatientScreen(MhfScreen):
         sign.add_column("Status", width=14)
         sign.add_column("Since", width=11)
         sign.add_column("Follow-up", width=11)
-        people = self.query_one("#people-table", DataTable)
-        people.add_column("Name", width=20)
-        people.add_column("Relationship", width=20)
-        people.add_column("Phone", width=14)
-        people.add_column("Consent", width=8)
         self.load(audit=True)
         self.call_after_refresh(self.action_tab, self.initial_tab)
 
@@ -260,9 +224,7 @@ class PatientScreen(MhfScreen):
     def data_changed(self, patient_id: uuid.UUID | None) -> None:
         if patient_id in (None, self.patient_id):
             self.load()
-            for tab in self.query(ReviewsTab).results():
-                tab.reload()
-            for tab in self.query(OutcomesTab).results():
+            for tab in (*self.query(ReviewsTab), *self.query(OutcomesTab), *self.record_tabs()):
                 tab.reload()
 
     def show(self, record: PatientRecord) -> None:
@@ -275,7 +237,6 @@ class PatientScreen(MhfScreen):
         banner.set_class(alerts is None, "-none")
         banner.update(alerts or "")
         self.query_one(SummaryTab).show(p)
-        self.query_one("#careplan-text", Static).update(care_plan_text(record.care_plan))
         self.query_one(NotesTab).show(record.notes)
         self.query_one(ContactsTab).show(
             record.contacts, f"{p.display_name} · {p.nhs_number_formatted}"
@@ -293,15 +254,6 @@ class PatientScreen(MhfScreen):
             )
         if 0 <= cursor < sign.row_count:
             sign.move_cursor(row=cursor)
-        people = self.query_one("#people-table", DataTable)
-        people.clear()
-        for r in record.people:
-            people.add_row(
-                literal(r.name),
-                literal(r.relationship or r.role),
-                literal(r.phone),
-                Text("yes" if r.consent_to_contact else "no"),
-            )
 
     # --- tabs -----------------------------------------------------------------------
 
@@ -327,6 +279,23 @@ class PatientScreen(MhfScreen):
             if tabs.query(f"#--content-tab-{tab_id}"):
                 label = SHORT_TAB_LABELS.get(tab_id, title) if narrow else title
                 tabs.get_tab(tab_id).label = label
+
+    def record_tabs(self) -> list[CarePlanTab | PeopleTab]:
+        return [*self.query(CarePlanTab), *self.query(PeopleTab)]
+
+    def palette_entries(self) -> list[tuple[str, Callable[[], object], str]]:
+        """The tabs' actions for the command palette, from any tab ("Care plan: edit")."""
+        entries: list[tuple[str, Callable[[], object], str]] = []
+        for tab in self.record_tabs():
+            keys = {b.action: b for b in tab.BINDINGS if isinstance(b, Binding)}
+            for title, action in tab.PALETTE:
+                key = f"key {self.app.get_key_display(keys[action])}" if action in keys else ""
+                entries.append((title, partial(self.run_in_tab, tab, action), key))
+        return entries
+
+    def run_in_tab(self, tab: CarePlanTab | PeopleTab, action: str) -> None:
+        self.action_tab(tab.PANE)
+        self.call_after_refresh(tab.run_action, action)
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self) -> None:

@@ -212,23 +212,22 @@ class NewPatientScreen(PatientFormScreen):
         super().__init__("new-patient")
 
     def action_save(self) -> None:
-        from mhf_tui.services.patients import PatientCreate
-
         values = self.checked()
         if values is None:
             return
-        data = PatientCreate(
-            **{k: v for k, v in values.items() if k not in ("nhs_number", "care_cluster")},
-            nhs_number=values["nhs_number"] or None,
-            care_cluster=values["care_cluster"] or None,
-        )
         actor = self.app.caseload.actor if self.app.caseload else ""
         allow = self.allow_duplicate
         finder = self.app.finder
 
         def write(session: Session) -> uuid.UUID:
-            from mhf_tui.services.patients import add_patient
+            from mhf_tui.services.patients import PatientCreate, add_patient
 
+            # Built here, so a rule across fields is reported like any refusal.
+            data = PatientCreate(
+                **{k: v for k, v in values.items() if k not in ("nhs_number", "care_cluster")},
+                nhs_number=values["nhs_number"] or None,
+                care_cluster=values["care_cluster"] or None,
+            )
             patient = add_patient(session, actor=actor, data=data, allow_possible_duplicate=allow)
             if finder is not None:
                 finder.refresh_patient(session, patient.id)

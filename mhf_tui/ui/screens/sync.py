@@ -1,5 +1,6 @@
-"""Sync: per-practice status (last export, last ack, items waiting), writing a practice's
-sync file with a progress bar, and loading the ack a practice sends back.
+"""Sync: this device's fingerprint (which each practice enrols before it accepts a file),
+per-practice status (last export, last ack, items waiting), writing a practice's sync file
+with a progress bar, and loading the ack a practice sends back.
 
 Export and ack loading run in thread workers (`db_call`); the exporter reports progress
 from its thread through `call_from_thread`."""
@@ -22,14 +23,16 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from mhf_tui.sync.ack import AckResult
-    from mhf_tui.sync.export import ExportResult, PracticeSyncStatus
+    from mhf_tui.sync.export import ExportResult
+    from mhf_tui.sync.status import PracticeSyncStatus
     from mhf_tui.ui.app import MhfApp
 
 
-def _status(session: Session) -> list[PracticeSyncStatus]:
-    from mhf_tui.sync.export import sync_status
+def _status(session: Session) -> tuple[str, list[PracticeSyncStatus]]:
+    from mhf_tui.sync.device import load_device
+    from mhf_tui.sync.status import sync_status
 
-    return sync_status(session)
+    return load_device(session).fingerprint, sync_status(session)
 
 
 def _when(value: Any) -> str:
@@ -62,6 +65,7 @@ class SyncScreen(MhfScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("Sync with practices", classes="screen-title")
+        yield Static("", id="sync-fingerprint")
         yield DataTable(id="sync-table", cursor_type="row", zebra_stripes=True)
         yield ProgressBar(id="sync-progress", total=100, show_eta=False)
         yield Static("", id="sync-status")
@@ -86,7 +90,11 @@ class SyncScreen(MhfScreen):
     def action_reload(self) -> None:
         self.db_call("load the sync status", _status, self.show)
 
-    def show(self, rows: list[PracticeSyncStatus]) -> None:
+    def show(self, loaded: tuple[str, list[PracticeSyncStatus]]) -> None:
+        fingerprint, rows = loaded
+        self.query_one("#sync-fingerprint", Static).update(
+            Text(f"This device's fingerprint (the practice enrols it): {fingerprint}")
+        )
         self.rows = rows
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -129,7 +137,7 @@ class SyncScreen(MhfScreen):
         if not practice.has_recipient:
             self._say(
                 f"{practice.ods_code} has no sync key yet: the practice runs "
-                f"`mhf practice keygen`, then `mhf sync recipient {practice.ods_code} age1...`."
+                f"`mhf inbox init`, then `mhf sync recipient {practice.ods_code} age1...`."
             )
             return
         from mhf_tui.sync.export import export_practice

@@ -74,9 +74,19 @@ def test_due_actions_and_the_review_date_are_follow_ups(
         due_today = follow_ups_due(session, today=today)
         due_week = follow_ups_due(session, today=today, within_days=7)
     assert [(f.kind, f.label, f.overdue) for f in due_today] == [
-        ("care_plan_action", "Care plan action: Book GP appointment", True)
+        ("care_plan_action", "Action: Book GP appointment", True)
     ]
     assert [f.kind for f in due_week] == ["care_plan_action", "care_plan_review"]
+    # done in the next version: the older version's open action is no longer listed
+    actions = [{**a, "done": True} for a in document["actions"]]
+    with caseload.session() as session:
+        edit_care_plan(
+            session,
+            actor=ACTOR,
+            patient_id=patient.id,
+            update=parse_model(CarePlanUpdate, {"actions": actions}),
+        )
+        assert follow_ups_due(session, today=today) == []
 
 
 def test_migration_3_copies_early_warning_signs_written_before_it(tmp_path: Path) -> None:

@@ -93,7 +93,7 @@ def test_show_json_round_trips_into_edit(mhf: Mhf, home: tuple[str, ...]) -> Non
     r = mhf("careplan", "edit", *home, "--nhs", NHS, stdin=P + json.dumps(first))
     assert r.code == 1 and "changed meanwhile" in r.err
     r = mhf("careplan", "history", *home, "--nhs", NHS, stdin=P)
-    assert r.out.count("version ") == 2
+    assert [line.split()[0] for line in r.out.splitlines()] == ["Version", "1", "2"]
 
 
 def test_edit_from_a_file_changes_only_the_fields_given(
@@ -117,9 +117,9 @@ def test_edit_from_a_file_changes_only_the_fields_given(
         ("{not json", "not valid JSON"),
         ("goals = [", "neither JSON nor valid TOML"),
         ('colour = "blue"', "colour: Extra inputs are not permitted"),
-        ('[[goals]]\ngoal = "Walk\\u001b]0;x\\u0007"', "goals.0.goal: must be one line"),
+        ('[[goals]]\ngoal = "Walk\\u001b]0;x\\u0007"', "goals #1 goal: must be one line"),
         ('review_on = "2030-02-30"', "review_on: date must be a date"),
-        ('[[crisis_contacts]]\nname = "Ann"\nphone = "call me"', "crisis_contacts.0.phone"),
+        ('[[crisis_contacts]]\nname = "Ann"\nphone = "call me"', "crisis_contacts #1 phone"),
         ('crisis_services = ["No Such Helpline"]', "service"),
     ],
 )
@@ -211,7 +211,7 @@ def test_people_add_edit_list_remove(mhf: Mhf, home: tuple[str, ...]) -> None:
         (("--name", "Ann\x1b[2J"), "name: must be one line"),
         (("--name", "Ann", "--role", "cousin"), "role: Input should be"),
         (("--name", "Ann", "--phone", "12"), "phone"),
-        (("--name", "Ann", "--consent-contact", "maybe"), "consent_to_contact"),
+        (("--name", "Ann", "--email", "ann at home"), "email: is not a valid email"),
     ],
 )
 def test_bad_people_are_refused_without_echoing_them(

@@ -65,3 +65,15 @@ def test_parents_created_for_home_and_out_are_private(tmp_path, mhf):
     for d in (tmp_path / "a", tmp_path / "a" / "b", home, tmp_path / "x", tmp_path / "x" / "y"):
         assert stat.S_IMODE(d.stat().st_mode) == 0o700, d
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_sync_files_are_written_the_same_safe_way(tmp_path):
+    from mhf_tui.sync.package import write_atomic
+
+    stolen = tmp_path / "stolen"
+    stolen.write_bytes(b"")
+    target = tmp_path / "C82001-1.mhfsync"
+    for pid in range(os.getpid() - 5, os.getpid() + 6):
+        os.symlink(stolen, tmp_path / f".{target.name}.tmp-{pid}")
+    write_atomic(target, b"age ciphertext")
+    assert stolen.read_bytes() == b"" and target.read_bytes() == b"age ciphertext"

@@ -10,8 +10,9 @@ import pytest
 from pydantic import TypeAdapter
 
 from mhf_tui.services.templates import Ident, Snomed
-from mhf_tui.sync.importer import FHIR_ID
-from mhf_tui.sync.package import _HEX64, DEVICE_ID, ODS_CODE, SyncError, _check_manifest_values
+from mhf_tui.sync.manifest import parse_manifest
+from mhf_tui.sync.package import DEVICE_ID, ODS_CODE, SyncError, canonical_json
+from mhf_tui.sync.shapes import FHIR_ID
 
 SRC = Path(__file__).resolve().parents[3] / "mhf_tui"
 
@@ -19,7 +20,6 @@ SRC = Path(__file__).resolve().parents[3] / "mhf_tui"
 def test_no_pattern_accepts_a_trailing_newline():
     for pattern, good in [
         (FHIR_ID, "abc-1.2"),
-        (_HEX64, "a" * 64),
         (DEVICE_ID, "dev-1"),
         (ODS_CODE, "C82001"),
     ]:
@@ -40,6 +40,8 @@ def test_template_ids_never_keep_a_newline(kind, good):
 @pytest.mark.parametrize("field", ["device_public_key", "bundle_sha256", "ack_key"])
 def test_a_signed_manifest_with_a_newline_after_a_hash_is_refused(field):
     manifest = {
+        "format": "mhf-sync",
+        "format_version": 1,
         "practice_ods": "C82001",
         "device_id": "dev-1",
         "device_public_key": "a" * 64,
@@ -48,12 +50,15 @@ def test_a_signed_manifest_with_a_newline_after_a_hash_is_refused(field):
         "sequence": 1,
         "change_seq_from": 0,
         "change_seq_to": 1,
-        "counts": {},
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "counts": {"Patient": 1},
+        "audit_count": 1,
+        "audit_head": "d" * 64,
     }
-    _check_manifest_values(manifest)
+    parse_manifest(canonical_json(manifest))
     manifest[field] += "\n"
     with pytest.raises(SyncError, match=field):
-        _check_manifest_values(manifest)
+        parse_manifest(canonical_json(manifest))
 
 
 def test_no_module_checks_a_pattern_with_match():

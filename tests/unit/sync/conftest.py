@@ -1,5 +1,5 @@
-"""Fixtures for the sync tests: a caseload with synthetic patients, a practice identity,
-and helpers to run the CLI in-process and to build sync files by hand."""
+"""Fixtures for the sync tests: a caseload with synthetic patients, and the practice's
+inbox (at `tmp_path / "store"`) with that caseload's device enrolled."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ from mhf_tui.db.tables import (
 )
 from mhf_tui.paths import DataDir
 from mhf_tui.services.setup import initialise_caseload
+from mhf_tui.sync.device import load_device
+from mhf_tui.sync.enrolment import enrol
+from mhf_tui.sync.practice_store import PracticeStore
 
 PASS = "correct horse battery staple"
 STORE_PASS = "practice store passphrase here"
@@ -47,13 +50,14 @@ def nhs_number(n: int) -> str:
 
 @dataclass
 class World:
-    """A caseload (open) and the ids of what was put in it."""
+    """A caseload (open), the practice inbox it sends to (`identity` is the inbox's age
+    identity, for tests that take files apart) and the ids of what was put in it."""
 
     home: Path
     caseload: Caseload
     practice_id: uuid.UUID
     identity: x25519.Identity
-    identity_path: Path
+    store: Path
     patients: list[uuid.UUID] = field(default_factory=list)
     objector: uuid.UUID | None = None
     notes: list[uuid.UUID] = field(default_factory=list)
@@ -154,20 +158,48 @@ def _fill(s: Session, practice: Practice, patients: int, notes_each: int, world:
     )
 
 
-def make_world(tmp_path: Path, *, patients: int = 3, notes_each: int = 2) -> World:
-    home = tmp_path / "home"
-    caseload, _recovery = initialise_caseload(DataDir(home), PASS, facilitator="Test Facilitator")
-    identity = x25519.Identity.generate()
-    identity_path = tmp_path / "practice.key"
-    identity_path.write_text(f"# test identity\n{identity}\n")
-    identity_path.chmod(0o600)
+def make_inbox(root: Path) -> x25519.Identity:
+    """A practice inbox for ODS at `root`; returns its age identity."""
+    if not root.exists():
+        store, _recovery = PracticeStore.create(root, STORE_PASS, ods=ODS, name="Test Surgery")
+        store.close()
+    store = PracticeStore.open(root, STORE_PASS)
+    try:
+        with store.session() as s:
+            return store.identity(s)
+    finally:
+        store.close()
+
+
+def enrol_device(store_root: Path, caseload: Caseload, name: str = "Test Facilitator") -> str:
+    """Enrol the caseload's device in the inbox, as the practice would by fingerprint."""
+    with caseload.session() as s:
+        fp = load_device(s).fingerprint
+    store = PracticeStore.open(store_root, STORE_PASS)
+    try:
+        with store.session() as s:
+            enrol(s, fingerprint=fp, name=name)
+    finally:
+        store.close()
+    return fp
+
+
+def make_world(
+    tmp_path: Path, *, patients: int = 3, notes_each: int = 2, home: str = "home"
+) -> World:
+    caseload, _recovery = initialise_caseload(
+        DataDir(tmp_path / home), PASS, facilitator="Test Facilitator"
+    )
+    store = tmp_path / "store"
+    identity = make_inbox(store)
+    enrol_device(store, caseload, f"Facilitator of {home}")
     with caseload.session() as s:
         practice = Practice(ods_code=ODS, name="Test Surgery", recipient=str(identity.to_public()))
         s.add(practice)
         other = Practice(ods_code="C82002", name="Other Surgery")
         s.add(other)
         s.flush()
-        world = World(home, caseload, practice.id, identity, identity_path)
+        world = World(tmp_path / home, caseload, practice.id, identity, store)
         _fill(s, practice, patients, notes_each, world)
         s.add(
             Patient(

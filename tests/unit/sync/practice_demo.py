@@ -21,9 +21,12 @@ from mhf_tui.services.outcomes import add_outcome
 from mhf_tui.services.reviews import answer_items, complete_review, start_review
 from mhf_tui.services.setup import initialise_caseload
 from mhf_tui.services.templates import load_templates
+from mhf_tui.sync.device import load_device
+from mhf_tui.sync.enrolment import enrol
 from mhf_tui.sync.export import export_practice
 from mhf_tui.sync.importer import ImportSummary, import_file
 from mhf_tui.sync.package import decrypt, read_tar
+from mhf_tui.sync.practice_store import PracticeStore
 from tests.unit.sync.conftest import PASS, STORE_PASS, nhs_number
 
 ODS = "Z99901"
@@ -39,7 +42,7 @@ class DemoExport:
     home: Path
     caseload: Caseload
     identity: x25519.Identity
-    identity_path: Path
+    store: Path
     sync_file: Path
     focus_id: uuid.UUID
     phq_day: date
@@ -55,13 +58,13 @@ class DemoExport:
 
 
 def import_into_store(demo: DemoExport, path: Path, store: Path) -> ImportSummary:
-    """The practice imports a file into its store (the one place that knows how)."""
-    return import_file(
-        path,
-        identity_path=demo.identity_path,
-        store_root=store,
-        passphrase=lambda _creating: STORE_PASS,
-    )
+    """The practice imports a file into its inbox (the one place that knows how)."""
+    assert store == demo.store, "the demo's inbox is made with it"
+    opened = PracticeStore.open(store, STORE_PASS)
+    try:
+        return import_file(opened, path)
+    finally:
+        opened.close()
 
 
 def build_demo_export(tmp_path: Path, *, patients: int = 30) -> DemoExport:
@@ -71,10 +74,11 @@ def build_demo_export(tmp_path: Path, *, patients: int = 30) -> DemoExport:
     caseload.set_setting("service_name", "Demo Mental Health Facilitator Service")
     today = date.today()
     build_demo_caseload(caseload, patients=patients, seed=7, today=today)
-    identity = x25519.Identity.generate()
-    identity_path = tmp_path / "practice.key"
-    identity_path.write_text(f"{identity}\n")
-    identity_path.chmod(0o600)
+    store, _recovery = PracticeStore.create(tmp_path / "store", STORE_PASS, ods=ODS)
+    with store.session() as s, caseload.session() as c:
+        identity = store.identity(s)
+        enrol(s, fingerprint=load_device(c).fingerprint, name=FACILITATOR)
+    store.close()
     review_day = today - timedelta(days=20)
     phq_day = today - timedelta(days=10)
     templates = load_templates()
@@ -155,5 +159,5 @@ def build_demo_export(tmp_path: Path, *, patients: int = 30) -> DemoExport:
         result = export_practice(s, ods=ODS, out_dir=tmp_path / "out", actor=FACILITATOR)
     assert result.path is not None
     return DemoExport(
-        home, caseload, identity, identity_path, result.path, focus_id, phq_day, review_day
+        home, caseload, identity, tmp_path / "store", result.path, focus_id, phq_day, review_day
     )

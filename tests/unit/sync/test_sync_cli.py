@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -26,18 +27,30 @@ def _home(world: World) -> list[str]:
 
 def test_facilitator_and_practice_commands(world: World, mhf: Callable, tmp_path: Path):
     world.caseload.close()
-    key = tmp_path / "surgery.key"
-    r = mhf("practice", "keygen", "--out", str(key))
+    inbox = tmp_path / "inbox"
+    r = mhf(
+        "inbox", "init", "--store", str(inbox), "--ods", ODS.lower(), "--name", "Test Surgery",
+        "--passphrase-stdin", stdin=f"{STORE_PASS}\n{STORE_PASS}\n",
+    )  # fmt: skip
     assert r.code == 0, r.err
     recipient = r.out.strip()
-    assert recipient.startswith("age1") and oct(key.stat().st_mode & 0o777) == "0o600"
-    assert mhf("practice", "keygen", "--out", str(key)).code == 1  # never overwrites
+    assert recipient.startswith("age1") and len(r.out.splitlines()) == 1
+    assert "Recovery key" in r.err
+    assert mhf("inbox", "recipient", "--store", str(inbox)).out.strip() == recipient
+    r = mhf(
+        "inbox", "init", "--store", str(inbox), "--ods", ODS, "--passphrase-stdin",
+        stdin=f"{STORE_PASS}\n{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 1 and "already holds" in r.err  # never overwrites
 
     r = mhf("sync", "recipient", ODS, recipient, *_home(world), stdin=f"{PASS}\n")
     assert r.code == 0, r.err
     r = mhf("sync", "whoami", *_home(world), "--json", stdin=f"{PASS}\n")
     who = json.loads(r.out)
     assert len(who["public_key"]) == 64 and who["device_id"]
+    assert len(who["fingerprint"].replace(" ", "")) == 32
+    r = mhf("sync", "whoami", *_home(world), stdin=f"{PASS}\n")
+    assert f"Fingerprint: {who['fingerprint']}" in r.out
 
     out = tmp_path / "out"
     r = mhf(
@@ -47,22 +60,32 @@ def test_facilitator_and_practice_commands(world: World, mhf: Callable, tmp_path
     sync_file = Path(r.out.strip())
     assert sync_file == out / f"{ODS}-1.mhfsync"
 
-    store = tmp_path / "store"
-    r = mhf(
-        "practice", "import", str(sync_file), "--identity", str(key), "--store", str(store),
-        "--passphrase-stdin", "--json", stdin=f"{STORE_PASS}\n{STORE_PASS}\n",
-    )  # fmt: skip
-    assert r.code == 0, r.err
-    summary = json.loads(r.out)
-    assert summary["counts"]["Patient"] == 3 and summary["withheld_objection"] == 1
-    assert "Store recovery key" in r.err
+    def inbox_cmd(*args: str, stdin: str = f"{STORE_PASS}\n"):
+        return mhf("inbox", *args, "--store", str(inbox), "--passphrase-stdin", stdin=stdin)
 
-    r = mhf(
-        "practice", "import", str(sync_file), "--identity", str(key), "--store", str(store),
-        "--passphrase-stdin", stdin=f"{STORE_PASS}\n",
-    )  # fmt: skip
+    r = inbox_cmd("import", str(sync_file), "--json")
+    assert r.code == 1 and r.out == "" and r.err.count("\n") == 1
+    assert "not enrolled" in r.err and who["fingerprint"] in r.err
+
+    typed = who["fingerprint"].lower().replace(" ", "-")  # as read out over the phone
+    r = inbox_cmd("enrol", "--fingerprint", typed, "--name", "Test Facilitator")
+    assert r.code == 0 and who["fingerprint"] in r.out, r.err
+    r = inbox_cmd("import", str(sync_file), "--json")
+    assert r.code == 0, r.err
+    summary = json.loads(r.out)[0]
+    assert summary["counts"]["Patient"] == 3 and summary["withheld_objection"] == 1
+    assert summary["device_fingerprint"] == who["fingerprint"]
+
+    r = inbox_cmd("import", str(sync_file))
     assert r.code == 1 and r.out == ""
     assert r.err.count("\n") == 1 and "replay" in r.err
+
+    r = inbox_cmd("devices", "--json")
+    device = json.loads(r.out)[0]
+    assert device["fingerprint"] == who["fingerprint"] and device["last_sequence"] == 1
+    assert device["audit_count"] > 0 and len(device["audit_head"]) == 64
+    r = inbox_cmd("devices")
+    assert "Test Facilitator" in r.out and f"audit head {device['audit_count']} events" in r.out
 
     r = mhf("sync", "ack", summary["ack_path"], *_home(world), stdin=f"{PASS}\n")
     assert r.code == 0 and "recorded" in r.out, r.err
@@ -72,22 +95,23 @@ def test_facilitator_and_practice_commands(world: World, mhf: Callable, tmp_path
     r = mhf("sync", "export", "--practice", ODS, *_home(world), stdin=f"{PASS}\n")
     assert r.code == 0 and "nothing new" in r.out
 
-    r = mhf(
-        "practice", "show", "--store", str(store), "--nhs", nhs_number(1), "--passphrase-stdin",
-        stdin=f"{STORE_PASS}\n",
-    )  # fmt: skip
+    r = inbox_cmd("show", "--nhs", nhs_number(1))
     assert r.code == 0, r.err
     assert MARKER.upper() in r.out and "Contacts (1)" in r.out and "Sleep better" in r.out
     assert "Testperson1" not in r.out
 
     bundle_path = tmp_path / "handover.json"
-    r = mhf(
-        "practice", "bundle", "--store", str(store), "--out", str(bundle_path),
-        "--passphrase-stdin", stdin=f"{STORE_PASS}\n",
-    )  # fmt: skip
+    r = inbox_cmd("bundle", "--out", str(bundle_path))
     assert r.code == 0, r.err
     handed = json.loads(bundle_path.read_text())
     assert handed["type"] == "transaction" and len(handed["entry"]) == 21
+
+    r = inbox_cmd("devices", "remove", "--fingerprint", who["fingerprint"])
+    assert r.code == 0 and "21 resources" in r.out, r.err
+    r = inbox_cmd("show")
+    assert r.code == 0 and "0 patient(s)" in r.out
+    with pytest.raises((SystemExit, argparse.ArgumentError)):  # the old practice side is gone
+        mhf("practice", "import", str(sync_file))
 
 
 def test_wrong_store_passphrase_is_one_line(world: World, mhf: Callable, tmp_path: Path):
@@ -98,8 +122,8 @@ def test_wrong_store_passphrase_is_one_line(world: World, mhf: Callable, tmp_pat
     world.add_note(world.patients[0], "more")
     second = export(world, out).path
     r = mhf(
-        "practice", "import", str(second), "--identity", str(world.identity_path),
-        "--store", str(store), "--passphrase-stdin", stdin="not the passphrase\n",
+        "inbox", "import", str(second), "--store", str(store), "--passphrase-stdin",
+        stdin="not the passphrase\n",
     )  # fmt: skip
     assert r.code == 1 and r.err == "mhf: wrong passphrase\n"
 
@@ -107,15 +131,17 @@ def test_wrong_store_passphrase_is_one_line(world: World, mhf: Callable, tmp_pat
 @pytest.mark.skipif(shutil.which("age") is None, reason="the age CLI is not installed")
 def test_standard_age_tool_decrypts_the_file(world: World, tmp_path: Path):
     path = export(world, tmp_path / "out").path
+    key = tmp_path / "inbox.key"  # the inbox's identity, taken out only for this check
+    key.write_text(f"{world.identity}\n")
     done = subprocess.run(
-        ["age", "-d", "-i", str(world.identity_path), str(path)],
+        ["age", "-d", "-i", str(key), str(path)],
         capture_output=True,
         check=True,
     )
     import io
 
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
-        assert tar.getnames() == ["manifest.json", "bundle.json", "manifest.sig"]
+        assert tar.getnames() == ["manifest.json", "manifest.sig", "bundle.json"]
 
 
 def _recent_files(roots: list[Path], tmp_path: Path, since: float) -> list[tuple[Path, bytes]]:
@@ -176,37 +202,32 @@ def test_export_all_status_and_show_everything(world: World, mhf: Callable, tmp_
     assert lines[2].split()[:2] == ["C82002", "NO"]
     store = tmp_path / "store"
     r = mhf(
-        "practice", "import", str(out / f"{ODS}-1.mhfsync"), "--identity",
-        str(world.identity_path), "--store", str(store), "--ack-out", str(tmp_path),
-        "--passphrase-stdin", stdin=f"{STORE_PASS}\n{STORE_PASS}\n",
+        "inbox", "import", str(out / f"{ODS}-1.mhfsync"), "--store", str(store),
+        "--ack-out", str(tmp_path), "--passphrase-stdin", stdin=f"{STORE_PASS}\n",
     )  # fmt: skip
     assert r.code == 0, r.err
-    assert "first file from this device" in r.out
+    assert "Imported C82001-1 from Facilitator of home" in r.out
     assert [p.name for p in tmp_path.glob("*.mhfack")] == [f"{ODS}-1-{device[:8]}.mhfack"]
-    r = mhf(
-        "practice", "show", "--store", str(store), "--passphrase-stdin", stdin=f"{STORE_PASS}\n"
-    )
+    r = mhf("inbox", "show", "--store", str(store), "--passphrase-stdin", stdin=f"{STORE_PASS}\n")
     assert r.code == 0, r.err
-    assert "3 patient(s)" in r.out and "From Test Facilitator" in r.out
+    assert "3 patient(s)" in r.out and "From Facilitator of home" in r.out
     r = mhf("sync", "ack", "/nonexistent.mhfack", *_home(world), stdin=f"{PASS}\n")
     assert r.code == 1 and r.err.startswith("mhf: cannot read") and r.err.count("\n") == 1
 
 
-def test_practice_show_makes_control_characters_visible(
-    world: World, mhf: Callable, tmp_path: Path
-):
+def test_inbox_show_makes_control_characters_visible(world: World, mhf: Callable, tmp_path: Path):
     from tests.unit.sync.helpers import do_import
 
     world.add_note(world.patients[0], "before\x1b[2Jafter \u202eevil")
     store = tmp_path / "store"
     do_import(world, export(world, tmp_path / "out").path, store)
     r = mhf(
-        "practice", "show", "--store", str(store), "--nhs", nhs_number(1),
+        "inbox", "show", "--store", str(store), "--nhs", nhs_number(1),
         "--passphrase-stdin", stdin=f"{STORE_PASS}\n",
     )  # fmt: skip
     assert r.code == 0, r.err
     assert "\x1b" not in r.out and "\u202e" not in r.out
-    assert "before<U+001B>[2Jafter <U+202E>evil" in r.out
+    assert "before\u241b[2Jafter <U+202E>evil" in r.out
 
 
 def test_no_plaintext_reaches_the_disk_during_import(world: World, tmp_path: Path):

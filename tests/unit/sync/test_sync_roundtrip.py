@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from mhf_tui.db.tables import AuditEvent, Note, Patient, Practice
-from mhf_tui.sync.package import SyncError
-from tests.unit.sync.conftest import ODS, World, make_world
-from tests.unit.sync.helpers import ack, do_import, export, store_state, unpack
+from mhf_tui.db.tables.sync import ReceivedResource
+from mhf_tui.sync import fhir
+from mhf_tui.sync.package import SyncError, canonical_json
+from mhf_tui.sync.practice_store import PracticeStore
+from tests.unit.sync.conftest import ODS, STORE_PASS, World, make_world
+from tests.unit.sync.helpers import ack, craft, device_key, do_import, export, store_state, unpack
 
 
 def _bundle(world: World, path: Path) -> dict:
@@ -30,7 +36,7 @@ def test_round_trip_then_second_export_carries_only_new_changes(world: World, tm
     assert first.counts["Patient"] == 3 and first.counts["DocumentReference"] == 6
     assert first.withheld_objection == 1
     summary = do_import(world, first.path, store)
-    assert summary.new_device and summary.sequence == 1 and summary.changed == 21
+    assert summary.sequence == 1 and summary.changed == 21
     ack_name = f"{ODS}-1-{summary.device_id[:8]}.mhfack"
     assert Path(summary.ack_path).name == ack_name
     ack(world, summary.ack_path)
@@ -148,7 +154,7 @@ def test_gap_is_reported(world: World, tmp_path: Path):
     export(world, out)  # never delivered
     second = export(world, out)
     summary = do_import(world, second.path, store)
-    assert summary.missing_sequences == [1]
+    assert summary.missing_sequences == (1, 1)
     assert any("gap" in w for w in summary.warnings)
 
 
@@ -202,7 +208,7 @@ def test_ack_from_another_facilitator_device_is_refused(tmp_path: Path):
     a = make_world(tmp_path / "a")
     b = make_world(tmp_path / "b")
     try:
-        summary = do_import(a, export(a, tmp_path / "out").path, tmp_path / "store")
+        summary = do_import(a, export(a, tmp_path / "out").path)
         with pytest.raises(SyncError, match="another device"):
             ack(b, summary.ack_path)
     finally:
@@ -215,4 +221,68 @@ def test_practice_without_recipient_is_refused(world: World, tmp_path: Path):
 
     with world.caseload.session() as s, pytest.raises(SyncError, match="no sync recipient"):
         export_practice(s, ods="C82002", out_dir=tmp_path, actor="t")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "practice.key"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "store"]
+
+
+def test_streamed_export_and_import_equal_the_whole_file_forms(world: World, tmp_path: Path):
+    """The exporter streams resources into the tar and the importer streams them out; the
+    result is what building the whole Bundle with json.dumps gave, every resource lands in
+    the store as sent, and the ack is the one the whole-file importer made."""
+    first = export(world, tmp_path / "out")
+    members = unpack(world, first.path)  # pyrage and tarfile, not the code under test
+    bundle = json.loads(members["bundle.json"])
+    resources = [e["resource"] for e in bundle["entry"]]
+    when = datetime.fromisoformat(bundle["timestamp"])
+    whole = fhir.transaction_bundle(bundle["id"], when, resources)
+    assert members["bundle.json"] == json.dumps(whole, separators=(",", ":")).encode()
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["counts"] == first.counts
+    assert sum(first.counts.values()) == len(resources)
+
+    summary = do_import(world, first.path)
+    store = PracticeStore.open(world.store, STORE_PASS)
+    try:
+        with store.session() as s:
+            held = {(r.resource_type, r.resource_id): json.loads(r.body) for r in s.exec(
+                select(ReceivedResource))}  # fmt: skip
+    finally:
+        store.close()
+    assert held == {(r["resourceType"], r["id"]): r for r in resources}
+
+    ack_file = json.loads(Path(summary.ack_path).read_text())
+    body = ack_file["ack"]
+    assert {k: body[k] for k in ("device_id", "practice_ods", "sequence", "counts")} == {
+        "device_id": manifest["device_id"],
+        "practice_ods": ODS,
+        "sequence": 1,
+        "counts": manifest["counts"],
+    }
+    assert body["bundle_sha256"] == hashlib.sha256(members["bundle.json"]).hexdigest()
+    assert body["manifest_sha256"] == hashlib.sha256(members["manifest.json"]).hexdigest()
+    mac = hmac.new(bytes.fromhex(manifest["ack_key"]), canonical_json(body), hashlib.sha256)
+    assert ack_file["mac"] == mac.hexdigest()
+    ack(world, summary.ack_path)  # and the facilitator accepts it
+
+
+def test_the_handover_bundle_rebuilds_narratives(world: World, mhf, tmp_path: Path):
+    """Markup a sender put in a narrative reaches the clinical system as text, escaped."""
+    path = export(world, tmp_path / "out").path
+    members = unpack(world, path)
+    bundle = json.loads(members["bundle.json"])
+    patient = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+    patient["text"]["div"] = (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p>Alert: risk</p>'
+        '<p><img src=x onerror="alert(1)"></p><script>steal()</script></div>'
+    )
+    craft(world, path, device_key(world), bundle=bundle)
+    do_import(world, path)
+    out = tmp_path / "handover.json"
+    r = mhf("inbox", "bundle", "--store", str(world.store), "--out", str(out),
+            "--passphrase-stdin", stdin=f"{STORE_PASS}\n")  # fmt: skip
+    assert r.code == 0, r.err
+    handed = {e["resource"]["id"]: e["resource"] for e in json.loads(out.read_text())["entry"]}
+    div = handed[patient["id"]]["text"]["div"]
+    assert "<img" not in div and "<script" not in div and "steal" not in div
+    assert "<p>Alert: risk</p>" in div and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in div

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static
 
 from mhf_tui.config import Settings
 from mhf_tui.paths import DataDir
+from mhf_tui.sync.device import load_device
 from tests.functional.conftest import type_text, unlock, wait_for
 from tests.unit.sync.conftest import ODS, PASS, World
 from tests.unit.sync.helpers import do_import
@@ -22,6 +23,8 @@ async def test_export_and_load_ack_from_the_sync_screen(world: World, tmp_path: 
     from mhf_tui.ui.app import create_app
     from mhf_tui.ui.screens.sync import SyncScreen
 
+    with world.caseload.session() as s:
+        fingerprint = load_device(s).fingerprint
     world.caseload.close()
     app = create_app(DataDir(world.home), settings=Settings(), today=lambda: date(2026, 3, 2))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -31,6 +34,8 @@ async def test_export_and_load_ack_from_the_sync_screen(world: World, tmp_path: 
         screen = app.screen
         table = screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == 2)
+        shown = str(screen.query_one("#sync-fingerprint", Static).render())
+        assert fingerprint in shown  # what the practice enrols
         row = [str(c) for c in table.get_row_at(0)]
         assert row[0] == ODS and row[2] == "yes" and row[3] != "0" and row[4] == "never"
         assert table.virtual_size.width <= 80  # fits the 80-column terminal, no side scroll

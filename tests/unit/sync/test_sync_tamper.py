@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pyrage
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyrage import x25519
 
-from mhf_tui.sync.device import load_device, public_key_hex
-from mhf_tui.sync.package import SyncError, canonical_json, encrypt, open_package
-from tests.unit.sync.conftest import World
-from tests.unit.sync.helpers import acks_for, do_import, export, repack, store_state, unpack
+from mhf_tui.sync.device import fingerprint, load_device, public_key_hex
+from mhf_tui.sync.enrolment import enrol, remove
+from mhf_tui.sync.importer import import_file
+from mhf_tui.sync.package import SyncError, canonical_json
+from mhf_tui.sync.practice_store import PracticeStore
+from tests.unit.sync.conftest import STORE_PASS, World
+from tests.unit.sync.helpers import (
+    acks_for,
+    build_tar,
+    do_import,
+    export,
+    repack,
+    store_state,
+    unpack,
+)
 
 
 @pytest.fixture
@@ -47,8 +57,9 @@ def _edit_manifest(world: World, path: Path, change: Callable[[dict], None], *, 
     repack(world, path, members)
 
 
-def wrong_identity(world: World, path: Path) -> None:
-    world.identity_path.write_text(f"{x25519.Identity.generate()}\n")
+def addressed_elsewhere(world: World, path: Path) -> None:
+    members = unpack(world, path)
+    path.write_bytes(pyrage.encrypt(build_tar(members), [x25519.Identity.generate().to_public()]))
 
 
 def truncated(world: World, path: Path) -> None:
@@ -86,7 +97,7 @@ def bundle_hash_mismatch(world: World, path: Path) -> None:
     members = unpack(world, path)
     bundle = json.loads(members["bundle.json"])
     bundle["entry"] = bundle["entry"][:-1]
-    members["bundle.json"] = canonical_json(bundle)
+    members["bundle.json"] = json.dumps(bundle, separators=(",", ":")).encode()
     repack(world, path, members)
 
 
@@ -107,29 +118,48 @@ def path_in_practice_code(world: World, path: Path) -> None:
 
 
 def extra_member(world: World, path: Path) -> None:
+    members = unpack(world, path) | {"evil.sh": b"echo hi"}
+    tar = build_tar(members, ("evil.sh", "manifest.json", "manifest.sig", "bundle.json"))
+    path.write_bytes(pyrage.encrypt(tar, [world.identity.to_public()]))
+
+
+def trailing_member(world: World, path: Path) -> None:
+    members = unpack(world, path) | {"evil.sh": b"echo hi"}
+    tar = build_tar(members, ("manifest.json", "manifest.sig", "bundle.json", "evil.sh"))
+    path.write_bytes(pyrage.encrypt(tar, [world.identity.to_public()]))
+
+
+def bundle_before_manifest(world: World, path: Path) -> None:
     members = unpack(world, path)
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        for name, data in [*members.items(), ("evil.sh", b"echo hi")]:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    path.write_bytes(encrypt(out.getvalue(), world.identity.to_public()))
+    tar = build_tar(members, ("bundle.json", "manifest.json", "manifest.sig"))
+    path.write_bytes(pyrage.encrypt(tar, [world.identity.to_public()]))
+
+
+def extra_manifest_field(world: World, path: Path) -> None:
+    _edit_manifest(world, path, lambda m: m.update(note="hello"))
+
+
+def bool_for_an_int(world: World, path: Path) -> None:
+    _edit_manifest(world, path, lambda m: m.update(withheld_objection=True))
 
 
 CASES = {
-    wrong_identity: "cannot decrypt",
+    addressed_elsewhere: "cannot decrypt",
     truncated: "cannot decrypt",
     truncated_tail: "cannot decrypt",
     flipped_byte: "cannot decrypt",
     resigned_other_key: "signature check failed",
-    resigned_other_key_and_public_key: "different key",
+    resigned_other_key_and_public_key: "is not enrolled",
     bundle_hash_mismatch: "does not match the hash",
     unknown_format_version: "unsupported sync format version 99",
     counts_do_not_match: "does not hold the resources",
     replayed_sequence: "is a replay",
     extra_member: "unexpected entry",
-    path_in_practice_code: "'practice_ods' is malformed",
+    trailing_member: "data after its last entry",
+    bundle_before_manifest: "unexpected entry",
+    extra_manifest_field: "'note' is missing or malformed",
+    bool_for_an_int: "'withheld_objection' is missing or malformed",
+    path_in_practice_code: "'practice_ods' is missing or malformed",
 }
 
 
@@ -144,14 +174,6 @@ def test_tampered_file_imports_nothing(delivered, tamper: Callable[[World, Path]
     assert acks_for(path) == []
 
 
-def test_tampered_first_file_creates_no_store(world: World, tmp_path: Path):
-    path = export(world, tmp_path / "out").path
-    flipped_byte(world, path)
-    with pytest.raises(SyncError):
-        do_import(world, path, tmp_path / "store")
-    assert not (tmp_path / "store").exists()
-
-
 def test_replay_of_the_same_file_is_refused(delivered):
     world, path, store = delivered
     do_import(world, path, store)
@@ -161,41 +183,67 @@ def test_replay_of_the_same_file_is_refused(delivered):
     assert store_state(store) == before
 
 
-def test_new_device_key_accepted_only_when_asked(delivered):
+def test_a_changed_device_key_is_a_new_device_to_enrol(delivered):
     world, path, store = delivered
-    resigned_other_key_and_public_key(world, path)
-    with pytest.raises(SyncError, match="trust-new-key"):
+    resigned_other_key_and_public_key(world, path)  # as if the laptop's key were replaced
+    members = unpack(world, path)
+    fp = fingerprint(json.loads(members["manifest.json"])["device_public_key"])
+    with pytest.raises(SyncError, match="not enrolled") as refused:
         do_import(world, path, store)
-    summary = do_import(world, path, store, trust_new_key=True)
-    assert summary.key_replaced
+    assert fp in str(refused.value) and "mhf inbox enrol" in str(refused.value)
+    opened = PracticeStore.open(store, STORE_PASS)
+    try:
+        with opened.session() as s:
+            enrol(s, fingerprint=fp, name="Replacement laptop")
+    finally:
+        opened.close()
+    # enrolled, but the resources it updates were sent by the old key: still refused whole
+    before = store_state(store)
+    with pytest.raises(SyncError, match="another enrolled device"):
+        do_import(world, path, store)
+    assert store_state(store) == before
+    with world.caseload.session() as s:
+        old = load_device(s).fingerprint
+    opened = PracticeStore.open(store, STORE_PASS)
+    try:
+        with opened.session() as s:
+            remove(s, fingerprint=old)  # the old key is retired, with what it sent
+    finally:
+        opened.close()
+    summary = do_import(world, path, store)
+    assert summary.device_fingerprint == fp and summary.missing_sequences == (1, 1)
+    assert store_state(store)["imports"] == [(fp, 2)]
 
 
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_any_flipped_byte_is_rejected(sync_file: tuple[bytes, x25519.Identity], data):
-    blob, identity = sync_file
+def test_any_flipped_byte_is_rejected(sync_file: tuple[bytes, PracticeStore, Path], data):
+    blob, opened, where = sync_file
     position = data.draw(st.integers(0, len(blob) - 1))
     mask = data.draw(st.integers(1, 255))
     damaged = bytearray(blob)
     damaged[position] ^= mask
+    where.write_bytes(bytes(damaged))
     with pytest.raises(SyncError):
-        open_package(bytes(damaged), identity)
+        import_file(opened, where)
 
 
 @pytest.fixture(scope="module")
-def sync_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, x25519.Identity]:
+def sync_file(tmp_path_factory: pytest.TempPathFactory):
     from tests.unit.sync.conftest import make_world
 
     tmp = tmp_path_factory.mktemp("flip")
     world = make_world(tmp, patients=1, notes_each=1)
     try:
         path = export(world, tmp / "out").path
-        assert open_package(path.read_bytes(), world.identity).manifest["sequence"] == 1
-        return path.read_bytes(), world.identity
+        blob = path.read_bytes()
     finally:
         world.caseload.close()
+    opened = PracticeStore.open(world.store, STORE_PASS)
+    yield blob, opened, tmp / "damaged.mhfsync"
+    opened.close()
 
 
 def test_ack_that_cannot_be_written_stops_the_import(delivered, tmp_path: Path):
@@ -219,10 +267,10 @@ def test_failure_after_the_resources_are_written_rolls_everything_back(
     world, path, store = delivered
     before = store_state(store)
 
-    def broken_log(**_kw):
+    def broken_ack(**_kw):
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(importer, "ImportLog", broken_log)
+    monkeypatch.setattr(importer, "make_ack", broken_ack)
     with pytest.raises(RuntimeError):
         do_import(world, path, store)
     monkeypatch.undo()
