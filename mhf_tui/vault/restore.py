@@ -62,7 +62,7 @@ def restore(
     work.mkdir(mode=0o700)
     try:
         with _open_plain_tar(archive) as tar:
-            members = _members(tar, archive.name)
+            members = _members(tar, archive.name, archive.stat().st_size)
             vault = VaultFile.from_bytes(_read(tar, members["vault.json"]), "backup's vault.json")
             vault.check_kdf()
             dek = _unwrap(vault, passphrase)
@@ -109,16 +109,18 @@ def _open_plain_tar(archive: Path) -> tarfile.TarFile:
         ) from None
 
 
-def _members(tar: tarfile.TarFile, name: str) -> dict[str, tarfile.TarInfo]:
-    """The two expected regular files, read header by header; anything else (a third
-    member, a link, a device, a path, an oversized entry) is refused before reading."""
+def _members(tar: tarfile.TarFile, name: str, stored: int) -> dict[str, tarfile.TarInfo]:
+    """The two expected plain files, read header by header; anything else (a third
+    member, a link, a device, a path, a sparse file, an entry larger than its cap or than
+    the archive itself could hold) is refused before reading."""
     limits = {"vault.json": MAX_VAULT_JSON, "caseload.db": MAX_DATABASE}
     found: dict[str, tarfile.TarInfo] = {}
     try:
         while (member := tar.next()) is not None:
-            if member.name not in limits or member.name in found or not member.isreg():
+            plain = member.type in (tarfile.REGTYPE, tarfile.AREGTYPE)
+            if member.name not in limits or member.name in found or not plain:
                 raise MhfError(f"{name} is not an mhf backup (unexpected entry in it)")
-            if member.size > limits[member.name]:
+            if member.size > min(limits[member.name], stored):
                 raise MhfError(f"{name} is not an mhf backup ({member.name} is too large)")
             found[member.name] = member
     except (tarfile.TarError, OSError, EOFError):
