@@ -48,12 +48,13 @@ def kdf_in_range(kdf: KdfParams) -> bool:
 
 
 def stronger_kdf(stored: KdfParams) -> KdfParams:
-    """Fresh settings for a rewrap: never weaker than what is stored nor than the defaults
-    (and never above the ceiling), so a tampered file cannot carry weak settings forward."""
+    """Fresh settings for a rewrap: never weaker than what is stored nor than the defaults,
+    so a tampered file cannot carry weak (or absurd) settings forward."""
     defaults = KdfParams.fresh()
+    if not kdf_in_range(stored):  # tampered either way: start again from the defaults
+        return defaults
     return KdfParams.fresh(
-        min(max(stored.memory_kib, defaults.memory_kib), MAX_MEMORY_KIB),
-        min(max(stored.iterations, defaults.iterations), MAX_ITERATIONS),
+        max(stored.memory_kib, defaults.memory_kib), max(stored.iterations, defaults.iterations)
     )
 
 

@@ -116,3 +116,19 @@ def test_rewraps_keep_settings_stronger_than_the_defaults(home_and_recovery, mhf
     r = mhf("rekey", "--home", str(home), "--passphrase-stdin", stdin=f"{NEW_PASS}\n")
     assert r.code == 0, r.err
     assert (_kdf(home)["memory_kib"], _kdf(home)["iterations"]) == (65536 + 1024, 4)
+
+
+def test_recover_after_an_absurd_kdf_writes_the_defaults(home_and_recovery, mhf):
+    """Raised to exhaust the laptop's memory: recover starts again from the defaults."""
+    home, recovery = home_and_recovery
+    _set_kdf(home, memory_kib=2**31, iterations=1000)
+    r = mhf(
+        "recover",
+        "--home",
+        str(home),
+        "--passphrase-stdin",
+        stdin=f"{recovery}\n{NEW_PASS}\n{NEW_PASS}\n",
+    )
+    assert r.code == 0, r.err
+    assert (_kdf(home)["memory_kib"], _kdf(home)["iterations"]) == (65536, 3)
+    assert "still open with the old passphrase" in r.out
