@@ -24,11 +24,10 @@ import sqlcipher3
 from mhf_tui.errors import MhfError
 from mhf_tui.paths import DataDir, fsync_dir, write_private
 from mhf_tui.vault.engine import connect_raw
-from mhf_tui.vault.files import VaultFile
+from mhf_tui.vault.files import MAX_VAULT_BYTES, VaultFile
 from mhf_tui.vault.keys import UnwrapError, derive_passphrase_key, unwrap_key
-from mhf_tui.vault.vault import BACKUP_SUFFIX, _aad, integrity_problems
+from mhf_tui.vault.vault import BACKUP_SUFFIX, integrity_problems, key_aad
 
-MAX_VAULT_JSON = 64 * 1024
 MAX_DATABASE = 8 * 1024**3
 _CHUNK = 1024 * 1024
 
@@ -113,7 +112,7 @@ def _members(tar: tarfile.TarFile, name: str, stored: int) -> dict[str, tarfile.
     """The two expected plain files, read header by header; anything else (a third
     member, a link, a device, a path, a sparse file, an entry larger than its cap or than
     the archive itself could hold) is refused before reading."""
-    limits = {"vault.json": MAX_VAULT_JSON, "caseload.db": MAX_DATABASE}
+    limits = {"vault.json": MAX_VAULT_BYTES, "caseload.db": MAX_DATABASE}
     found: dict[str, tarfile.TarInfo] = {}
     try:
         while (member := tar.next()) is not None:
@@ -139,7 +138,7 @@ def _source(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
 
 def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     try:
-        return _source(tar, member).read(MAX_VAULT_JSON + 1)
+        return _source(tar, member).read(MAX_VAULT_BYTES + 1)
     except (tarfile.TarError, OSError, EOFError):
         raise MhfError("the backup is damaged or truncated") from None
 
@@ -147,7 +146,7 @@ def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
 def _unwrap(vault: VaultFile, passphrase: str) -> bytes:
     try:
         kek = derive_passphrase_key(passphrase, vault.kdf)
-        return unwrap_key(kek, vault.passphrase_wrap, aad=_aad(vault.vault_id, "passphrase"))
+        return unwrap_key(kek, vault.passphrase_wrap, aad=key_aad(vault.vault_id, "passphrase"))
     except UnwrapError:
         raise MhfError(
             "wrong passphrase for this backup (it is the one set when the backup was made)"
