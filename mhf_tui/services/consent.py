@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from mhf_tui.db.tables import Patient
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.public import PublicModel
 
 MAX_REASON = 2000
@@ -94,7 +94,7 @@ def set_sharing(
     patient.share_decision_on = on
     patient.share_objection_reason = "" if share else reason
     patient.share_recorded_by = actor
-    audited_write(
+    audited_add(
         session,
         patient,
         actor=actor,
@@ -134,7 +134,7 @@ def set_carer_contact(
     patient.carer_contact_consent = consent
     patient.carer_consent_on = on if consent is not None else None
     patient.carer_consent_recorded_by = actor
-    audited_write(
+    audited_add(
         session,
         patient,
         actor=actor,
