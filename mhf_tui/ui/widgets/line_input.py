@@ -140,12 +140,14 @@ class LineInput(Widget, can_focus=True):
             self._replace_selection(event.text.splitlines()[0] if event.text.strip() else "")
 
     def _place(self, cursor: int, select: bool) -> None:
+        before = (self.cursor, self.mark)
         if select and self.mark is None:
             self.mark = self.cursor
         elif not select:
             self.mark = None
         self.cursor = max(0, min(len(self._value), cursor))
-        self.refresh()
+        if (self.cursor, self.mark) != before:  # a key that moves nothing repaints nothing
+            self.refresh()
 
     def action_move(self, step: int, select: bool = False) -> None:
         start, end = self.selection
@@ -158,8 +160,8 @@ class LineInput(Widget, can_focus=True):
         self._place(len(self._value) if where < 0 else where, select)
 
     def action_select_all(self) -> None:
-        self.mark = 0
-        self._place(len(self._value), True)
+        self.mark, self.cursor = 0, len(self._value)
+        self.refresh()
 
     def action_delete(self, direction: int) -> None:
         start, end = self.selection
