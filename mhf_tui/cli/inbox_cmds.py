@@ -46,13 +46,14 @@ def _nothing() -> Iterator[None]:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from mhf_tui.cli.vault_cmds import LOST_DATA_WARNING
+    from mhf_tui.paths import private_dirs
     from mhf_tui.sync.practice_store import PracticeStore, StoreDir
     from mhf_tui.vault.lock import InstanceLock
 
     root = Path(args.store)
     if StoreDir(root).vault.exists():
         raise MhfError(f"{root} already holds a practice inbox")
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dirs(root)  # each missing parent 0700 too
     with InstanceLock(StoreDir(root).lock):
         passphrase = secrets_from(args).new_passphrase("New passphrase for the inbox: ")
         store, recovery = PracticeStore.create(root, passphrase, ods=args.ods, name=args.name)

@@ -170,11 +170,11 @@ def test_no_plaintext_reaches_the_disk_during_export(
     real_replace = os.replace
 
     def checking_replace(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
-        if str(dst).endswith(".mhfsync"):
+        if str(dst).endswith(".mhfsync"):  # not the audit head, written alongside
             renamed.append(Path(src).read_bytes())
         real_replace(src, dst)
 
-    monkeypatch.setattr(os, "replace", checking_replace)  # paths.private_file renames
+    monkeypatch.setattr(os, "replace", checking_replace)
     start = time.time() - 1
     out = tmp_path / "out"
     export(world, out)
