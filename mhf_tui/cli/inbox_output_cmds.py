@@ -85,3 +85,16 @@ def inbox_qof(args: argparse.Namespace) -> int:
     with opened_store(args) as store, store.session() as session:
         report = qof_report(session, args.year)
     return emit(args, report, lines=qof_lines)
+
+
+@cli.command(
+    "inbox open", help="the inbox screen: import, read and write letters, mark them filed",
+    secret=False,
+)  # fmt: skip
+@arg("--store", required=True, metavar="DIR", help="the practice inbox")
+@arg("--letters", metavar="DIR", help="where `w` writes letters (default: letters/ beside it)")
+def inbox_open(args: argparse.Namespace) -> int:
+    from mhf_tui.ui.inbox_app import run_inbox
+
+    root = Path(args.store)
+    return run_inbox(root, Path(args.letters) if args.letters else root.parent / "letters")

@@ -2,9 +2,10 @@
 libraries). The risk box comes first and is drawn as a box; the codes are a table; every
 page carries the patient's NHS number and "page n of N", so a loose page is never lost.
 
-Text is Unicode when the system has the DejaVu Sans font (a free licence; fpdf2 embeds the
-subset used); otherwise the PDF core fonts are used and text is reduced to Latin-1, a
-character outside it shown as "?" rather than dropped.
+A letter whose text is all Latin-1 uses the PDF core fonts (nothing embedded; about 70 ms a
+letter). Other text needs a Unicode font: DejaVu Sans from the system when it is there (a
+free licence; fpdf2 embeds the subset used; about 0.5 s a letter, the font parsed each time);
+without it the text is reduced to Latin-1, a character outside it shown as "?", never dropped.
 """
 
 from __future__ import annotations
@@ -30,24 +31,48 @@ def _unicode_font() -> tuple[Path, Path] | None:
     return None
 
 
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _letter_strings(letter: Letter) -> list[str]:
+    head = [letter.name, letter.born, letter.address, letter.practice, letter.facilitator,
+            letter.service, letter.device, letter.period, *letter.risks]  # fmt: skip
+    codes = [f"{c.term}{c.value}{c.unit}" for c in letter.codes]
+    body = [line for _, entries in letter.sections for line in entries]
+    return head + codes + body
+
+
 class _LetterPdf(FPDF):
-    def __init__(self, nhs: str) -> None:
+    def __init__(self, nhs: str, *, unicode: bool) -> None:
         super().__init__(format="A4")
         self.nhs = nhs
-        font = _unicode_font()
+        font = _unicode_font() if unicode else None
         self.unicode = font is not None
+        self.glyphs: set[int] = set()
         if font is not None:
             self.add_font("Letter", "", str(font[0]))
             self.add_font("Letter", "B", str(font[1]))
             self.family_name = "Letter"
+            regular, bold = self.fonts["letter"], self.fonts["letterB"]
+            self.glyphs = set(regular.cmap) & set(bold.cmap)  # type: ignore[union-attr]
         else:
             self.family_name = "Helvetica"
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(15, 15, 15)
 
     def clean(self, text: str) -> str:
+        """Text the font can draw: a character it has no glyph for is written as its code
+        point, `<U+241B>`, never dropped (with the core fonts: `?` outside Latin-1)."""
         if self.unicode:
-            return text
+            return "".join(
+                ch if ch in "\n\t" or ord(ch) in self.glyphs else f"<U+{ord(ch):04X}>"
+                for ch in text
+            )
         folded = unicodedata.normalize("NFKC", text)
         return folded.encode("latin-1", "replace").decode("latin-1")
 
@@ -69,7 +94,8 @@ class _LetterPdf(FPDF):
 
 def render(letter: Letter) -> bytes:
     nhs = format_nhs(letter.nhs_number) or "not recorded"
-    pdf = _LetterPdf(nhs)
+    unicode = not all(_latin1(text) for text in _letter_strings(letter))
+    pdf = _LetterPdf(nhs, unicode=unicode)
     pdf.add_page()
     pdf.line_of("Mental health facilitator letter", size=15, bold=True, h=8)
     pdf.line_of(f"To: {letter.practice}")

@@ -26,6 +26,7 @@ from mhf_tui.errors import MhfError
 from mhf_tui.paths import write_private
 from mhf_tui.sync.codes import CodeRow, coded_entries
 from mhf_tui.sync.letters import Held, Letter, build_letter, nhs_of
+from mhf_tui.sync.practice_store import record_store_event
 
 TEAM_TYPES = ("Practitioner", "Organization")
 
@@ -154,7 +155,10 @@ def write_letters(
         path = _free_name(out_dir, letter, stamp)
         write_private(path, render(letter))
         record = LetterRecord(
-            patient_id=letter.patient_id, file_name=path.name, items=len(letter.items)
+            patient_id=letter.patient_id,
+            file_name=path.name,
+            items=len(letter.items),
+            risk=letter.risk_flagged,
         )
         session.add(record)
         session.flush()
@@ -168,6 +172,9 @@ def write_letters(
                     sha256=held.sha256,
                 )
             )
+        record_store_event(
+            session, "letter", f"letter {record.id}: {len(letter.items)} item(s)"
+        )  # ids and counts only: the file name holds the NHS number
         written.append(
             WrittenLetter(
                 record.id, path, letter.nhs_number, len(letter.items), len(letter.codes),
@@ -198,6 +205,7 @@ def mark_filed(session: Session, patient_id: str) -> int:
     for row in rows:
         row.filed_at = utcnow()
         session.add(row)
+        record_store_event(session, "letter filed", f"letter {row.id}")
     return len(rows)
 
 

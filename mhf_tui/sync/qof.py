@@ -2,11 +2,12 @@
 six physical health check elements are recorded in a contract year, and the totals.
 
 An element counts when a coded entry for it (see `terminology.QOF_ELEMENT_CODES`) has a date
-inside the contract year (1 April - 31 March): the QOF indicators look back 12 months from
-the end of the year. Cholesterol's 24-month window for patients without raised cardiovascular
-risk is not applied: that flag stays with the facilitator, so the view counts cholesterol in
-the year like the other elements (a practice's own QOF run, with its full record, decides).
-Entries withdrawn as entered in error never count.
+in the 12-month window the facilitator's own report uses (`services.qof_report.window_start`:
+the contract year, 1 April - 31 March). Cholesterol's 24-month window (QOF MH011, for
+patients without raised cardiovascular risk) is not applied: the facts that decide it stay
+with the facilitator, so the view counts cholesterol in the year like the other elements (the
+practice's own QOF run, with its full record, decides). Entries withdrawn as entered in
+error never count.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date
 from sqlmodel import Session
 
 from mhf_tui.services.contract_year import ContractYear
+from mhf_tui.services.qof_report import window_start
 from mhf_tui.sync.codes import coded_entries
 from mhf_tui.sync.letter_store import held_items
 from mhf_tui.sync.letters import Held, format_nhs, nhs_of, patient_name
@@ -78,6 +80,7 @@ def _on_register(patient: Held) -> bool:
 
 def qof_report(session: Session, year: ContractYear | None = None) -> QofReport:
     year = year or ContractYear.containing(date.today())
+    start = window_start(year, 12)
     holdings = held_items(session)
     patients = []
     for pid, patient in holdings.patients.items():
@@ -89,7 +92,7 @@ def qof_report(session: Session, year: ContractYear | None = None) -> QofReport:
             dates = [
                 r.date
                 for r in rows
-                if r.snomed in codes and r.date and date.fromisoformat(r.date) in year
+                if r.snomed in codes and r.date and start <= date.fromisoformat(r.date) <= year.end
             ]
             elements[element] = max(dates, default="")
         patients.append(QofPatient(nhs_of(patient.body), patient_name(patient.body), elements))

@@ -19,6 +19,8 @@ class LetterRecord(StoreTable, table=True):
     file_name: str
     written_at: datetime = Field(default_factory=utcnow)
     items: int = 0
+    #: the letter's risk and alerts box had something in it
+    risk: bool = False
     filed_at: datetime | None = None
 
 

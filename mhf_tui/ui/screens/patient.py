@@ -39,6 +39,15 @@ if TYPE_CHECKING:
 
     from mhf_tui.ui.app import MhfApp
 
+#: below 80 columns the tab bar uses these, so all eight tabs stay on screen at 60
+SHORT_TAB_LABELS = {
+    "summary": "Summ",
+    "contacts": "Cont",
+    "careplan": "Plan",
+    "signposting": "Sign",
+    "reviews": "Revw",
+    "outcomes": "Outc",
+}
 TABS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("contacts", "Contacts"),
@@ -241,7 +250,7 @@ class PatientScreen(MhfScreen):
         for s in record.signposting:
             sign.add_row(
                 literal(s.service_name),
-                Text(s.status.replace("_", " "), style="" if s.is_open else "dim"),
+                Text(s.status.replace("_", " "), style="" if s.is_open else "italic"),
                 Text(_d(s.signposted_on)),
                 Text(_d(s.follow_up_on)),
             )
@@ -264,6 +273,14 @@ class PatientScreen(MhfScreen):
         )
         if target is not None:
             target.focus()
+
+    def on_resize(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        narrow = self.size.width < 80
+        for tab_id, title in TABS:
+            if tabs.query(f"#--content-tab-{tab_id}"):
+                label = SHORT_TAB_LABELS.get(tab_id, title) if narrow else title
+                tabs.get_tab(tab_id).label = label
 
     def record_tabs(self) -> list[CarePlanTab | PeopleTab]:
         return [*self.query(CarePlanTab), *self.query(PeopleTab)]

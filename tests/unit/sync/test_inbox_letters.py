@@ -169,3 +169,25 @@ def test_qof_counts_the_elements_recorded_in_the_contract_year(
         mhf("inbox", "qof", "--store", str(store), "--year", "2026-27")
     r = mhf("inbox", "qof", "--store", str(store), "--passphrase-stdin", stdin=STDIN)
     assert r.code == 0 and "Totals:" in r.out
+
+
+def test_text_outside_latin1_is_kept_with_a_unicode_font_or_shown_as_a_stand_in(tmp_path: Path):
+    from mhf_tui.sync import letter_pdf
+    from mhf_tui.sync.letters import Letter
+
+    letter = Letter(
+        patient_id="p", nhs_number="9990000018", name="ŻÓŁĆ, Łucja", born="1980-01-01",
+        address="", practice="Test Surgery (C82001)", facilitator="Sam", service="MHF",
+        device="d", period="2026-01-01 to 2026-01-02", risks=["Alert note: ␛[31m"],
+        sections=[("Notes", ["Ça va — \u2018quoted\u2019 ✓ " + "long " * 400 + "x" * 300])],
+    )  # fmt: skip
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(letter_pdf.render(letter))
+    text = " ".join(pdf_text(path).split())
+    assert "Notes" in text and text.count("long") == 400  # nothing cut off, however long
+    assert text.replace(" ", "").count("x" * 300) == 1  # an unbroken word is wrapped, not cut
+    if letter_pdf._unicode_font() is not None:
+        assert "ŻÓŁĆ, Łucja" in text and "\u2018quoted\u2019 ✓" in text
+        assert "<U+241B>[31m" in text  # no glyph for the ESC stand-in: its code point
+    else:
+        assert "????, ?ucja" in text and "?[31m" in text
