@@ -38,6 +38,8 @@ BENCHMARKS: dict[str, tuple[dict[str, tuple[str, str]], tuple[int, int]]] = {
     "bench_sync": ({"export_s": ("s", "a few seconds (<= 5)"),
                     "import_s": ("s", "a few seconds (<= 5)"),
                     "sync_peak_rss_mb": ("MB", "< 150")}, (150, 30)),
+    "bench_hub": ({"hub_import_rows_per_s": ("rows/s", ">= 50,000"),
+                   "hub_report_s": ("s", "< 2")}, (600, 60)),
 }  # fmt: skip
 
 

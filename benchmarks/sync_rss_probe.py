@@ -6,7 +6,8 @@ across fork and exec, so a child of the seeding process would report the seeding
     python sync_rss_probe.py export HOME PASSPHRASE ODS OUT_DIR
     python sync_rss_probe.py import STORE PASSPHRASE FILE ACK_DIR
 
-Prints one JSON line: seconds and cpu_s (unlock included), peak_rss_mb, and what it did.
+Prints one JSON line: seconds and cpu_s (unlock included), peak_rss_mb, and what it did
+(an import refused says why in `error`; tests/unit/sync/test_inbox_limits.py uses that).
 """
 
 from __future__ import annotations
@@ -35,15 +36,19 @@ def export(home: str, passphrase: str, ods: str, out: str) -> dict[str, Any]:
 
 
 def import_(store_dir: str, passphrase: str, path: str, acks: str) -> dict[str, Any]:
+    """The import's counts, or the one-line error it was refused with."""
+    from mhf_tui.errors import MhfError
     from mhf_tui.sync.importer import import_file
     from mhf_tui.sync.practice_store import PracticeStore
 
     store = PracticeStore.open(Path(store_dir), passphrase)
     try:
         summary = import_file(store, Path(path), ack_dir=Path(acks))
+    except MhfError as exc:
+        return {"error": str(exc)}
     finally:
         store.close()
-    return {"changed": summary.changed, "unchanged": summary.unchanged}
+    return {"error": "", "changed": summary.changed, "unchanged": summary.unchanged}
 
 
 def _peak_kib() -> int:

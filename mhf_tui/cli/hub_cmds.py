@@ -20,11 +20,14 @@ from mhf_tui.safe_text import neutralise
 def hub_connection(args: argparse.Namespace) -> Iterator[Any]:
     """An open connection to --db / $MHF_HUB_DB; database errors become one scrubbed line."""
     from mhf_tui.hub.db import connect, database_error
+    from mhf_tui.hub.schema import LATEST, migrate, schema_version
 
     conn = connect(args.db)
     import psycopg
 
     try:
+        if 0 < schema_version(conn) < LATEST:  # a hub made by an older mhf
+            migrate(conn)
         yield conn
     except psycopg.Error as exc:
         raise database_error(exc, args.db) from None
@@ -58,7 +61,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mhf_tui.hub.importer import import_return
+    from mhf_tui.hub.importer import analyse, import_files
     from mhf_tui.sync.package import SyncError, load_identity
 
     try:
@@ -66,14 +69,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     except SyncError as exc:
         raise MhfError(str(exc)) from None
     results: list[dict[str, Any]] = []
-    failed = 0
     with hub_connection(args) as conn:
-        for name in args.files:
-            try:
-                results.append(import_return(conn, Path(name), identity).as_json())
-            except MhfError as exc:
-                failed += 1
-                results.append({"file": Path(name).name, "status": "refused", "error": str(exc)})
+        for path, outcome in import_files(conn, [Path(f) for f in args.files], identity):
+            if isinstance(outcome, MhfError):
+                results.append({"file": path.name, "status": "refused", "error": str(outcome)})
+            else:
+                results.append(outcome.as_json())
+        failed = sum(r["status"] == "refused" for r in results)
+        if len(results) > failed:
+            analyse(conn)
     if args.json:
         print_json(results)
     else:
@@ -89,6 +93,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from mhf_tui.hub.admin import hub_key_id
     from mhf_tui.hub.html import render
     from mhf_tui.hub.report import collect, window
     from mhf_tui.hub.suppress import build_report
@@ -101,6 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.period or args.date_from or args.date_to:
         asked = parse_period(args.period, args.date_from, args.date_to)
     with hub_connection(args) as conn:
+        hub_key_id(conn)  # a clear "run hub init" on a database without a hub
         period = window(conn, asked)
         raw, by_practice = collect(conn, period, args.by)
     report = build_report(
@@ -117,14 +123,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pct(rate: Any) -> str:
+    """A rate as text: n/a with nothing to divide, * when suppressed."""
+    return "n/a" if rate is None else str(rate) if rate == "*" else f"{rate}%"
+
+
 def print_summary(report: dict[str, Any]) -> None:
     """A short plain-text view (suppressed figures)."""
     s = report["service"]
-    print(f"Service outcomes, {report['period']['label']} ({report['period']['from']} to "
-          f"{report['period']['to']}); small numbers suppressed")  # fmt: skip
+    print(
+        f"Service outcomes, {report['period']['label']} ({report['period']['from']} to "
+        f"{report['period']['to']}); small numbers suppressed"
+    )
     print(f"Caseload {s['caseload']}, new {s['new_episodes']}, closed {s['closed_episodes']}")
-    c = s["contacts"]
-    print(f"Contacts {c['total']} ({c['minutes']} minutes), DNA {c['dna']} ({c['dna_rate']}%)")
+    c, checks = s["contacts"], s["physical_health_checks"]
+    print(f"Contacts {c['total']} ({c['minutes']} minutes), DNA {c['dna']} ({_pct(c['dna_rate'])})")
+    print(
+        f"SMI physical health check, all six: {checks['all_six']} of {checks['smi']} "
+        f"({_pct(checks['rate'])})"
+    )
     for m, label in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
         f = s[m]
         print(
@@ -135,8 +152,10 @@ def print_summary(report: dict[str, Any]) -> None:
     print(f"\n{'group':<24} {'caseload':>8} {'PHQ-9 paired':>12} {'GAD-7 paired':>12}")
     for g in report["groups"]:
         name = neutralise(str(g["group"]), multiline=False)[:24]
-        print(f"{name:<24} {g['caseload']!s:>8} {g['phq9']['paired']!s:>12} "
-              f"{g['gad7']['paired']!s:>12}")  # fmt: skip
+        print(
+            f"{name:<24} {g['caseload']!s:>8} {g['phq9']['paired']!s:>12} "
+            f"{g['gad7']['paired']!s:>12}"
+        )
 
 
 def _db(p: argparse.ArgumentParser) -> None:
@@ -176,13 +195,16 @@ def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.Argumen
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD)")
     p.add_argument(
-        "--by", choices=("practice", "facilitator", "cluster"), default="practice",
+        "--by",
+        choices=("practice", "facilitator", "cluster"),
+        default="practice",
         help="the groups (default: practice)",
-    )  # fmt: skip
+    )
     add_json_option(p)
     p.add_argument(
-        "--unsuppressed", action="store_true",
+        "--unsuppressed",
+        action="store_true",
         help="with --json: exact small numbers, for the service's own analysts only",
-    )  # fmt: skip
+    )
     p.add_argument("--html", metavar="OUT", help="also write a self-contained HTML report")
     p.set_defaults(func=cmd_report)

@@ -46,13 +46,14 @@ def _nothing() -> Iterator[None]:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from mhf_tui.cli.vault_cmds import LOST_DATA_WARNING
+    from mhf_tui.paths import private_dirs
     from mhf_tui.sync.practice_store import PracticeStore, StoreDir
     from mhf_tui.vault.lock import InstanceLock
 
     root = Path(args.store)
     if StoreDir(root).vault.exists():
         raise MhfError(f"{root} already holds a practice inbox")
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dirs(root)  # each missing parent 0700 too
     with InstanceLock(StoreDir(root).lock):
         passphrase = secrets_from(args).new_passphrase("New passphrase for the inbox: ")
         store, recovery = PracticeStore.create(root, passphrase, ods=args.ods, name=args.name)
@@ -122,32 +123,40 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mhf_tui.safe_text import neutralise
+    """Each file in turn, each all or nothing; the first refused stops the rest."""
     from mhf_tui.sync.importer import import_file
 
     ack_dir = Path(args.ack_out) if args.ack_out else None
-    done = []
-    with opened_store(args) as store:
-        for name in args.files:
-            summary = import_file(store, Path(name), ack_dir=ack_dir)
-            done.append(summary)
-            if args.json:
-                continue
-            print(
-                f"Imported {summary.practice_ods}-{summary.sequence} from "
-                f"{neutralise(summary.device_name, multiline=False)} "
-                f"(device {summary.device_fingerprint})"
-            )
-            counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
-            print(f"  {counts}")
-            print(f"  {summary.changed} new or changed, {summary.unchanged} already held")
-            print(f"  patients withheld (objection to sharing): {summary.withheld_objection}")
-            for warning in summary.warnings:
-                print(f"  warning: {warning}")
-            print(f"Ack: {summary.ack_path} (return it to the facilitator)")
-    if args.json:
-        print_json([s.to_json() for s in done])
+    done: list[Any] = []
+    try:
+        with opened_store(args) as store:
+            for name in args.files:
+                summary = import_file(store, Path(name), ack_dir=ack_dir)
+                done.append(summary)
+                if not args.json:
+                    _print_summary(summary)
+    finally:
+        # with --json, the files imported before one was refused are still reported
+        if args.json and done:
+            print_json([s.to_json() for s in done])
     return 0
+
+
+def _print_summary(summary: Any) -> None:
+    from mhf_tui.safe_text import neutralise
+
+    print(
+        f"Imported {summary.practice_ods}-{summary.sequence} from "
+        f"{neutralise(summary.device_name, multiline=False)} "
+        f"(device {summary.device_fingerprint})"
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
+    print(f"  {counts}")
+    print(f"  {summary.changed} new or changed, {summary.unchanged} already held")
+    print(f"  patients withheld (objection to sharing): {summary.withheld_objection}")
+    for warning in summary.warnings:
+        print(f"  warning: {warning}")
+    print(f"Ack: {summary.ack_path} (return it to the facilitator)")
 
 
 def cmd_show(args: argparse.Namespace) -> int:

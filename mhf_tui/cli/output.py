@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from mhf_tui.cli.common import print_json
 from mhf_tui.safe_text import neutralise
@@ -18,11 +18,13 @@ Column = tuple[str, Callable[[T], object]]
 
 def jsonable(record: Any) -> Any:
     """A record as JSON-ready data: pydantic models dump themselves (with their JSON names);
-    anything with `to_json()` says what it is; plain data is already JSON."""
+    anything with `to_json()` or `as_json()` says what it is; plain data is already JSON."""
     if hasattr(record, "model_dump"):
         return record.model_dump(mode="json", by_alias=True)
     if hasattr(record, "to_json"):
         return record.to_json()
+    if hasattr(record, "as_json"):
+        return record.as_json()
     return record
 
 
@@ -32,6 +34,30 @@ def print_table(rows: Iterable[Sequence[object]], header: Sequence[str]) -> None
     widths = [max(len(x) for x in col) for col in zip(header, *cells, strict=False)]
     for line in [list(header), *cells]:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip())
+
+
+@overload
+def emit(
+    args: argparse.Namespace,
+    data: list[T],
+    *,
+    columns: Sequence[Column[T]] = (),
+    lines: Callable[[T], Iterable[str]] | None = None,
+    empty: str | None = None,
+    footer: str | None = None,
+) -> int: ...
+
+
+@overload
+def emit(
+    args: argparse.Namespace,
+    data: T,
+    *,
+    columns: Sequence[Column[T]] = (),
+    lines: Callable[[T], Iterable[str]] | None = None,
+    empty: str | None = None,
+    footer: str | None = None,
+) -> int: ...
 
 
 def emit(

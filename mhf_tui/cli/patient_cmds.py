@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, ods_code, yes_no
 from mhf_tui.cli.common import audit_view, local, patient_id, read_text_file, with_caseload
-from mhf_tui.cli.output import emit
+from mhf_tui.cli.output import emit, jsonable
 from mhf_tui.cli.registry import Commands, arg, args
 from mhf_tui.errors import MhfError
 
@@ -170,7 +170,7 @@ def patient_show(args: argparse.Namespace, caseload: Caseload) -> int:
         )
         counts = record_counts(session, patient_id=patient.id)
     if args.json:
-        return emit(args, {**patient.to_json(), "counts": counts})
+        return emit(args, {**jsonable(patient), "counts": counts})
     return emit(args, patient, lines=lambda p: _record_lines(p, counts))
 
 

@@ -174,7 +174,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                         f"kept={done.kept.name if done.kept else None}"
                     ),
                 )
-            caseload.record_head(replace=True)
+            caseload.replace_audit_head()
         finally:
             caseload.close()
     kept = f"; the replaced files were kept as backups/{done.kept.name}" if done.kept else ""

@@ -11,6 +11,7 @@ in each sync manifest, out of reach of anyone holding this laptop's passphrase.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import AuditEvent, Setting
+from mhf_tui.errors import MhfError
 from mhf_tui.paths import write_private
 
 GENESIS = "0" * 64
@@ -148,3 +150,98 @@ def extends(session: Session, recorded: AuditHead) -> bool:
     """Whether the chain in the database contains the recorded head as one of its events
     (so it is the same chain, possibly longer)."""
     return hash_at(session, recorded.count) == recorded.hash
+
+
+Pending = tuple[AuditHead, Ed25519PrivateKey | None]
+
+
+class HeadKeeper:
+    """Keeps audit-head.json following the chain of one open caseload.
+
+    The head is read inside each unit of work (no extra transaction) and handed to a
+    writer thread once the unit commits: renaming the file into place costs a flush of a
+    few milliseconds, which would double the cost of saving a note. The thread writes only
+    the newest head it was given, in chain order; `close` waits for it. A head lost to a
+    crash in between is behind the chain, never ahead of it, so it still checks out.
+    A recorded head the chain does not extend is never overwritten (it is the evidence
+    `mhf check` reports) until `replace` (a restore the user confirmed).
+    """
+
+    def __init__(self, path: Path, vault_id: str) -> None:
+        self.path = path
+        self.vault_id = vault_id
+        self.following = True
+        self._written: AuditHead | None = None
+        self._key: Ed25519PrivateKey | None = None
+        self._queued: Pending | None = None
+        self._closed = False
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def start(self, session: Session) -> Pending | None:
+        """At unlock: whether the recorded head may be followed; the head to write now."""
+        try:
+            recorded = read_head(self.path)
+        except HeadUnreadable:
+            recorded = None
+        self.following = recorded is None or extends(session, recorded.head)
+        return self.observe(session)
+
+    def observe(self, session: Session) -> Pending | None:
+        """Inside a unit of work: the head to write once it commits (None: nothing to do)."""
+        if not self.following:
+            return None
+        tip = chain_tip(session)
+        if tip == self._written:
+            return None
+        if self._key is None:
+            self._key = device_key(session)
+        return tip, self._key
+
+    def replace(self, session: Session) -> Pending:
+        """Follow this chain from now on, whatever was recorded (after a restore)."""
+        with self._cond:
+            self.following, self._written, self._key, self._queued = True, None, None, None
+        pending = self.observe(session)
+        assert pending is not None  # nothing is written yet, so there is always a head
+        return pending
+
+    def write(self, pending: Pending | None) -> None:
+        """Queue a committed head for the writer thread (older heads are dropped)."""
+        if pending is None:
+            return
+        with self._cond:
+            newest = self._queued[0] if self._queued else self._written
+            if newest is not None and pending[0].count <= newest.count:
+                return
+            self._queued = pending
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="mhf-audit-head", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify_all()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then stop the writer."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._queued is None and not self._closed:
+                    self._cond.wait()
+                if self._queued is None:
+                    return
+                (head, key), self._queued = self._queued, None
+            try:
+                write_head(self.path, head, self.vault_id, key)
+            except (OSError, MhfError):
+                continue  # a full disk: the head follows at the next change
+            with self._cond:
+                if self._written is None or head.count > self._written.count:
+                    self._written = head

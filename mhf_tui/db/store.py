@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,19 +10,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from mhf_tui.db.audit_head import (
-    AuditHead,
-    HeadUnreadable,
-    chain_tip,
-    device_key,
-    extends,
-    read_head,
-    write_head,
-)
+from mhf_tui.db.audit_head import HeadKeeper
 from mhf_tui.db.migrations import migrate, pending, schema_version
 from mhf_tui.db.session import unit_of_work
 from mhf_tui.db.tables import Setting
-from mhf_tui.errors import MhfError
 from mhf_tui.paths import DataDir
 from mhf_tui.vault.engine import connect_raw, make_engine
 from mhf_tui.vault.vault import Sleeper, backup, integrity_problems, load_vault, unlock_data_key
@@ -38,8 +28,7 @@ class Caseload:
         self.engine = engine
         self._actor: str | None = None
         self.vault_id = load_vault(data).vault_id
-        self._head_lock = threading.Lock()
-        self._head_written: AuditHead | None = None
+        self._head = HeadKeeper(data.audit_head, self.vault_id)
 
     @classmethod
     def open(cls, data: DataDir, passphrase: str, *, sleep: Sleeper = time.sleep) -> Caseload:
@@ -56,8 +45,11 @@ class Caseload:
             engine.dispose()
             raise
         caseload = cls(data, key, engine)
+        with unit_of_work(engine) as session:
+            head = caseload._head.start(session)  # the head is written at every unlock
+        caseload._head.write(head)
         caseload._actor = caseload.get_setting("facilitator_name") or "facilitator"
-        return caseload  # get_setting wrote the audit head: one write per unlock
+        return caseload
 
     @property
     def key(self) -> bytes:
@@ -67,32 +59,18 @@ class Caseload:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One unit of work; afterwards the audit head file follows the chain."""
+        """One unit of work; once it commits, audit-head.json follows the chain."""
         with unit_of_work(self.engine) as session:
             yield session
-        self.record_head()
+            head = self._head.observe(session)
+        self._head.write(head)
 
-    def record_head(self, *, replace: bool = False) -> None:
-        """Write audit-head.json if the chain has moved since it was last written. A head
-        this chain does not extend is left alone (it is the evidence `mhf check` reports)
-        unless `replace` (a restore the user confirmed)."""
-        with self._head_lock, unit_of_work(self.engine) as session:
-            tip = chain_tip(session)
-            if tip == self._head_written and not replace:
-                return
-            if self._head_written is None and not replace:
-                try:
-                    recorded = read_head(self.data.audit_head)
-                except HeadUnreadable:
-                    recorded = None
-                if recorded is not None and not extends(session, recorded.head):
-                    return
-            key = device_key(session)
-            try:
-                write_head(self.data.audit_head, tip, self.vault_id, key)
-            except (OSError, MhfError):
-                return  # a full disk: the head follows at the next change
-            self._head_written = tip
+    def replace_audit_head(self) -> None:
+        """Record this chain's head whatever was recorded before (after a restore the
+        user confirmed), and follow it from now on."""
+        with unit_of_work(self.engine) as session:
+            head = self._head.replace(session)
+        self._head.write(head)
 
     @property
     def actor(self) -> str:
@@ -127,5 +105,6 @@ class Caseload:
         return backup(self.data, self.key, out)
 
     def close(self) -> None:
+        self._head.close()
         self.engine.dispose()
         self._key = None

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mhf_tui.hub.db import HubError
-from mhf_tui.hub.schema import migrate
+from mhf_tui.hub.schema import migrate, schema_version
 from mhf_tui.sync.device import normalise_fingerprint
 from mhf_tui.sync.package import new_identity
 from mhf_tui.sync.pseudonym import key_id, new_service_key
@@ -32,6 +32,9 @@ def _setting(cur: Any, key: str) -> str | None:
 
 
 def hub_key_id(conn: Any) -> str:
+    """The id of the service key this hub was made with (a hub must exist)."""
+    if schema_version(conn) == 0:
+        raise HubError("this database has no hub yet: run `mhf hub init` first")
     with conn.cursor() as cur:
         value = _setting(cur, KEY_ID_SETTING)
     if value is None:

@@ -83,7 +83,8 @@ def _bars(title: str, series: list[tuple[str, list[tuple[str, Any]]]], unit: str
     to the largest); suppressed or missing values are drawn as text, not bars."""
     numbers = [v for _, bars in series for _, v in bars if isinstance(v, int | float)]
     top = 100.0 if unit == "%" else float(max(numbers, default=0) or 1)
-    row_h, bar_h, label_w, width = 16 * 3 + 8, 14, 170, 360
+    per_row = max((len(bars) for _, bars in series), default=1)
+    row_h, bar_h, label_w, width = 16 * per_row + 8, 14, 170, 360
     height = row_h * len(series) + 30
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + width + 80}" '
@@ -91,7 +92,7 @@ def _bars(title: str, series: list[tuple[str, list[tuple[str, Any]]]], unit: str
     ]
     for i, (label, bars) in enumerate(series):
         y = 10 + i * row_h
-        parts.append(f'<text x="0" y="{y + 26}">{_text(label)[:28]}</text>')
+        parts.append(f'<text x="0" y="{y + 8 * per_row + 3}">{_text(str(label)[:28])}</text>')
         for j, (name, value) in enumerate(bars):
             by = y + j * 16
             if isinstance(value, int | float):

@@ -7,6 +7,8 @@ advisory lock makes concurrent imports from several processes safe."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +30,29 @@ _COLUMNS = {
     "signposting": "service, category, status, signposted_on, updated_on",
 }
 _EPISODE_COLUMNS = (
-    "id, return_id, pseudonym, episode_start, episode_end, age_band, sex, practice_ods, "
-    "care_cluster, smi"
+    "id, return_id, key_id, episode_end, age_band, sex, practice_ods, care_cluster, smi"
 )
+_KEYS = """
+INSERT INTO hub.episode_key (device, pseudonym, episode_start)
+SELECT %(device)s, p, s FROM unnest(%(p)s::text[], %(s)s::date[]) AS u(p, s)
+ON CONFLICT DO NOTHING
+"""
+_KEY_IDS = """
+SELECT k.id FROM unnest(%(p)s::text[], %(s)s::date[]) WITH ORDINALITY AS u(p, s, n)
+JOIN hub.episode_key k ON k.device = %(device)s AND k.pseudonym = u.p AND k.episode_start = u.s
+ORDER BY u.n
+"""
+_CONTACT_SUMS = """
+INSERT INTO hub.episode_contacts
+SELECT c.episode_id, c.return_id, e.practice_ods, e.care_cluster, count(*),
+       coalesce(sum(minutes), 0),
+       count(*) FILTER (WHERE mode = 'face_to_face'), count(*) FILTER (WHERE mode = 'phone'),
+       count(*) FILTER (WHERE mode = 'video'), count(*) FILTER (WHERE mode = 'home_visit'),
+       count(*) FILTER (WHERE mode = 'dna'), count(*) FILTER (WHERE mode = 'cancelled')
+FROM hub.contact c JOIN hub.episode e ON e.id = c.episode_id
+WHERE c.return_id = %(r)s AND e.return_id = %(r)s
+GROUP BY c.episode_id, c.return_id, e.practice_ods, e.care_cluster
+"""
 
 
 @dataclass(frozen=True)
@@ -105,13 +127,21 @@ def _previous(cur: Any, device: int, opened: OpenedReturn, name: str) -> tuple[i
 
 
 def _delete_return(cur: Any, return_id: int) -> None:
-    for table in TABLES:
+    for table in (*TABLES, "episode_contacts"):
         cur.execute(f"DELETE FROM hub.{table} WHERE return_id = %s", (return_id,))
     cur.execute("DELETE FROM hub.episode WHERE return_id = %s", (return_id,))
     cur.execute("DELETE FROM hub.return_file WHERE id = %s", (return_id,))
 
 
-def _load(cur: Any, rows: Rows, return_id: int) -> None:
+def _load(cur: Any, rows: Rows, return_id: int, device: int) -> None:
+    keys = {
+        "device": device,
+        "p": [e[0] for e in rows.episodes],
+        "s": [e[1] for e in rows.episodes],
+    }
+    cur.execute(_KEYS, keys)
+    cur.execute(_KEY_IDS, keys)
+    key_ids = [int(r[0]) for r in cur.fetchall()]
     cur.execute(
         "SELECT nextval('hub.episode_id_seq') FROM generate_series(1, %s)", (len(rows.episodes),)
     )
@@ -121,28 +151,52 @@ def _load(cur: Any, rows: Rows, return_id: int) -> None:
         "episode",
         _EPISODE_COLUMNS,
         (
-            f"{i}\t{return_id}\t" + "\t".join(e) + "\n"
-            for i, e in zip(ids, rows.episodes, strict=True)
+            f"{i}\t{return_id}\t{k}\t" + "\t".join(e[2:]) + "\n"
+            for i, k, e in zip(ids, key_ids, rows.episodes, strict=True)
         ),
     )
-    for table in TABLES:
+    for table in ("contact", "signposting"):
         _copy(
             cur,
             table,
             "return_id, episode_id, " + _COLUMNS[table],
             (f"{return_id}\t{ids[index]}\t{line}\n" for index, line in rows.events[table]),
         )
+    for table in ("measure", "goal_score", "health_check"):  # these carry the episode's key
+        _copy(
+            cur,
+            table,
+            "return_id, episode_id, key_id, " + _COLUMNS[table],
+            (
+                f"{return_id}\t{ids[index]}\t{key_ids[index]}\t{line}\n"
+                for index, line in rows.events[table]
+            ),
+        )
+    cur.execute(_CONTACT_SUMS, {"r": return_id})
 
 
-def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportResult:
-    """Verify and load one file, all or nothing."""
+@dataclass(frozen=True)
+class Prepared:
+    """A return decrypted, verified and checked: all that needs no database."""
+
+    path: Path
+    opened: OpenedReturn
+    rows: Rows
+
+
+def prepare(path: Path, identity: x25519.Identity, hub_key: str) -> Prepared:
     opened = open_file(path, identity)
-    if opened.manifest["key_id"] != hub_key_id(conn):
+    if opened.manifest["key_id"] != hub_key:
         raise HubError(
             f"{path.name}: pseudonymised under another key than this hub's; run "
             "`mhf returns setup` on the device with the key from `mhf hub init`"
         )
-    rows = build_rows(opened.records, opened.period)
+    return Prepared(path, opened, build_rows(opened.records, opened.period))
+
+
+def load(conn: Any, prepared: Prepared) -> ImportResult:
+    """One transaction: the device's lock, the replay and overlap checks, then COPY."""
+    opened, rows, name = prepared.opened, prepared.rows, prepared.path.name
     m, p = opened.manifest, opened.period
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
@@ -153,10 +207,8 @@ def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportRes
             "SELECT 1 FROM hub.return_file WHERE manifest_sha256 = %s", (opened.manifest_sha256,)
         )
         if cur.fetchone() is not None:
-            return ImportResult(
-                path.name, facilitator, p.label, m["sequence"], "already imported", 0
-            )
-        old_id, status = _previous(cur, device, opened, path.name)
+            return ImportResult(name, facilitator, p.label, m["sequence"], "already imported", 0)
+        old_id, status = _previous(cur, device, opened, name)
         if old_id is not None:
             _delete_return(cur, old_id)
         cur.execute(
@@ -167,6 +219,37 @@ def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportRes
              opened.manifest_sha256, m["created_at"], json.dumps(m["counts"])),
         )  # fmt: skip
         return_id = int(cur.fetchone()[0])
-        _load(cur, rows, return_id)
+        _load(cur, rows, return_id, device)
         cur.execute("UPDATE hub.device SET last_import_at = now() WHERE id = %s", (device,))
-    return ImportResult(path.name, facilitator, p.label, m["sequence"], status, rows.count)
+    return ImportResult(name, facilitator, p.label, m["sequence"], status, rows.count)
+
+
+def import_return(conn: Any, path: Path, identity: x25519.Identity) -> ImportResult:
+    """Verify and load one file, all or nothing."""
+    return load(conn, prepare(path, identity, hub_key_id(conn)))
+
+
+def import_files(
+    conn: Any, paths: list[Path], identity: x25519.Identity
+) -> Iterator[tuple[Path, ImportResult | HubError]]:
+    """Each file in turn, all or nothing per file; the next file is decrypted and checked in
+    a thread while this one loads, so the client's work overlaps the server's."""
+    hub_key = hub_key_id(conn)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = [pool.submit(prepare, path, identity, hub_key) for path in paths[:1]]
+        for i, path in enumerate(paths):
+            current = upcoming.pop()
+            if i + 1 < len(paths):
+                upcoming.append(pool.submit(prepare, paths[i + 1], identity, hub_key))
+            outcome: ImportResult | HubError
+            try:
+                outcome = load(conn, current.result())
+            except HubError as exc:
+                outcome = exc
+            yield path, outcome
+
+
+def analyse(conn: Any) -> None:
+    """Refresh the planner's statistics after a load, so the report's plans fit the data."""
+    for table in ("return_file", "episode_key", "episode", "episode_contacts", *TABLES):
+        conn.execute(f"ANALYZE hub.{table}")

@@ -49,16 +49,22 @@ def _grouped(cur: Any, sql: str, params: dict[str, Any], expr: str) -> list[tupl
     return [(SERVICE if total else str(grp), *rest) for grp, total, *rest in cur.fetchall()]
 
 
+#: the episodes in the window, computed once per report (every figure below starts from them)
+_EPISODE_TABLE = """
+CREATE TEMP TABLE report_episode ON COMMIT DROP AS
+SELECT * FROM hub.episodes_in(%(f)s, %(t)s)
+"""
 _EPISODES = """
 SELECT {g}, GROUPING({g}), count(*),
        count(*) FILTER (WHERE episode_start BETWEEN %(f)s AND %(t)s),
        count(*) FILTER (WHERE episode_end BETWEEN %(f)s AND %(t)s)
-FROM hub.episodes_in(%(f)s, %(t)s) GROUP BY GROUPING SETS ((), ({g}))
+FROM report_episode GROUP BY GROUPING SETS ((), ({g}))
 """
 _CONTACTS = """
-SELECT {g}, GROUPING({g}), mode, count(*), coalesce(sum(minutes), 0), count(*) FILTER (WHERE dna)
-FROM hub.v_contact WHERE period_start >= %(f)s AND period_end <= %(t)s
-GROUP BY GROUPING SETS ((mode), ({g}, mode))
+SELECT {g}, GROUPING({g}), sum(minutes), sum(face_to_face), sum(phone),
+       sum(video), sum(home_visit), sum(dna), sum(cancelled)
+FROM hub.v_contact_summary WHERE period_start >= %(f)s AND period_end <= %(t)s
+GROUP BY GROUPING SETS ((), ({g}))
 """
 _OUTCOMES = """
 SELECT {g}, GROUPING({g}), o.measure,
@@ -66,22 +72,19 @@ SELECT {g}, GROUPING({g}), o.measure,
        count(*) FILTER (WHERE o.reliable_improvement), count(*) FILTER (WHERE o.recovery),
        count(*) FILTER (WHERE o.reliable_deterioration),
        count(*) FILTER (WHERE o.paired AND o.at_caseness)
-FROM hub.episodes_in(%(f)s, %(t)s) JOIN hub.measure_outcomes(%(t)s) o
-     USING (device, pseudonym, episode_start)
+FROM report_episode JOIN hub.measure_outcomes(%(t)s) o USING (key_id)
 GROUP BY GROUPING SETS ((o.measure), ({g}, o.measure))
 """
 _GOALS = """
 SELECT {g}, GROUPING({g}), count(*) FILTER (WHERE c.scores >= 2),
        avg(c.last_score - c.first_score) FILTER (WHERE c.scores >= 2)
-FROM hub.episodes_in(%(f)s, %(t)s) JOIN hub.goal_changes(%(t)s) c
-     USING (device, pseudonym, episode_start)
+FROM report_episode JOIN hub.goal_changes(%(t)s) c USING (key_id)
 GROUP BY GROUPING SETS ((), ({g}))
 """
 _CHECKS = """
 SELECT {g}, GROUPING({g}), count(*) FILTER (WHERE smi),
        count(*) FILTER (WHERE smi AND h.elements = (SELECT count(*) FROM hub.health_check_element))
-FROM hub.episodes_in(%(f)s, %(t)s) LEFT JOIN hub.health_check_elements(%(t)s) h
-     USING (device, pseudonym, episode_start)
+FROM report_episode LEFT JOIN hub.health_check_elements(%(t)s) h USING (key_id)
 GROUP BY GROUPING SETS ((), ({g}))
 """
 _SIGNPOSTING = """
@@ -90,6 +93,9 @@ FROM hub.v_signposting WHERE period_start >= %(f)s AND period_end <= %(t)s
 GROUP BY GROUPING SETS ((service, status), ({g}, service, status))
 ORDER BY service, status
 """
+MODES = ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled")
+_OUTCOME_KEYS = ("paired", "mean_change", "reliable_improvement", "recovery",
+                 "reliable_deterioration", "at_caseness")  # fmt: skip
 
 
 def window(conn: Any, period: Period | None) -> Period:
@@ -112,21 +118,19 @@ def collect(
     params = {"f": period.start, "t": period.end}
     out: dict[str, Raw] = defaultdict(Raw)
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SET LOCAL work_mem = '64MB'")  # aggregates in memory, not spilled to disk
+        cur.execute(_EPISODE_TABLE, params)
+        cur.execute("ANALYZE report_episode (key_id)")
         for grp, caseload, new, closed in _grouped(cur, _EPISODES, params, expr):
-            out[grp].caseload, out[grp].new_episodes, out[grp].closed_episodes = (
-                caseload,
-                new,
-                closed,
-            )
-        for grp, mode, n, minutes, dna in _grouped(cur, _CONTACTS, params, expr):
-            out[grp].contacts_by_mode[mode] = n
-            out[grp].minutes += int(minutes)
-            out[grp].dna += dna
+            raw = out[grp]
+            raw.caseload, raw.new_episodes, raw.closed_episodes = caseload, new, closed
+        for grp, minutes, *modes in _grouped(cur, _CONTACTS, params, expr):
+            out[grp].contacts_by_mode = {m: int(n or 0) for m, n in zip(MODES, modes, strict=True)}
+            out[grp].minutes = int(minutes or 0)
+            out[grp].dna = out[grp].contacts_by_mode["dna"]
         for grp, measure, *figures in _grouped(cur, _OUTCOMES, params, expr):
-            keys = ("paired", "mean_change", "reliable_improvement", "recovery",
-                    "reliable_deterioration", "at_caseness")  # fmt: skip
-            out[grp].measures[measure] = dict(zip(keys, figures, strict=True))
+            out[grp].measures[measure] = dict(zip(_OUTCOME_KEYS, figures, strict=True))
         for grp, paired, mean in _grouped(cur, _GOALS, params, expr):
             out[grp].goals_paired = paired
             out[grp].goals_mean_change = None if mean is None else float(mean)
@@ -134,10 +138,13 @@ def collect(
             out[grp].smi, out[grp].all_six = smi, six
         for grp, service, status, n in _grouped(cur, _SIGNPOSTING, params, expr):
             out[grp].signposting.append((service, status, n))
-        by_practice = {
-            grp: (smi, six)
-            for grp, smi, six in _grouped(cur, _CHECKS, params, GROUPINGS["practice"])
-            if grp != SERVICE
-        }
+        if by == "practice":  # already counted above
+            by_practice = {g: (r.smi, r.all_six) for g, r in out.items() if g != SERVICE}
+        else:
+            by_practice = {
+                grp: (smi, six)
+                for grp, smi, six in _grouped(cur, _CHECKS, params, GROUPINGS["practice"])
+                if grp != SERVICE
+            }
     out.setdefault(SERVICE, Raw())
     return dict(out), by_practice

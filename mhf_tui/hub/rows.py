@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from mhf_tui.hub.db import HubError
@@ -20,6 +20,9 @@ AGE_BANDS = {"under 18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "
 SEXES = {"female", "male", "other", "unknown"}
 MODES = {"face_to_face", "phone", "video", "home_visit", "dna", "cancelled"}
 MEASURES = {"phq9": 27, "gad7": 21}
+MAX_PERIOD_DAYS = 5 * 366
+#: scores per patient per return (their order is folded into a number, see schema.py)
+MAX_SCORES = 9999
 TABLES = ("contact", "measure", "goal_score", "health_check", "signposting")
 
 
@@ -58,23 +61,35 @@ class Rows:
         default_factory=lambda: {t: [] for t in TABLES}
     )
     _dates: dict[str, bool] = field(default_factory=dict)
+    #: every day of the period, as ISO text: checking an event's date is one lookup
+    days: set[str] = field(default_factory=set)
 
     @property
     def count(self) -> int:
         return len(self.episodes) + sum(len(v) for v in self.events.values())
 
     def day(self, value: Any, what: str, *, in_period: bool = True) -> str:
-        """An ISO date (checked once per distinct value), within the period if asked."""
-        ok = self._dates.get(value) if isinstance(value, str) else None
+        """An ISO date within the period (one set lookup), or any valid date if not asked."""
+        if in_period:
+            if type(value) is str and value in self.days:
+                return value
+            raise BadRecord(what)
+        ok = self._dates.get(value) if type(value) is str else False
         if ok is None:
-            ok = isinstance(value, str) and bool(_ISO.fullmatch(value)) and _valid(value)
+            ok = bool(_ISO.fullmatch(value)) and _valid(value)
             self._dates[value] = ok
-        if not ok or (in_period and not self._start <= value <= self._end):
+        if not ok:
             raise BadRecord(what)
         return str(value)
 
     def __post_init__(self) -> None:
-        self._start, self._end = self.period.start.isoformat(), self.period.end.isoformat()
+        if (self.period.end - self.period.start).days > MAX_PERIOD_DAYS:
+            raise BadRecord("a period longer than five years")
+        first = self.period.start
+        self.days = {
+            (first + timedelta(days=i)).isoformat()
+            for i in range((self.period.end - first).days + 1)
+        }
 
 
 def _valid(text: str) -> bool:
@@ -97,7 +112,8 @@ def _episode(rows: Rows, p: Any) -> tuple[str, ...]:
     pseudonym = p.get("pseudonym")
     if not isinstance(pseudonym, str) or not _PSEUDONYM.fullmatch(pseudonym):
         raise BadRecord("pseudonym")
-    if p.get("age_band") not in AGE_BANDS or p.get("sex") not in SEXES:
+    band, sex = p.get("age_band"), p.get("sex")
+    if type(band) is not str or band not in AGE_BANDS or type(sex) is not str or sex not in SEXES:
         raise BadRecord("age band or sex")
     ods = p.get("practice_ods")
     if not isinstance(ods, str) or not ODS_CODE.fullmatch(ods):
@@ -112,15 +128,36 @@ def _episode(rows: Rows, p: Any) -> tuple[str, ...]:
     end_text = rows.day(end, "episode end", in_period=False) if end is not None else "\\N"
     if start > rows.period.end.isoformat() or (end is not None and end < start):
         raise BadRecord("episode dates")
-    return (pseudonym, start, end_text, p["age_band"], p["sex"], ods,
-            "\\N" if cluster is None else str(cluster), "t" if p["smi"] else "f")  # fmt: skip
+    return (
+        pseudonym,
+        start,
+        end_text,
+        p["age_band"],
+        p["sex"],
+        ods,
+        "\\N" if cluster is None else str(cluster),
+        "t" if p["smi"] else "f",
+    )
 
 
 def _contact(rows: Rows, c: Any) -> str:
-    if not isinstance(c, list) or len(c) != 4 or c[1] not in MODES or type(c[3]) is not bool:
+    """The hot path (ten or more per patient): plain checks, no helper calls."""
+    if (
+        type(c) is not list
+        or len(c) != 4
+        or type(c[0]) is not str
+        or c[0] not in rows.days
+        or type(c[1]) is not str
+        or c[1] not in MODES
+        or c[3] is not (c[1] == "dna")
+    ):
         raise BadRecord("contact")
-    minutes = "\\N" if c[2] is None else str(_int(c[2], 0, 1440, "contact minutes"))
-    return f"{rows.day(c[0], 'contact date')}\t{c[1]}\t{minutes}\t{'t' if c[3] else 'f'}"
+    minutes = c[2]
+    if minutes is None:
+        return f"{c[0]}\t{c[1]}\t\\N\t{'t' if c[3] else 'f'}"
+    if type(minutes) is not int or not 0 <= minutes <= 1440:
+        raise BadRecord("contact minutes")
+    return f"{c[0]}\t{c[1]}\t{minutes}\t{'t' if c[3] else 'f'}"
 
 
 def _measure(name: str) -> Callable[[Rows, Any, int], str]:
@@ -175,12 +212,13 @@ def build_rows(records: dict[str, Any], period: Period) -> Rows:
         rows.episodes.append(episode)
         ev = rows.events
         ev["contact"].extend((index, _contact(rows, c)) for c in _list(p.get("contacts"), "c"))
-        seq = 0
-        for name, line in _MEASURE_LINES.items():
-            for m in _list(p.get(name), name):
-                seq += 1
-                ev["measure"].append((index, line(rows, m, seq)))
-        for seq, g in enumerate(_list(p.get("gbo"), "gbo"), 1):
+        scores = [(name, m) for name in MEASURES for m in _list(p.get(name), name)]
+        goals = _list(p.get("gbo"), "gbo")
+        if len(scores) > MAX_SCORES or len(goals) > MAX_SCORES:
+            raise BadRecord("too many scores for one patient")
+        for seq, (name, m) in enumerate(scores, 1):
+            ev["measure"].append((index, _MEASURE_LINES[name](rows, m, seq)))
+        for seq, g in enumerate(goals, 1):
             ev["goal_score"].append((index, _goal(rows, g, seq)))
         ev["health_check"].extend(
             (index, _check(rows, h)) for h in _list(p.get("health_checks"), "health checks")

@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mhf_tui.hub.report import MEASURES, SERVICE, Raw
+from mhf_tui.hub.report import MEASURES, MODES, SERVICE, Raw
 from mhf_tui.sync.returns_package import Period
 
 STAR = "*"
 Count = int | str
-MODES = ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled")
 
 
 def suppress_count(n: int) -> Count:

@@ -29,6 +29,7 @@ from mhf_tui.services.fields import (
     OptionalDate,
     RequiredLine,
     YesNo,
+    parse_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
 from mhf_tui.services.retention import ensure_editable
@@ -55,9 +56,20 @@ def _service_ref(value: Any) -> str:
     return text
 
 
-class GoalCreate(SQLModel):
-    model_config = STRICT
+# Items of the plan's lists: a Base as stored (what the Public models read back, whatever an
+# older version let through), and a Create with the checks for what is typed now.
+
+
+class GoalBase(SQLModel):
     #: kept across versions, so scores over time stay with the goal; new goals get one
+    id: str = ""
+    goal: str
+    target_on: date | None = None
+    status: str = "active"
+
+
+class GoalCreate(GoalBase):
+    model_config = STRICT
     id: Annotated[str, BeforeValidator(_goal_id)] = ""
     goal: RequiredLine
     target_on: OptionalDate = None
@@ -69,7 +81,7 @@ class GoalScore(SQLModel):
     score: int
 
 
-class GoalPublic(GoalCreate):
+class GoalPublic(GoalBase):
     #: goal-based outcome scores (0-10), oldest first
     scores: list[GoalScore] = []
 
@@ -78,7 +90,14 @@ class GoalPublic(GoalCreate):
         return self.scores[-1].score if self.scores else None
 
 
-class ActionCreate(SQLModel):
+class ActionBase(SQLModel):
+    action: str
+    owner: str = ""
+    due: date | None = None
+    done: bool = False
+
+
+class ActionCreate(ActionBase):
     model_config = STRICT
     action: RequiredLine
     owner: Line = ""
@@ -86,7 +105,13 @@ class ActionCreate(SQLModel):
     done: YesNo = False
 
 
-class CrisisContact(SQLModel):
+class CrisisContactBase(SQLModel):
+    name: str
+    relationship: str = ""
+    phone: str = ""
+
+
+class CrisisContact(CrisisContactBase):
     model_config = STRICT
     name: RequiredLine
     relationship: Line = ""
@@ -154,8 +179,8 @@ class CarePlanPublic(CarePlanBase):
     replaces_id: uuid.UUID | None
     goals: list[GoalPublic]
     needs: list[str]
-    actions: list[ActionCreate]
-    crisis_contacts: list[CrisisContact]
+    actions: list[ActionBase]
+    crisis_contacts: list[CrisisContactBase]
     crisis_services: list[CrisisServicePublic]
     author: str
     created_at: datetime
@@ -174,8 +199,6 @@ class CarePlanPublic(CarePlanBase):
 def update_from_document(data: Any) -> CarePlanUpdate:
     """A `CarePlanUpdate` from a parsed JSON/TOML document; read-only keys that `show
     --json` prints are dropped, goal scores too (scores are added with `goal score`)."""
-    from mhf_tui.services.fields import parse_model
-
     if not isinstance(data, dict):
         raise ValidationError("a care plan is a table of fields (JSON object or TOML)")
     clean = {k: v for k, v in data.items() if k not in READ_ONLY}
@@ -300,8 +323,6 @@ def save_care_plan(
 
 
 def _as_create(plan: CarePlanPublic | None, changes: dict[str, Any]) -> CarePlanCreate:
-    from mhf_tui.services.fields import parse_model
-
     base: dict[str, Any] = {}
     if plan is not None:
         base = plan.model_dump(mode="json", exclude=set(READ_ONLY) | {"version"})

@@ -32,7 +32,7 @@ from sqlmodel import Session, col
 
 from mhf_tui.db.tables import Patient
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
-from mhf_tui.services.reviews import ABANDONED, add_months, is_current_answer
+from mhf_tui.services.reviews import ABANDONED, add_months
 
 SHORT, LONG = 12, 24
 #: condition items of the health check (yes/no) and how a reason names them
@@ -177,7 +177,9 @@ def risk_facts(
     patient_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, RiskFacts]:
     """Per patient, the current answers (newest version, not withdrawn, review not
-    abandoned) to the MH011 items observed on or before `reference`. One query."""
+    abandoned) to the MH011 items observed on or before `reference`. One query for every
+    version of those items; the newest per lineage is picked here (a correlated NOT EXISTS
+    per row took over a second for a practice of 10,000 patients' answers)."""
     stmt: Any = (
         sa_select(
             col(ReviewAnswer.patient_id),
@@ -185,22 +187,26 @@ def risk_facts(
             col(ReviewAnswer.value),
             col(ReviewAnswer.number),
             col(ReviewAnswer.observed_on),
+            col(ReviewAnswer.lineage_id),
+            col(ReviewAnswer.version),
+            col(ReviewAnswer.entered_in_error),
         )
         .join(Review, col(Review.id) == col(ReviewAnswer.review_id))
         .join(Patient, col(Patient.id) == col(ReviewAnswer.patient_id))
-        .where(
-            col(ReviewAnswer.item_id).in_(_ITEMS),
-            col(ReviewAnswer.entered_in_error).is_(False),
-            col(ReviewAnswer.observed_on) <= reference,
-            col(Review.status) != ABANDONED,
-            is_current_answer(),
-        )
+        .where(col(ReviewAnswer.item_id).in_(_ITEMS), col(Review.status) != ABANDONED)
     )
-    if practice_id is not None:
-        stmt = stmt.where(Patient.practice_id == practice_id)
+    if practice_id is not None:  # the report: the practice's SMI register only
+        stmt = stmt.where(Patient.practice_id == practice_id, col(Patient.smi_register))
     if patient_id is not None:
         stmt = stmt.where(ReviewAnswer.patient_id == patient_id)
+    heads: dict[uuid.UUID, Any] = {}
+    for row in session.execute(stmt).all():
+        held = heads.get(row.lineage_id)
+        if held is None or row.version > held.version:
+            heads[row.lineage_id] = row
     facts: dict[uuid.UUID, RiskFacts] = {}
-    for pid, item_id, value, number, observed_on in session.execute(stmt).all():
-        facts.setdefault(pid, RiskFacts()).add(item_id, _Answer(value, number, observed_on))
+    for row in heads.values():
+        if not row.entered_in_error and row.observed_on <= reference:
+            answer = _Answer(row.value, row.number, row.observed_on)
+            facts.setdefault(row.patient_id, RiskFacts()).add(row.item_id, answer)
     return facts

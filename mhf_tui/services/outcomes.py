@@ -67,6 +67,40 @@ MEASURES: dict[str, Measure] = {
     ),
 }
 
+#: the questionnaires' own wording (both free to reproduce: PHQ-9 and GAD-7, Spitzer,
+#: Williams, Kroenke and colleagues, Pfizer; no permission needed), shown when they are entered
+STEMS = {
+    PHQ9: "Over the last 2 weeks, how often have you been bothered by any of the following "
+    "problems?",
+    GAD7: "Over the last 2 weeks, how often have you been bothered by the following problems?",
+}
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    PHQ9: (
+        "Little interest or pleasure in doing things",
+        "Feeling down, depressed, or hopeless",
+        "Trouble falling or staying asleep, or sleeping too much",
+        "Feeling tired or having little energy",
+        "Poor appetite or overeating",
+        "Feeling bad about yourself — or that you are a failure or have let yourself or your "
+        "family down",
+        "Trouble concentrating on things, such as reading the newspaper or watching television",
+        "Moving or speaking so slowly that other people could have noticed? Or the opposite — "
+        "being so fidgety or restless that you have been moving around a lot more than usual",
+        "Thoughts that you would be better off dead or of hurting yourself in some way",
+    ),
+    GAD7: (
+        "Feeling nervous, anxious or on edge",
+        "Not being able to stop or control worrying",
+        "Worrying too much about different things",
+        "Trouble relaxing",
+        "Being so restless that it is hard to sit still",
+        "Becoming easily annoyed or irritable",
+        "Feeling afraid as if something awful might happen",
+    ),
+}
+#: the answer scale both share: score -> words
+ANSWERS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
+
 PHQ9_ITEM9_PROMPT = (
     "RISK: PHQ-9 item 9 (thoughts of being better off dead or of self-harm) scored {score}. "
     "Ask about suicidal thoughts and plans now, and follow the crisis plan and local risk "

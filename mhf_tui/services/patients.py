@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any, ClassVar, Self, get_type_hints
 
 from pydantic import create_model, model_validator
 from sqlmodel import Session, col, select
+from sqlmodel.main import SQLModelConfig
 
 from mhf_tui.db.tables import Patient, Practice
+from mhf_tui.db.tables.core import PatientBase
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services import validation as v
 from mhf_tui.services.audit import audited_write, record_event
@@ -102,59 +103,34 @@ PatientUpdate.entity = "patient"
 EDITABLE_FIELDS = frozenset(PatientCreate.model_fields)
 
 
-@dataclass(frozen=True)
-class PatientRead:
+class PatientRead(PatientBase):
+    """A patient as the services hand it out: the table's fields (`PatientBase`), its id
+    and times, and the practice's code and name. Built from stored rows without
+    re-checking them (`model_construct`): a 10,000-patient caseload loads fast."""
+
+    model_config = SQLModelConfig(frozen=True)
+
     id: uuid.UUID
-    nhs_number: str | None
-    family_name: str
-    given_name: str
-    date_of_birth: date
-    sex: str
-    gender_identity: str
-    pronouns: str
-    phone: str
-    phone_alt: str
-    address: str
-    postcode: str
-    preferred_contact: str
-    practice_id: uuid.UUID
     practice_ods: str
     practice_name: str
-    usual_gp: str
-    care_cluster: int | None
-    smi_register: bool
-    raised_cv_risk: bool
-    status: str
-    alert_risk: bool
-    alert_safeguarding: bool
-    alert_lone_worker: bool
-    alert_do_not_text: bool
-    alert_note: str
-    interpreter_needs: str
-    accessibility_needs: str
-    share_with_practice: bool
-    share_decision_on: date | None
-    share_objection_reason: str
-    share_recorded_by: str
-    carer_contact_consent: bool | None
-    discharged_on: date | None
-    date_of_death: date | None
     created_at: datetime
     updated_at: datetime
     change_seq: int
 
     @classmethod
     def from_row(cls, row: Patient, practice: Practice | PracticeRead) -> PatientRead:
-        data = {f.name: getattr(row, f.name) for f in fields(cls) if hasattr(row, f.name)}
-        return cls(**data, practice_ods=practice.ods_code, practice_name=practice.name)
+        values = {name: getattr(row, name) for name in cls.model_fields if hasattr(row, name)}
+        return cls.from_values(values, practice)
 
     @classmethod
     def from_values(
         cls, values: Mapping[str, Any], practice: Practice | PracticeRead
     ) -> PatientRead:
-        """From a bulk-insert row (column name -> value)."""
-        data = {f.name: values[f.name] for f in fields(cls) if f.name in values}
-        return cls(**data, practice_ods=practice.ods_code, practice_name=practice.name)
+        """From a row's values (column name -> value, as a bulk insert has them)."""
+        data = {name: values[name] for name in cls.model_fields if name in values}
+        return cls.model_construct(
+            **data, practice_ods=practice.ods_code, practice_name=practice.name
+        )
 
     @property
     def display_name(self) -> str:
@@ -179,14 +155,6 @@ class PatientRead:
             ("do not text", self.alert_do_not_text),
         ]
         return [label for label, on in labels if on]
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON-able dict (the CLI's `--json`); `nhs_number` is 10 digits or null."""
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, uuid.UUID | date | datetime):
-                data[key] = str(value) if isinstance(value, uuid.UUID) else value.isoformat()
-        return data
 
 
 class PatientNotFound(MhfError):

@@ -45,12 +45,9 @@ def window_start(year: ContractYear, months: int) -> date:
     return ContractYear(year.first_year - (max(months, 12) // 12 - 1)).start
 
 
-def _rules(template: ReviewTemplate, check_id: str) -> set[str | None]:
-    return {i.window for i in template.items if i.check == check_id}
-
-
-def _check_months(template: ReviewTemplate, check_id: str, lipids: LipidWindow) -> int:
-    return lipids.months if "mh011_lipids" in _rules(template, check_id) else 12
+def lipid_checks(template: ReviewTemplate) -> frozenset[str]:
+    """The checks counted by the MH011 lipid rule (the others: the contract year)."""
+    return frozenset(i.check for i in template.items if i.window == "mh011_lipids")
 
 
 @dataclass(frozen=True)
@@ -167,10 +164,12 @@ def _statuses(
     patient_id: uuid.UUID,
     lipids: LipidWindow,
     year: ContractYear,
+    by_lipid_rule: frozenset[str],
 ) -> list[CheckStatus]:
     result = []
     for check in template.checks:
-        months = _check_months(template, check.id, lipids)
+        by_mh011 = check.id in by_lipid_rule
+        months = lipids.months if by_mh011 else 12
         last = latest.get((patient_id, check.id))
         result.append(
             CheckStatus(
@@ -180,7 +179,7 @@ def _statuses(
                 window_months=months,
                 last_observed_on=last,
                 done=last is not None and last >= window_start(year, months),
-                lipids=lipids if "mh011_lipids" in _rules(template, check.id) else None,
+                lipids=lipids if by_mh011 else None,
             )
         )
     return result
@@ -204,7 +203,10 @@ def patient_checks(
     latest = _latest_check_dates(session, as_of=ref, patient_id=patient.id)
     facts = risk_facts(session, reference=ref, patient_id=patient.id).get(patient.id)
     lipids = lipid_window(facts, reference=ref, manual_flag=patient.raised_cv_risk)
-    return _statuses(template, latest=latest, patient_id=patient.id, lipids=lipids, year=year)
+    return _statuses(
+        template, latest=latest, patient_id=patient.id, lipids=lipids, year=year,
+        by_lipid_rule=lipid_checks(template),
+    )  # fmt: skip
 
 
 def qof_report(
@@ -232,13 +234,15 @@ def qof_report(
     facts = risk_facts(session, reference=ref, practice_id=practice.id)
     per_check: dict[str, int] = defaultdict(int)
     lines: list[PatientLine] = []
+    by_lipid_rule = lipid_checks(template)
     for patient in register:
         lipids = lipid_window(
             facts.get(patient.id), reference=ref, manual_flag=patient.raised_cv_risk
         )
         statuses = _statuses(
-            template, latest=latest, patient_id=patient.id, lipids=lipids, year=year
-        )
+            template, latest=latest, patient_id=patient.id, lipids=lipids, year=year,
+            by_lipid_rule=by_lipid_rule,
+        )  # fmt: skip
         for status in statuses:
             per_check[status.id] += status.done
         lines.append(

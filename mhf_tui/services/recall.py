@@ -124,40 +124,21 @@ def display_name(patient: Patient | Recallable) -> str:
     return f"{patient.family_name.upper()}, {patient.given_name}"
 
 
-def recall_list(
-    session: Session,
-    *,
-    templates: TemplateSet,
-    as_of: date | None = None,
-    within_days: int | None = None,
-    practice_ods: str | None = None,
-    patient_id: uuid.UUID | None = None,
-    year: ContractYear | None = None,
-) -> list[RecallEntry]:
-    """Reviews overdue, due within `within_days` (30 by default), or never done; most urgent
-    first. With a contract `year`, the look-ahead runs to the year's last day (31 March)
-    unless `within_days` ends it sooner."""
+def _horizon(today: date, within_days: int | None, year: ContractYear | None) -> date:
+    """The last due day recall lists: 30 days ahead by default; with a contract year, its
+    31 March unless `within_days` ends sooner."""
     if within_days is not None and within_days < 0:
         raise ValidationError("--days must be 0 or more")
-    today = as_of or date.today()
     horizon = today + timedelta(days=30 if within_days is None else within_days)
     if year is not None:
         horizon = year.end if within_days is None else min(horizon, year.end)
-    practice_id = practice_row(session, practice_ods).id if practice_ods is not None else None
-    scope = {"practice_id": practice_id, "patient_id": patient_id}
-    patients = recallable_patients(session, **scope)
-    if not patients:
-        return []
-    with_plan = set(
-        session.exec(
-            scope_recalled(
-                select(CarePlan.patient_id)
-                .distinct()
-                .join(Patient, col(Patient.id) == col(CarePlan.patient_id)),
-                **scope,
-            )
-        ).all()
-    )
+    return horizon
+
+
+def _review_state(
+    session: Session, scope: dict[str, Any]
+) -> tuple[dict[tuple[uuid.UUID, str], date], dict[tuple[uuid.UUID, str], uuid.UUID]]:
+    """Per (patient, template): the last completed review's day, and the open review."""
     last_done: dict[tuple[uuid.UUID, str], date] = {}
     open_reviews: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
     reviews = session.execute(
@@ -176,11 +157,54 @@ def recall_list(
     ).all()
     for review_id, review_patient, template_id, status, performed_on in reviews:
         key = (review_patient, template_id)
-        if status == COMPLETED:
-            if key not in last_done or performed_on > last_done[key]:
-                last_done[key] = performed_on
-        else:
+        if status != COMPLETED:
             open_reviews[key] = review_id
+        elif key not in last_done or performed_on > last_done[key]:
+            last_done[key] = performed_on
+    return last_done, open_reviews
+
+
+def _status(last: date | None, due: date | None, *, today: date, horizon: date) -> str | None:
+    if last is None:
+        return NEVER
+    if due is not None and due < today:
+        return OVERDUE
+    if due is not None and due <= horizon:
+        return DUE
+    return None
+
+
+def recall_list(
+    session: Session,
+    *,
+    templates: TemplateSet,
+    as_of: date | None = None,
+    within_days: int | None = None,
+    practice_ods: str | None = None,
+    patient_id: uuid.UUID | None = None,
+    year: ContractYear | None = None,
+) -> list[RecallEntry]:
+    """Reviews overdue, due within `within_days` (30 by default), or never done; most urgent
+    first. With a contract `year`, the look-ahead runs to the year's last day (31 March)
+    unless `within_days` ends it sooner."""
+    today = as_of or date.today()
+    horizon = _horizon(today, within_days, year)
+    practice_id = practice_row(session, practice_ods).id if practice_ods is not None else None
+    scope: dict[str, Any] = {"practice_id": practice_id, "patient_id": patient_id}
+    patients = recallable_patients(session, **scope)
+    if not patients:
+        return []
+    with_plan = set(
+        session.exec(
+            scope_recalled(
+                select(CarePlan.patient_id)
+                .distinct()
+                .join(Patient, col(Patient.id) == col(CarePlan.patient_id)),
+                **scope,
+            )
+        ).all()
+    )
+    last_done, open_reviews = _review_state(session, scope)
     only = [patient_id] if patient_id is not None else None
     starts = {
         t.id: start_dates(session, template=t, patient_ids=only)
@@ -196,15 +220,10 @@ def recall_list(
                 continue
             key = (patient.id, template.id)
             last = last_done.get(key)
-            start = starts.get(template.id, {}).get(patient.id)
-            due = scheduled_due(template, start=start, last=last)
-            if last is None:
-                status = NEVER
-            elif due is not None and due < today:
-                status = OVERDUE
-            elif due is not None and due <= horizon:
-                status = DUE
-            else:
+            due = scheduled_due(template, start=starts.get(template.id, {}).get(patient.id),
+                                last=last)  # fmt: skip
+            status = _status(last, due, today=today, horizon=horizon)
+            if status is None:
                 continue
             entries.append(
                 RecallEntry(

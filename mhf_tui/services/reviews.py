@@ -29,7 +29,7 @@ from mhf_tui.services.templates import (
     TemplateItem,
     TemplateSet,
     clean_answer,
-    computed_bmi,
+    computed_answers,
 )
 
 IN_PROGRESS = "in_progress"
@@ -205,6 +205,74 @@ def start_review(
     return review
 
 
+def _editable_review(session: Session, *, review_id: uuid.UUID, reason: str) -> Review:
+    """The review to answer: not abandoned; a completed one only with a reason."""
+    review = session.get(Review, review_id)
+    if review is None:
+        raise ValidationError("no such review")
+    if review.status == ABANDONED:
+        raise ValidationError("this review was abandoned; start a new one")
+    completed = review.status == COMPLETED
+    if completed and not reason:
+        raise ValidationError("this review is completed: give a reason to amend it")
+    # amending a completed review is a correction, still possible on a closed record
+    ensure_patient_editable(session, patient_id=review.patient_id, correction=completed)
+    return review
+
+
+def _plan(
+    template: ReviewTemplate, answers: Mapping[str, str], *, completed: bool
+) -> list[tuple[TemplateItem, str | None]]:
+    """Each answer checked against its item (None withdraws); every problem in one error."""
+    problems: list[str] = []
+    planned: list[tuple[TemplateItem, str | None]] = []
+    for item_id, raw in answers.items():
+        try:
+            item = template.item(item_id)
+            if not raw.strip():
+                if completed and item.required:
+                    raise ValidationError(f"{item.label} is required and cannot be withdrawn")
+                planned.append((item, None))
+                continue
+            clean_answer(item, raw)
+            planned.append((item, raw))
+        except ValidationError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ValidationError("; ".join(problems))
+    return planned
+
+
+def _new_version(
+    review: Review,
+    item: TemplateItem,
+    raw: str | None,
+    *,
+    head: ReviewAnswer | None,
+    when: date,
+    actor: str,
+    reason: str,
+) -> ReviewAnswer:
+    clean = clean_answer(item, raw) if raw is not None else None
+    return ReviewAnswer(
+        review_id=review.id,
+        patient_id=review.patient_id,
+        item_id=item.id,
+        lineage_id=head.lineage_id if head else uuid.uuid4(),
+        version=head.version + 1 if head else 1,
+        replaces_id=head.id if head else None,
+        value=clean.value if clean else "",
+        number=clean.number if clean else None,
+        unit=clean.unit if clean else "",
+        code=clean.code if clean else "",
+        check=item.check,
+        observed_on=when,
+        author=actor,
+        amend_reason=reason,
+        entered_in_error=clean is None,
+    )
+
+
 def answer_items(
     session: Session,
     *,
@@ -220,75 +288,35 @@ def answer_items(
     An empty value withdraws an earlier answer. An unchanged value adds no version. On a
     completed review a reason is required and required items cannot be withdrawn.
     """
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
-    if review.status == ABANDONED:
-        raise ValidationError("this review was abandoned; start a new one")
+    reason = amend_reason.strip()
+    review = _editable_review(session, review_id=review_id, reason=reason)
     template = templates.get(review.template_id)
     completed = review.status == COMPLETED
-    reason = amend_reason.strip()
-    if completed and not reason:
-        raise ValidationError("this review is completed: give a reason to amend it")
-    # amending a completed review is a correction, still possible on a closed record
-    ensure_patient_editable(session, patient_id=review.patient_id, correction=completed)
     when = observed_on or review.performed_on
     if when > date.today():
         raise ValidationError("an answer cannot be observed in the future")
     existing = current_answers(session, review_id=review.id)
-    history_heads = _lineage_heads(session, review_id=review.id)
-    problems: list[str] = []
-    planned: list[tuple[TemplateItem, str | None]] = []
-    raw: str | None
-    for item_id, raw in answers.items():
-        try:
-            item = template.item(item_id)
-            if not raw.strip():
-                if completed and item.required:
-                    raise ValidationError(f"{item.label} is required and cannot be withdrawn")
-                planned.append((item, None))
-                continue
-            clean_answer(item, raw)
-            planned.append((item, raw))
-        except ValidationError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ValidationError("; ".join(problems))
-    planned.extend(_computed(template, planned, existing))
+    heads = _lineage_heads(session, review_id=review.id)
+    planned = _plan(template, answers, completed=completed)
+    given = {item.id: raw for item, raw in planned}
+    stored = {item_id: answer.value for item_id, answer in existing.items()}
+    planned += _plan(template, computed_answers(template, given, stored), completed=completed)
     written: list[ReviewAnswer] = []
     for item, raw in planned:
-        head = history_heads.get(item.id)
         current = existing.get(item.id)
-        if raw is None:
-            if current is None:
-                continue  # nothing to withdraw
-            clean_value, number, unit, code = "", None, "", ""
-        else:
-            clean = clean_answer(item, raw)
-            if (
-                current is not None
-                and current.value == clean.value
-                and (observed_on is None or current.observed_on == when)
-            ):
-                continue
-            clean_value, number, unit, code = clean.value, clean.number, clean.unit, clean.code
-        row = ReviewAnswer(
-            review_id=review.id,
-            patient_id=review.patient_id,
-            item_id=item.id,
-            lineage_id=head.lineage_id if head else uuid.uuid4(),
-            version=head.version + 1 if head else 1,
-            replaces_id=head.id if head else None,
-            value=clean_value,
-            number=number,
-            unit=unit,
-            code=code,
-            check=item.check,
-            observed_on=when,
-            author=actor,
-            amend_reason=reason if completed else "",
-            entered_in_error=raw is None,
-        )
+        if raw is None and current is None:
+            continue  # nothing to withdraw
+        if (
+            raw is not None
+            and current is not None
+            and current.value == clean_answer(item, raw).value
+            and (observed_on is None or current.observed_on == when)
+        ):
+            continue  # unchanged
+        row = _new_version(
+            review, item, raw, head=heads.get(item.id), when=when, actor=actor,
+            reason=reason if completed else "",
+        )  # fmt: skip
         session.add(row)
         written.append(row)
     if written:
@@ -303,34 +331,6 @@ def answer_items(
             detail="items=" + ",".join(r.item_id for r in written),
         )
     return written
-
-
-def _computed(
-    template: ReviewTemplate,
-    planned: list[tuple[TemplateItem, str | None]],
-    existing: Mapping[str, ReviewAnswer],
-) -> list[tuple[TemplateItem, str | None]]:
-    """Formula items (BMI from weight and height) worked out when their inputs are known
-    and no value for them was typed in this save or recorded before."""
-    given = {item.id: raw for item, raw in planned}
-    extra: list[tuple[TemplateItem, str | None]] = []
-    for item in template.items:
-        if item.formula != "bmi" or given.get(item.id) or item.id in existing:
-            continue
-        numbers: dict[str, float] = {}
-        for source in ("weight", "height"):
-            held = existing.get(source)
-            raw = given[source] if source in given else held.value if held else None
-            if not raw:
-                break
-            number = clean_answer(template.item(source), raw).number
-            assert number is not None
-            numbers[source] = number
-        else:
-            bmi = computed_bmi(numbers["weight"], numbers["height"])
-            clean_answer(item, f"{bmi:g}")  # outside the item's range: refused like a typed one
-            extra.append((item, f"{bmi:g}"))
-    return extra
 
 
 def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:

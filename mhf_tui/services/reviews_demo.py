@@ -66,7 +66,8 @@ def _extra_value(item: TemplateItem, rng: random.Random, on: date) -> str | None
             ("white", "asian", "black", "mixed", "other", "not_stated"), (78, 10, 5, 3, 2, 2)
         )[0],
         "qrisk3": lambda: f"{max(0.5, rng.gauss(9, 6)):.1f}",
-        "started_on": lambda: (on - timedelta(days=rng.randint(20, 1500))).isoformat(),
+        # started over a year before: the demo's recall keeps its annual rhythm
+        "started_on": lambda: (on - timedelta(days=rng.randint(400, 1500))).isoformat(),
         "prolactin": lambda: str(int(rng.gauss(350, 150))),
         "fasting_glucose": lambda: f"{rng.gauss(5.3, 0.8):.1f}",
     }

@@ -14,7 +14,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -27,6 +27,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -102,25 +103,16 @@ class Eligibility(_Model):
             return False
         return self.max_age is None or age <= self.max_age
 
-    @property
-    def text(self) -> str:
-        who = {"female": "women", "male": "men"}.get(self.sex or "", "people")
-        if self.min_age is not None and self.max_age is not None:
-            return f"{who} aged {self.min_age}-{self.max_age}"
-        if self.min_age is not None:
-            return f"{who} aged {self.min_age}+"
-        return who
-
 
 class TemplateItem(_Model):
     id: Ident
     label: Label
     type: ItemType
-    required: bool = False
+    required: StrictBool = False
     unit: str = ""
     min: Number | None = None
     max: Number | None = None
-    integer: bool = False
+    integer: StrictBool = False
     choices: tuple[Choice, ...] = ()
     snomed: Snomed = ""
     help: str = ""
@@ -148,6 +140,9 @@ class TemplateItem(_Model):
             raise ValueError("choice ids must be unique")
         if self.qof_window is not None and not self.check:
             raise ValueError("'qof_window' needs 'check'")
+        if self.type == "yes_no" and self.snomed:
+            raise ValueError("a yes_no item has no 'snomed' (a 'no' would be coded too): "
+                             "use a choice with the code on its 'yes'")  # fmt: skip
         return self
 
     @property
@@ -477,3 +472,29 @@ def computed_bmi(weight_kg: float, height_cm: float) -> float:
     """BMI in kg/m2 to one decimal place, from weight (kg) and height (cm)."""
     metres = height_cm / 100
     return round(weight_kg / (metres * metres), 1)
+
+
+def computed_answers(
+    template: ReviewTemplate,
+    given: Mapping[str, str | None],
+    stored: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Formula items (BMI from weight and height) worked out from the values `given` now
+    or `stored` before, when no value for them was given or stored; nothing while an input
+    is missing or not valid."""
+    stored = stored or {}
+    found: dict[str, str] = {}
+    for item in template.items:
+        if item.formula != "bmi" or given.get(item.id) or item.id in stored:
+            continue
+        numbers: list[float] = []
+        for source in ("weight", "height"):
+            raw = given[source] if source in given else stored.get(source)
+            try:
+                number = clean_answer(template.item(source), raw or "").number
+            except ValidationError:
+                break
+            numbers.append(number or 0.0)
+        else:
+            found[item.id] = f"{computed_bmi(numbers[0], numbers[1]):g}"
+    return found

@@ -161,14 +161,9 @@ def _notes(session: Session, practice: Practice, since: int) -> Iterator[NoteRow
         yield from _note_rows(session, col(Note.id).in_(chunk))
 
 
-def changed_resources(
-    session: Session, sel: Selection, progress: Progress | None = None
-) -> Iterator[fhir.Resource]:
-    """Everything the next sync file for `sel.practice` carries (no Provenance), one
-    resource at a time; fills `sel.patient_ids` and `sel.withheld_objection` as it goes."""
-    practice, since, team = sel.practice, sel.since, sel.team
-    step = _stepper(progress, 0.0, 0.9, 7)
-    sel.withheld_objection = int(
+def withheld_count(session: Session, practice: Practice) -> int:
+    """The practice's patients who objected to sharing (left out, and counted)."""
+    return int(
         session.exec(
             select(func.count())
             .select_from(Patient)
@@ -178,6 +173,16 @@ def changed_resources(
             )
         ).one()
     )
+
+
+def changed_resources(
+    session: Session, sel: Selection, progress: Progress | None = None
+) -> Iterator[fhir.Resource]:
+    """Everything the next sync file for `sel.practice` carries (no Provenance), one
+    resource at a time; fills `sel.patient_ids` and `sel.withheld_objection` as it goes."""
+    practice, since, team = sel.practice, sel.since, sel.team
+    step = _stepper(progress, 0.0, 0.9, 7)
+    sel.withheld_objection = withheld_count(session, practice)
     ods, name = practice.ods_code, practice.name
     for p in _rows(session, Patient, practice, since):
         yield fhir.patient_resource(p, ods, name)

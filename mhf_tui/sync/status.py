@@ -21,7 +21,7 @@ from mhf_tui.db.tables.reviews import OutcomeMeasure, ReviewAnswer
 from mhf_tui.db.tables.sync import SyncExport
 from mhf_tui.services.audit import record_event
 from mhf_tui.sync.package import SyncError, parse_recipient
-from mhf_tui.sync.selection import in_scope
+from mhf_tui.sync.selection import in_scope, withheld_count
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,7 @@ def sync_status(session: Session) -> list[PracticeSyncStatus]:
                 SyncExport.practice_id == practice.id, col(SyncExport.acked_at).is_not(None)
             )
         ).one()
-        withheld = session.exec(
-            select(func.count())
-            .select_from(Patient)
-            .where(
-                col(Patient.practice_id) == practice.id,
-                col(Patient.share_with_practice).is_(False),
-            )
-        ).one()
+        withheld = withheld_count(session, practice)
         out.append(
             PracticeSyncStatus(
                 ods_code=practice.ods_code,

@@ -33,6 +33,27 @@ SNOMED_TERMS: dict[str, str] = {
     "720433000": "Patient Health Questionnaire Nine Item score",
     "445455005": "Generalized anxiety disorder 7 item score",
     "314530002": "Medication review done",
+    # added with the fuller SMI health check and antipsychotic monitoring (2026.2 templates)
+    "50373000": "Body height",
+    "276361009": "Waist circumference",
+    "78564009": "Pulse rate",
+    "53741008": "Coronary arteriosclerosis",
+    "73211009": "Diabetes mellitus",
+    "230690007": "Cerebrovascular accident",
+    "266257000": "Transient ischaemic attack",
+    "399957001": "Peripheral arterial occlusive disease",
+    "398036000": "Familial hypercholesterolaemia",
+    "1085871000000105": "QRISK3 cardiovascular disease 10 year risk score",
+    "266894000": "Family history: cardiovascular disease",
+    "160303001": "Family history: diabetes mellitus",
+    "171149006": "Screening for malignant neoplasm of cervix",
+    "268547008": "Screening for malignant neoplasm of breast",
+    "275978004": "Screening for malignant neoplasm of colon",
+    "86198006": "Influenza vaccination",
+    "840534001": "SARS-CoV-2 vaccination",
+    "12866006": "Pneumococcal vaccination",
+    "26958001": "Liver function tests",
+    "29303009": "Electrocardiographic procedure",
 }
 
 
@@ -74,6 +95,10 @@ UCUM_CODES: dict[str, str] = {
     "mmol/L": "mmol/L",
     "units/week": "{units}/wk",
     "min": "min",
+    "cm": "cm",
+    "bpm": "/min",
+    "%": "%",
+    "mIU/L": "m[IU]/L",
 }
 
 

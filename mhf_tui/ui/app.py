@@ -22,7 +22,6 @@ from textual import events, work
 from textual.app import App
 from textual.driver import Driver
 from textual.screen import Screen
-from textual.theme import Theme
 
 from mhf_tui.config import Settings, load_settings
 from mhf_tui.errors import MhfError
@@ -31,32 +30,11 @@ from mhf_tui.ui.commands import MhfCommands
 from mhf_tui.ui.keys import APP_KEYS
 from mhf_tui.ui.messages import DataChanged, ServiceFailed, Unlocked
 from mhf_tui.ui.screens.lock import LockScreen, SetupScreen
+from mhf_tui.ui.themes import themes
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
     from mhf_tui.ui.screens.base import DraftSnapshot
-
-HIGH_CONTRAST = Theme(
-    name="mhf-high-contrast",
-    primary="#FFFF00",
-    secondary="#00FFFF",
-    accent="#00FFFF",
-    warning="#FFAF00",
-    error="#FF5F5F",
-    success="#5FFF5F",
-    foreground="#FFFFFF",
-    background="#000000",
-    surface="#000000",
-    panel="#1C1C1C",
-    dark=True,
-    variables={
-        "border": "#FFFFFF",
-        "footer-key-foreground": "#FFFF00",
-        "input-selection-background": "#FFFF00 50%",
-        "block-cursor-background": "#FFFF00",
-        "block-cursor-foreground": "#000000",
-    },
-)
 
 #: actions that need an unlocked caseload
 NEEDS_UNLOCK = {"quick_note", "find", "lock"}
@@ -78,6 +56,8 @@ class MhfApp(App[int]):
         auto_lock_seconds: float | None = None,
     ) -> None:
         super().__init__()
+        for theme in themes():  # before any CSS is computed: they replace the built-ins
+            self.register_theme(theme)
         self.data = data
         self.settings_error: str | None = None
         if settings is None:
@@ -103,7 +83,7 @@ class MhfApp(App[int]):
     # --- start-up ---------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.register_theme(HIGH_CONTRAST)
+        self.refresh_css(animate=False)  # the stylesheet was built before our themes existed
         self.apply_settings(self.settings)
         if self.settings_error:
             self.notify(

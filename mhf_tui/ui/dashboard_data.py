@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from mhf_tui.ui.screens.dashboard import DashLine, DashSection
+from mhf_tui.ui.widgets.item9 import item9_section
 from mhf_tui.ui.widgets.reviews_tab import reviews_due_section
 
 if TYPE_CHECKING:
@@ -59,6 +60,30 @@ def signposting(session: Session, today: date) -> DashSection:
     return DashSection("Signposting awaiting follow-up", lines)
 
 
+#: the "coming up" section looks this many days ahead (today itself is in the sections above)
+WEEK_AHEAD = 7
+
+
+def coming_up(session: Session, today: date) -> DashSection:
+    """Follow-ups of every kind (contacts, signposting, care-plan reviews and actions) due
+    after today and within the week, soonest first, so the week can be planned."""
+    from mhf_tui.services.followups import follow_ups_due
+
+    lines = [
+        DashLine(
+            f"{f.patient_name:<24.24} {f.label.removeprefix('Signposting: '):<26.26} "
+            f"{f.due_on:%a %d %b}",
+            f.patient_id,
+            tab={"contact": "contacts", "signposting": "signposting"}.get(f.kind, "careplan"),
+        )
+        for f in sorted(
+            follow_ups_due(session, today=today, within_days=WEEK_AHEAD), key=lambda f: f.due_on
+        )
+        if f.due_on > today
+    ]
+    return DashSection(f"Coming up in the next {WEEK_AHEAD} days", lines)
+
+
 def drafts(session: Session, today: date) -> DashSection:
     from mhf_tui.services import drafts as draft_service
     from mhf_tui.services.patients import get_patient
@@ -79,7 +104,14 @@ def drafts(session: Session, today: date) -> DashSection:
     return DashSection("Unfinished notes (drafts)", lines)
 
 
-SECTIONS: list[SectionFn] = [drafts, follow_ups, signposting, reviews_due_section]
+SECTIONS: list[SectionFn] = [
+    item9_section,
+    drafts,
+    follow_ups,
+    signposting,
+    coming_up,
+    reviews_due_section,
+]
 
 
 def sections(session: Session, *, today: date) -> list[DashSection]:

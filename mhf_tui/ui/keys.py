@@ -80,6 +80,7 @@ APP_KEYS: tuple[AppKey, ...] = (
         "Quit",
         "App",
         "quit (unsaved notes are kept as drafts)",
+        show=False,  # in Help; the footer keeps room for f1 at 60 columns
         priority=True,
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from textual.widgets import DataTable, Input, Sparkline, Static
 
@@ -40,6 +40,13 @@ async def open_tab(pilot, patient_id, tab):
     widget.query_one(DataTable).focus()
     await pilot.pause()
     return widget
+
+
+async def unlocked_form(pilot, patient_id):
+    """Unlock, open the patient's Reviews tab and start the physical health check."""
+    await unlock(pilot)
+    await open_tab(pilot, patient_id, "reviews")
+    return await open_form(pilot)
 
 
 async def open_form(pilot, key="p"):
@@ -89,9 +96,7 @@ async def test_bad_values_and_missing_required_items_are_shown_not_saved(seeded,
 
     app = make_app(seeded.home)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await open_tab(pilot, seeded.bob, "reviews")
-        form = await open_form(pilot)
+        form = await unlocked_form(pilot, seeded.bob)
         await type_text(pilot, "95")
         await pilot.press("enter")
         assert app.focused is form.inputs["bmi"]  # stays on the bad value
@@ -348,3 +353,93 @@ async def test_goal_based_outcome_scored_from_the_outcomes_tab(seeded, make_app)
             4,
             "Walk to the shops",
         )
+
+
+async def test_item9_in_header_summary_and_dashboard_until_followed_up(seeded, make_app):
+    from mhf_tui.db.store import Caseload
+    from mhf_tui.services.contacts import ContactCreate, add_contact
+    from mhf_tui.services.item9 import item9_awaiting_follow_up
+    from mhf_tui.services.outcomes import add_outcome
+    from mhf_tui.ui.screens import navigation
+    from mhf_tui.ui.screens.patient import PatientScreen
+    from tests.functional.conftest import PASSPHRASE
+
+    caseload = Caseload.open(seeded.home, PASSPHRASE)
+    with caseload.session() as s:
+        add_outcome(s, patient_id=seeded.bob, measure="phq9", items=[1, 1, 1, 1, 0, 0, 0, 0, 2],
+                    actor="Test Facilitator", taken_on=date(2026, 2, 20))  # fmt: skip
+    caseload.close()
+    app = make_app(seeded.home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot)
+        dashboard = app.screen
+        await wait_for(pilot, lambda: any(k.startswith("PHQ-9 item 9") for k in dashboard.lines))
+        waiting = [line for key, line in dashboard.lines.items() if key.startswith("PHQ-9 item 9")]
+        bob = [line for line in waiting if line.patient_id == seeded.bob]
+        assert bob and "PHQ-9 item 9 scored 2 on 20 Feb 2026" in bob[0].text
+
+        navigation.open_patient(app, seeded.bob, tab="summary")
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.query("#summary-item9")))
+        header = screen.query_one("#patient-item9", Static)
+        summary = screen.query_one("#summary-item9", Static)
+        for banner in (header, summary):
+            await wait_for(pilot, lambda b=banner: "scored 2" in str(b.render()))
+            assert "PHQ-9 item 9 scored 2 on 20 Feb 2026" in str(banner.render())
+            assert "no follow-up recorded yet" in str(banner.render())
+            assert banner.display and not banner.has_class("-none")
+
+        call = ContactCreate(mode="phone", occurred_at=datetime(2026, 2, 27, 10, tzinfo=UTC))
+        with app.caseload.session() as s:  # a phone call the week after is the follow-up
+            add_contact(s, actor="Test Facilitator", patient_id=seeded.bob, data=call)
+            waiting = item9_awaiting_follow_up(s, today=TODAY)
+        assert seeded.bob not in {f.patient_id for f in waiting}
+        screen.data_changed(seeded.bob)
+        await wait_for(pilot, lambda: "followed up 27 Feb 2026" in str(header.render()))
+        assert "scored 2" in str(summary.render())  # still shown: within 12 months
+
+
+async def test_no_item9_banner_without_a_score_above_0(seeded, make_app):
+    from mhf_tui.ui.screens import navigation
+    from mhf_tui.ui.screens.patient import PatientScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot)
+        navigation.open_patient(app, seeded.alice, tab="summary")
+        await wait_for(pilot, lambda: isinstance(app.screen, PatientScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: bool(screen.query("#patient-item9")))
+        assert not screen.query_one("#patient-item9", Static).display
+        assert not screen.query_one("#summary-item9", Static).display
+
+
+async def test_bmi_filled_from_weight_and_height_and_prompts_by_age_and_sex(seeded, make_app):
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await unlocked_form(pilot, seeded.bob)
+        # Bob is a man in his fifties: bowel screening, no cervical or breast screening
+        assert "bowel_screening" in form.inputs
+        assert "cervical_screening" not in form.inputs and "breast_screening" not in form.inputs
+        form.inputs["weight"].focus()
+        await pilot.pause()
+        for value in ["80", "171"]:
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        assert form.inputs["bmi"].value == "27.4"
+        assert "27.4" in str(form.hints["bmi"].render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(reviews_of(app, seeded.bob)) == 1)
+        (review,) = reviews_of(app, seeded.bob)
+        answers = answers_of(app, review.id)
+        assert answers["bmi"].value == "27.4" and answers["height"].value == "171"
+
+
+def test_reviews_tab_names_the_contract_year_of_its_checks():
+    from mhf_tui.services.qof_report import CheckStatus
+    from mhf_tui.ui.widgets.reviews_tab import checks_text
+
+    lipids = CheckStatus("cholesterol", "Cholesterol", "MH011", 24, date(2025, 4, 1), True)
+    assert str(checks_text([lipids], date(2026, 3, 31))).startswith("QOF 2025/26 ✓ Lipids")
+    assert str(checks_text([lipids], date(2026, 4, 1))).startswith("QOF 2026/27")

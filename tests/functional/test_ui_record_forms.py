@@ -10,6 +10,7 @@ from sqlmodel import select
 from textual.widgets import Input, Static, TextArea
 
 from tests.functional.conftest import type_text, unlock, wait_for
+from tests.functional.screen_text import screen_text
 from tests.functional.test_ui_issue15_bugs import open_record
 
 
@@ -204,3 +205,69 @@ async def test_demo_lock_screen_shows_the_passphrase(seeded, make_app):
         await wait_for(pilot, lambda: app.screen.id == "lock")
         hint = app.screen.query_one("#demo-hint", Static)
         assert PASSPHRASE in str(hint.render())
+
+
+async def test_phq9_shows_each_question_and_the_scale_and_takes_a_past_date(seeded, make_app):
+    from datetime import date
+
+    from mhf_tui.services.outcomes import list_outcomes
+    from mhf_tui.ui.widgets.outcomes_tab import OutcomeEntry
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, seeded.bob, tab="outcomes")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutcomeEntry))
+        entry = app.screen
+        await type_text(pilot, "12")
+        shown = str(entry.query_one("#outcome-text", Static).render())
+        assert "1. Little interest or pleasure in doing things  → 1 Several days" in shown
+        assert "2. Feeling down, depressed, or hopeless  → 2 More than half the days" in shown
+        assert "9. Thoughts that you would be better off dead or of hurting yourself" in shown
+        text = screen_text(app)
+        assert "Over the last 2 weeks, how often have you been bothered by any of the" in text
+        assert "0 Not at all · 1 Several days" in text
+        assert "2 More than half the days · 3 Nearly every day" in text
+        await type_text(pilot, "0000000")
+        await pilot.press("tab")
+        await type_text(pilot, "27/2")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, OutcomeEntry))
+        with app.caseload.session() as s:
+            await wait_for(pilot, lambda: bool(list_outcomes(s, patient_id=seeded.bob)))
+            (row,) = list_outcomes(s, patient_id=seeded.bob)
+        assert (row.measure, row.total, row.taken_on) == ("phq9", 3, date(2026, 2, 27))
+
+
+async def test_sync_screen_sets_a_practice_key(seeded, make_app):
+    import pyrage
+
+    from mhf_tui.db.tables import Practice
+    from mhf_tui.ui.screens.practice_key import PracticeKeyScreen
+    from mhf_tui.ui.screens.sync import SyncScreen
+
+    recipient = str(pyrage.x25519.Identity.generate().to_public())
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen) and bool(app.screen.rows))
+        sync = app.screen
+        row = next(i for i, r in enumerate(sync.rows) if r.ods_code == "Z99990")
+        sync.query_one("#sync-table").move_cursor(row=row)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, PracticeKeyScreen))
+        dialog = app.screen
+        await type_text(pilot, "not-a-key")
+        await pilot.press("enter")
+        status = dialog.query_one("#practice-key-status", Static)
+        await wait_for(pilot, lambda: "age" in str(status.render()))
+        dialog.query_one(Input).value = recipient
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is sync)
+        with app.caseload.session() as s:
+            practice = s.exec(select(Practice).where(Practice.ods_code == "Z99990")).one()
+        assert practice.recipient == recipient
+        await wait_for(pilot, lambda: next(r for r in sync.rows if r.ods_code == "Z99990")
+                       .has_recipient)  # fmt: skip

@@ -21,6 +21,7 @@ from mhf_tui.sync.package import load_identity, parse_recipient
 from mhf_tui.sync.pseudonym import parse_service_key
 from tests.hub import pg
 from tests.hub.helpers import Returns, new_device
+from tests.hub.known import load_known
 
 _numbers = itertools.count(1)
 
@@ -80,3 +81,10 @@ def hub(hub_url: str, tmp_path: Path) -> Iterator[Hub]:
     yield Hub(hub_url, conn, identity_path, load_identity(identity_path), setup.service_key,
               returns)  # fmt: skip
     conn.close()
+
+
+@pytest.fixture
+def known(hub: Hub) -> Hub:
+    """A hub holding the hand-made service of tests/hub/known.py."""
+    load_known(hub)
+    return hub

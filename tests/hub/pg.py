@@ -26,13 +26,33 @@ def find_bin() -> Path | None:
     return Path(found).parent if found else None
 
 
+def _unprivileged_user() -> str:
+    """Debian's package makes `postgres`; `nobody` otherwise (initdb refuses root)."""
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name
+    raise RuntimeError("no unprivileged user to run PostgreSQL as (initdb refuses root)")
+
+
+def _run(cmd: list[str], log: Path) -> None:
+    """Run a server command; on failure, raise with its output and the server log's tail."""
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout}{done.stderr}\n{tail}")
+
+
 def _as_owner(cmd: list[str], owner: str | None) -> list[str]:
     return ["runuser", "-u", owner, "--", *cmd] if owner else cmd
 
 
 @contextmanager
-def cluster() -> Iterator[str]:
-    """Start a cluster; yields the conninfo of its `postgres` database; stops it after."""
+def cluster(*, durable: bool = False) -> Iterator[str]:
+    """Start a cluster; yields the conninfo of its `postgres` database; stops it after.
+    Tests run with fsync off (`-F`); `durable` keeps fsync on, as a real server has it."""
     bindir = find_bin()
     if bindir is None:
         raise RuntimeError(
@@ -41,21 +61,23 @@ def cluster() -> Iterator[str]:
     owner = None
     root = Path(tempfile.mkdtemp(prefix="mhfpg-"))
     if os.geteuid() == 0:
-        owner = "postgres"
+        owner = _unprivileged_user()
         entry = pwd.getpwnam(owner)
         os.chown(root, entry.pw_uid, entry.pw_gid)
     data, log = root / "data", root / "server.log"
     try:
-        subprocess.run(
+        _run(
             _as_owner([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", USER,
                        "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], owner),
-            check=True, capture_output=True,
+            log,
         )  # fmt: skip
-        options = f"-k {root} -c listen_addresses='' -F -c max_connections=40"
-        subprocess.run(
+        options = f"-k {root} -c listen_addresses='' -c max_connections=40"
+        if not durable:
+            options += " -F"
+        _run(
             _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
                        "-o", options, "start"], owner),
-            check=True, capture_output=True,
+            log,
         )  # fmt: skip
         try:
             yield f"host={root} user={USER} dbname=postgres"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyrage import x25519
 
 from mhf_tui.sync.package import load_identity, parse_recipient
 from mhf_tui.sync.pseudonym import parse_service_key
@@ -42,12 +43,29 @@ def init(mhf: Any, url: str, tmp_path: Path) -> tuple[Returns, Path]:
     ), identity
 
 
+def test_commands_on_a_database_without_a_hub_say_run_init(
+    mhf: Any, hub_url: str, tmp_path: Path
+) -> None:
+    device = new_device("Alex")
+    for args in (
+        ("enrol", "--fingerprint", device.fingerprint, "--name", "Alex"),
+        ("import", str(tmp_path / "none.mhfreturn"), "--identity", str(tmp_path / "k")),
+        ("report",),
+    ):
+        if args[0] == "import":
+            (tmp_path / "k").write_text(f"{x25519.Identity.generate()}\n")
+        r = mhf("hub", *args, "--db", hub_url)
+        assert r.code == 1 and "run `mhf hub init` first" in r.err, r.err
+
+
 def test_init_refuses_a_second_hub_and_an_existing_identity(
     mhf: Any, hub_url: str, tmp_path: Path
 ) -> None:
     init(mhf, hub_url, tmp_path)
     r = mhf("hub", "init", "--db", hub_url, "--identity", str(tmp_path / "other.key"))
     assert r.code == 1 and "already has a hub" in r.err and "Pseudonymisation" not in r.out
+    r = mhf("hub", "report", "--db", hub_url)  # nothing imported yet: zeros, not an error
+    assert r.code == 0 and "Caseload 0, new 0, closed 0" in r.out
 
 
 def test_db_defaults_to_env_and_password_never_shown(

@@ -118,3 +118,35 @@ def test_a_file_not_addressed_to_the_hub_is_refused(hub: Hub, tmp_path: Path) ->
     elsewhere = Returns(tmp_path / "x", x25519.Identity.generate().to_public(), hub.returns.key)
     with pytest.raises(HubError, match="cannot decrypt"):
         hub.load(elsewhere.write(device, Q3, some_patients(hub)))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"pseudonym": "not-hex"},
+        {"age_band": []},
+        {"sex": {"x": 1}},
+        {"practice_ods": "lower case"},
+        {"care_cluster": "11"},
+        {"smi": 1},
+        {"episode_start": "2026-02-30"},
+        {"episode_end": "2025-01-01"},
+        {"contacts": [[[], "phone", 20, False]]},
+        {"contacts": [["2026-07-01", ["phone"], 20, False]]},
+        {"contacts": [["2026-07-01", "phone", 20, True]]},
+        {"contacts": [["2026-07-01", "phone", -5, False]]},
+        {"contacts": "none"},
+        {"phq9": [["2026-07-01", 28]]},
+        {"gad7": [["2026-07-01", True]]},
+        {"gbo": [["2026-07-01", 1, 11]]},
+        {"health_checks": [["bmi\x00", "2026-07-01"]]},
+        {"signposting": [["", "iapt", "referred", "2026-07-01", "2026-07-01"]]},
+    ],
+)
+def test_malformed_records_are_refused_with_one_line(change: dict[str, object]) -> None:
+    from mhf_tui.hub.rows import BadRecord, build_rows
+    from mhf_tui.sync.pseudonym import new_service_key
+
+    record = patient(1, parse_service_key(new_service_key())) | change
+    with pytest.raises(BadRecord, match="malformed"):
+        build_rows({"patients": [record]}, Q3)

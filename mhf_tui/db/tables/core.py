@@ -47,8 +47,10 @@ class Practice(Row, table=True):
     last_ack_at: datetime | None = None
 
 
-class Patient(Row, table=True):
-    __tablename__ = "patient"
+class PatientBase(SQLModel):
+    """A patient's own fields, declared once: the table below and the services' read model
+    (`PatientRead`) are both built on it (the input models check them with rule types)."""
+
     nhs_number: str | None = Field(default=None, unique=True, index=True)
     family_name: str = Field(index=True)
     given_name: str
@@ -88,6 +90,10 @@ class Patient(Row, table=True):
     # Discharge and retention.
     discharged_on: date | None = None
     date_of_death: date | None = None
+
+
+class Patient(PatientBase, Row, table=True):
+    __tablename__ = "patient"
 
 
 class Contact(Row, table=True):

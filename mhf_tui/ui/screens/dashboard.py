@@ -1,4 +1,6 @@
-"""The dashboard: what needs doing today. Each line opens the patient (or the draft)."""
+"""The dashboard: what needs doing today and in the week ahead. Each line opens the patient
+(or the draft). Every section lists all its lines with its count in the title; the list
+scrolls (`pagedown`, `end`)."""
 
 from __future__ import annotations
 
@@ -20,10 +22,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from mhf_tui.ui.app import MhfApp
-
-
-#: lines shown per section: a long list is a worklist for the caseload screen, not a dashboard
-MAX_LINES = 25
 
 
 @dataclass(frozen=True)
@@ -107,17 +105,19 @@ class DashboardScreen(MhfScreen):
         self.query_one("#dashboard-title", Static).update(Text(f"Dashboard · {today:%A %-d %B %Y}"))
         for section in sections:
             count = len(section.lines)
-            items.append(Option(Text(f"{section.title} ({count})", style="bold"), disabled=True))
+            items.append(
+                Option(Text(f"{section.title} ({count})", style="bold underline"), disabled=True)
+            )
             if not section.lines:
-                items.append(Option(Text("  nothing", style="dim"), disabled=True))
-            for n, line in enumerate(section.lines[:MAX_LINES]):
+                items.append(Option(Text("  nothing", style="italic"), disabled=True))
+            for n, line in enumerate(section.lines):
                 key = f"{section.title}:{n}"
                 self.lines[key] = line
-                label = Text("  ") + literal(line.text, style="bold red" if line.urgent else "")
+                # urgent: a mark and bold, never a colour alone (legible on the highlight,
+                # in every theme and with NO_COLOR)
+                mark = Text("! " if line.urgent else "  ", style="bold")
+                label = mark + literal(line.text, style="bold" if line.urgent else "")
                 items.append(Option(label, id=key))
-            if count > MAX_LINES:
-                more = f"  … and {count - MAX_LINES} more (most urgent shown first)"
-                items.append(Option(Text(more, style="dim"), disabled=True))
             items.append(None)
         if items and items[-1] is None:
             items.pop()

@@ -86,7 +86,7 @@ class DirectoryScreen(MhfScreen):
             ("Notes", s.notes),
         ):
             if value:
-                text.append(f"\n{label}: ", style="dim")
+                text.append(f"\n{label}: ", style="italic")
                 text.append_text(literal(value))
         detail.update(text)
 

@@ -117,7 +117,7 @@ class HelpScreen(ModalScreen[None]):
         text = Text()
         text.append("Keys", style="bold")
         text.append(
-            "   (remap in config.toml under [keys]; p privacy, escape closes)\n", style="dim"
+            "   (remap in config.toml under [keys]; p privacy, escape closes)\n", style="italic"
         )
         for title, rows in help_lines(self.app, self.under):
             text.append(f"\n{title}\n", style="bold underline")
@@ -125,7 +125,7 @@ class HelpScreen(ModalScreen[None]):
                 text.append(f"  {key:<16}", style="bold")
                 text.append(f"{what}\n")
         text.append(
-            "\nAlerts: R risk, SG safeguarding, LW lone worker, DNT do not text.\n", style="dim"
+            "\nAlerts: R risk, SG safeguarding, LW lone worker, DNT do not text.\n", style="italic"
         )
         with Vertical(id="help-body"), TabbedContent(id="help-tabs"):
             with TabPane("Keys", id="help-keys"), VerticalScroll(classes="pane-scroll"):

@@ -20,18 +20,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.widgets.care_plan_tab import CarePlanTab
 from mhf_tui.ui.widgets.contacts_tab import ContactsTab
+from mhf_tui.ui.widgets.item9 import show_item9
 from mhf_tui.ui.widgets.notes_tab import NotesTab
 from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
 from mhf_tui.ui.widgets.people_tab import PeopleTab
 from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
-from mhf_tui.ui.widgets.safe import clean, literal
+from mhf_tui.ui.widgets.safe import literal
 from mhf_tui.ui.widgets.summary_tab import SummaryTab
 
 if TYPE_CHECKING:
@@ -39,6 +39,15 @@ if TYPE_CHECKING:
 
     from mhf_tui.ui.app import MhfApp
 
+#: below 80 columns the tab bar uses these, so all eight tabs stay on screen at 60
+SHORT_TAB_LABELS = {
+    "summary": "Summ",
+    "contacts": "Cont",
+    "careplan": "Plan",
+    "signposting": "Sign",
+    "reviews": "Revw",
+    "outcomes": "Outc",
+}
 TABS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("contacts", "Contacts"),
@@ -224,6 +233,7 @@ class PatientScreen(MhfScreen):
         p = record.patient
         today = self.app.today()
         self.query_one("#patient-header", Static).update(header_text(p, today))
+        show_item9(self, self.patient_id)  # PHQ-9 item 9 above 0: header and Summary tab
         alerts = alerts_text(p)
         banner = self.query_one("#patient-alerts", Static)
         banner.set_class(alerts is None, "-none")
@@ -240,7 +250,7 @@ class PatientScreen(MhfScreen):
         for s in record.signposting:
             sign.add_row(
                 literal(s.service_name),
-                Text(s.status.replace("_", " "), style="" if s.is_open else "dim"),
+                Text(s.status.replace("_", " "), style="" if s.is_open else "italic"),
                 Text(_d(s.signposted_on)),
                 Text(_d(s.follow_up_on)),
             )
@@ -263,6 +273,14 @@ class PatientScreen(MhfScreen):
         )
         if target is not None:
             target.focus()
+
+    def on_resize(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        narrow = self.size.width < 80
+        for tab_id, title in TABS:
+            if tabs.query(f"#--content-tab-{tab_id}"):
+                label = SHORT_TAB_LABELS.get(tab_id, title) if narrow else title
+                tabs.get_tab(tab_id).label = label
 
     def record_tabs(self) -> list[CarePlanTab | PeopleTab]:
         return [*self.query(CarePlanTab), *self.query(PeopleTab)]

@@ -322,7 +322,7 @@ class PatientPicker(MhfModal[uuid.UUID]):
                     + Text(
                         f"  {r.nhs_number_formatted}  {age_on(r.date_of_birth, today)}y  "
                         f"{r.practice_ods}",
-                        style="dim",
+                        style="italic",
                     )
                 )
                 for r in rows

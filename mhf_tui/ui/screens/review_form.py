@@ -75,8 +75,8 @@ class ReviewFormScreen(MhfScreen):
     ReviewFormScreen .item-row Input.-text { width: 40; }
     ReviewFormScreen .item-row Input:focus { background: $accent 40%; }
     ReviewFormScreen .item-hint { width: 1fr; height: auto; padding: 0 1; color: $text-muted; }
-    ReviewFormScreen .item-hint.-ok { color: $success; }
-    ReviewFormScreen .item-hint.-error { color: $error; text-style: bold; }
+    ReviewFormScreen .item-hint.-ok { color: $text-success; }
+    ReviewFormScreen .item-hint.-error { color: $text-error; text-style: bold; }
     """
     app: MhfApp
 

@@ -165,19 +165,14 @@ def save_form(
 
 
 def formula_values(template: ReviewTemplate, typed: dict[str, str]) -> dict[str, str]:
-    """Values for blank formula items, worked out from what is typed (BMI from weight and
-    height); nothing for an input that is missing or not valid yet."""
-    from mhf_tui.services.templates import clean_answer, computed_bmi
+    """Values for blank formula items worked out from what is typed (BMI from weight and
+    height); a result outside the item's range is not filled in (saving says why)."""
+    from mhf_tui.services.templates import clean_answer, computed_answers
 
-    found: dict[str, str] = {}
-    for item in template.items:
-        if item.formula != "bmi" or typed.get(item.id, "").strip():
-            continue
+    found = computed_answers(template, typed)
+    for item_id, value in list(found.items()):
         try:
-            weight = clean_answer(template.item("weight"), typed.get("weight", "")).number
-            height = clean_answer(template.item("height"), typed.get("height", "")).number
+            clean_answer(template.item(item_id), value)
         except MhfError:
-            continue
-        if weight is not None and height is not None:
-            found[item.id] = f"{computed_bmi(weight, height):g}"
+            del found[item_id]
     return found

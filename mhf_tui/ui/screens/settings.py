@@ -46,12 +46,13 @@ class SettingsScreen(MhfScreen):
 
     def _keys_text(self) -> Text:
         text = Text(
-            'Keys (change them in config.toml, e.g. [keys] quick_note = "ctrl+e"):\n', style="dim"
+            'Keys (change them in config.toml, e.g. [keys] quick_note = "ctrl+e"):\n',
+            style="italic",
         )
         for key in APP_KEYS:
             current = self.app.settings.keys.get(key.id, key.key)
             text.append(f"  {key.id:<22}{current}\n")
-        text.append("NO_COLOR in the environment turns colour off.", style="dim")
+        text.append("NO_COLOR in the environment turns colour off.", style="italic")
         return text
 
     def on_mount(self) -> None:
@@ -63,14 +64,14 @@ class SettingsScreen(MhfScreen):
         try:
             minutes = float(raw)
         except ValueError:
-            status.update(Text("Auto-lock must be a number of minutes.", style="bold red"))
+            status.update(Text("Auto-lock must be a number of minutes.", style="bold"))
             return
         theme = self.query_one("#theme", Select).value
         settings = replace(self.app.settings, auto_lock_minutes=minutes, theme=str(theme))
         try:
             save_settings(self.app.data.config, settings)
         except MhfError as exc:
-            status.update(Text(str(exc), style="bold red"))
+            status.update(Text(str(exc), style="bold"))
             return
         self.app.apply_settings(settings)
         self.app.reset_idle_timer()

@@ -107,8 +107,8 @@ class ServicePicker(MhfModal[SignpostChoice]):
             [
                 Option(
                     literal(s.name)
-                    + Text(f"  {s.category.replace('_', ' ')}", style="dim")
-                    + (literal(f"  {s.area}", style="dim") if s.area else Text())
+                    + Text(f"  {s.category.replace('_', ' ')}", style="italic")
+                    + (literal(f"  {s.area}", style="italic") if s.area else Text())
                 )
                 for s in self.shown
             ]
@@ -129,7 +129,7 @@ class ServicePicker(MhfModal[SignpostChoice]):
         self.query_one("#service-chosen", Static).update(
             Text("Chosen: ", style="bold")
             + literal(self.chosen.name)
-            + Text("  (ctrl+s to save)", style="dim")
+            + Text("  (ctrl+s to save)", style="italic")
         )
         self.query_one("#signpost-follow-up", Input).focus()
 

@@ -55,6 +55,8 @@ class SyncScreen(MhfScreen):
         ),
         Binding("a", "load_ack", "Load ack", id="sync_ack", tooltip="record a practice's ack file"),
         Binding("r", "reload", "Refresh", id="sync_refresh", tooltip="reload the sync status"),
+        Binding("k", "set_key", "Key", id="sync_practice_key",
+                tooltip="set practice key: the highlighted practice's age recipient"),
     ]  # fmt: skip
     app: MhfApp
 
@@ -87,13 +89,24 @@ class SyncScreen(MhfScreen):
         self.query_one(ProgressBar).display = False
         self.action_reload()
 
+    def action_set_key(self) -> None:
+        from mhf_tui.ui.screens.practice_key import PracticeKeyScreen
+
+        row = self.query_one(DataTable).cursor_row
+        if 0 <= row < len(self.rows):
+            practice = self.rows[row]
+            self.app.push_screen(
+                PracticeKeyScreen(practice.ods_code, practice.name),
+                lambda saved: self.action_reload() if saved else None,
+            )
+
     def action_reload(self) -> None:
         self.db_call("load the sync status", _status, self.show)
 
     def show(self, loaded: tuple[str, list[PracticeSyncStatus]]) -> None:
         fingerprint, rows = loaded
         self.query_one("#sync-fingerprint", Static).update(
-            Text(f"This device's fingerprint (the practice enrols it): {fingerprint}")
+            Text(f"Device fingerprint (for the practice): {fingerprint}")
         )
         self.rows = rows
         table = self.query_one(DataTable)

@@ -170,7 +170,7 @@ class CarePlanForm(ModalScreen[CarePlanEdit | None]):
     CarePlanForm #careplan-dialog { width: 100%; height: 100%; border: round $primary;
         background: $surface; padding: 0 1; }
     CarePlanForm #careplan-body { height: 1fr; }
-    CarePlanForm .section { text-style: bold; color: $primary; margin-top: 1; height: 1; }
+    CarePlanForm .section { text-style: bold; color: $text-primary; margin-top: 1; height: 1; }
     CarePlanForm .rows { height: auto; }
     CarePlanForm .plan-row { height: 1; margin-bottom: 1; }
     CarePlanForm .plan-row > * { margin-right: 1; }

@@ -42,7 +42,7 @@ def _d(value: date | None) -> str:
 def _crisis_text(plan: CarePlanPublic, text: Text) -> None:
     text.append("\nCrisis plan\n", style="bold")
     if not plan.has_crisis_plan:
-        text.append("  none yet: press c to write one\n", style="dim")
+        text.append("  none yet: press c to write one\n", style="italic")
     for title, body in (
         ("Early warning signs", plan.early_warning_signs),
         ("What helps", plan.what_helps),
@@ -67,10 +67,10 @@ def _crisis_text(plan: CarePlanPublic, text: Text) -> None:
 def care_plan_text(plan: CarePlanPublic | None) -> Text:
     if plan is None:
         return Text("No care plan yet. Press e to write one, c to start with the crisis plan.",
-                    style="dim")  # fmt: skip
+                    style="italic")  # fmt: skip
     text = Text()
-    text.append(f"Version {plan.version} · by ", style="dim")
-    text.append(clean(plan.author), style="dim")
+    text.append(f"Version {plan.version} · by ", style="italic")
+    text.append(clean(plan.author), style="italic")
     if plan.review_on:
         text.append(f" · review {_d(plan.review_on)}", style="bold")
     _crisis_text(plan, text)
@@ -82,7 +82,7 @@ def care_plan_text(plan: CarePlanPublic | None) -> Text:
         about = [STATUS_LABELS.get(g.status, g.status)]
         if g.target_on:
             about.append(f"target {_d(g.target_on)}")
-        text.append(f"  {' · '.join(about)}\n", style="dim")
+        text.append(f"  {' · '.join(about)}\n", style="italic")
     if plan.needs:
         text.append("\nNeeds\n", style="bold")
         for need in plan.needs:
@@ -92,7 +92,7 @@ def care_plan_text(plan: CarePlanPublic | None) -> Text:
         text.append(f"  ({'x' if a.done else ' '}) ")
         text.append(clean(a.action))
         extra = " · ".join(x for x in (clean(a.owner), _d(a.due)) if x)
-        text.append(f"  {extra}\n" if extra else "\n", style="dim")
+        text.append(f"  {extra}\n" if extra else "\n", style="italic")
     if plan.contingency_plan:
         text.append("\nContingency plan\n", style="bold")
         text.append(clean(plan.contingency_plan) + "\n")

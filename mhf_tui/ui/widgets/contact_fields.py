@@ -43,7 +43,6 @@ class ContactFields(Widget):
     ContactFields #cf-minutes { width: 8; }
     ContactFields Input { width: 1fr; background: $boost; }
     ContactFields Input:focus { background: $surface-lighten-1; }
-    ContactFields .-refused { text-style: bold reverse; }
     """
 
     def compose(self) -> ComposeResult:

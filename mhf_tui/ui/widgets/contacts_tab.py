@@ -30,7 +30,7 @@ def follow_up_label(on: date | None, done: bool) -> Text:
     if on is None:
         return Text("")
     if done:
-        return Text(f"{on:%d %b %y} done", style="dim")
+        return Text(f"{on:%d %b %y} done", style="italic")
     return Text(f"{on:%d %b %y} open")
 
 

@@ -109,11 +109,11 @@ class VersionsScreen(ModalScreen[None]):
             head = f"Version {v.version} · {v.written_at:%d %b %Y %H:%M} · {clean(v.author)}"  # type: ignore[attr-defined]
             text.append(head, style="bold")
             if v.entered_in_error:  # type: ignore[attr-defined]
-                text.append("  ENTERED IN ERROR", style="bold red")
+                text.append("  ENTERED IN ERROR", style="bold")
             text.append("\n")
             if v.amend_reason:  # type: ignore[attr-defined]
-                text.append("Reason: ", style="dim")
-                text.append(clean(v.amend_reason) + "\n", style="dim")  # type: ignore[attr-defined]
+                text.append("Reason: ", style="italic")
+                text.append(clean(v.amend_reason) + "\n", style="italic")  # type: ignore[attr-defined]
             text.append(clean(v.text) + "\n\n")  # type: ignore[attr-defined]
         with VerticalScroll(classes="dialog"):
             yield Static("Note versions", classes="dialog-title")

@@ -107,7 +107,7 @@ class NotesTab(ServiceCalls, Widget):
         for n in notes:
             flags = "ERROR" if n.entered_in_error else (f"v{n.version}" if n.version > 1 else "")
             first = n.text.strip().splitlines()[0] if n.text.strip() else ""
-            style = "dim strike" if n.entered_in_error else ""
+            style = "strike" if n.entered_in_error else ""
             table.add_row(
                 Text(f"{n.first_written_at.astimezone():%d %b %y %H:%M}"),
                 Text(NOTE_KIND_LABELS.get(n.kind, n.kind)),
@@ -129,18 +129,18 @@ class NotesTab(ServiceCalls, Widget):
         preview = self.query_one("#note-preview", Static)
         note = self.selected_note()
         if note is None:
-            preview.update(Text("No notes yet. Press n to write one.", style="dim"))
+            preview.update(Text("No notes yet. Press n to write one.", style="italic"))
             return
         text = Text()
-        text.append(f"{note.written_at.astimezone():%d %b %Y %H:%M} · ", style="dim")
-        text.append(clean(note.author), style="dim")
+        text.append(f"{note.written_at.astimezone():%d %b %Y %H:%M} · ", style="italic")
+        text.append(clean(note.author), style="italic")
         if note.version > 1:
-            text.append(f" · version {note.version}", style="dim")
+            text.append(f" · version {note.version}", style="italic")
         if note.entered_in_error:
             text.append(" · ENTERED IN ERROR", style="bold")
         if note.amend_reason:
-            text.append(" · ", style="dim")
-            text.append(clean(note.amend_reason), style="dim")
+            text.append(" · ", style="italic")
+            text.append(clean(note.amend_reason), style="italic")
         text.append("\n")
         text.append_text(literal(note.text))
         preview.update(text)

@@ -17,10 +17,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, OptionList, Sparkline, Static
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from mhf_tui.errors import MhfError
@@ -86,7 +86,7 @@ def load_outcomes(session: Session, *, patient_id: uuid.UUID, actor: str | None)
 class OutcomesTab(ServiceCalls, Widget):
     DEFAULT_CSS = """
     OutcomesTab { height: 1fr; padding: 0 1; }
-    OutcomesTab #outcomes-risk { height: auto; color: $error; text-style: bold; }
+    OutcomesTab #outcomes-risk { height: auto; color: $text-error; text-style: bold; }
     OutcomesTab #outcomes-risk.-none { display: none; }
     OutcomesTab #outcomes-trends { height: auto; max-height: 5; overflow-y: auto; }
     OutcomesTab .trend-row { height: 1; }
@@ -158,7 +158,7 @@ class OutcomesTab(ServiceCalls, Widget):
             else:
                 rows.append(Static(summary))
         if not rows:
-            rows.append(Static(Text("No outcome measures yet.", style="dim")))
+            rows.append(Static(Text("No outcome measures yet.", style="italic")))
         self.run_worker(self._replace_trends(rows), group="outcome-trends", exclusive=True)
         table = self.query_one("#outcomes-table", DataTable)
         table.clear()
@@ -173,7 +173,7 @@ class OutcomesTab(ServiceCalls, Widget):
                 band,
                 Text(
                     items + ("  ⚠9" if r.risk_prompt else ""),
-                    style="bold red" if r.risk_prompt else "",
+                    style="bold" if r.risk_prompt else "",
                 ),
             )
 
@@ -189,9 +189,10 @@ class OutcomesTab(ServiceCalls, Widget):
             return
         actor, pid, today = caseload.actor, self.patient_id, self.app.today()
 
-        def entered(items: list[int] | None) -> None:
-            if items is None:
+        def entered(answered: tuple[list[int], date] | None) -> None:
+            if answered is None:
                 return
+            items, taken_on = answered
 
             def write(session: Session) -> Any:
                 from mhf_tui.services.outcomes import add_outcome
@@ -202,7 +203,7 @@ class OutcomesTab(ServiceCalls, Widget):
                     measure=measure,
                     items=items,
                     actor=actor,
-                    taken_on=today,
+                    taken_on=taken_on,
                 )
                 return result
 
@@ -220,7 +221,7 @@ class OutcomesTab(ServiceCalls, Widget):
             ensure_patient_editable(session, patient_id=pid)
 
         def ask(_: object) -> None:
-            self.app.push_screen(OutcomeEntry(measure), entered)
+            self.app.push_screen(OutcomeEntry(measure, today), entered)
 
         # refuse a closed record before the items are typed, not after
         self.db_call("add an outcome", editable, ask)
@@ -265,33 +266,58 @@ class OutcomesTab(ServiceCalls, Widget):
         self.db_call("score a goal", load, goals_loaded)
 
 
-class OutcomeEntry(ModalScreen[list[int] | None]):
-    """Type the item scores; the total and band show as you type; enter saves."""
+class OutcomeEntry(ModalScreen[tuple[list[int], date] | None]):
+    """Each question's wording and the answer scale; type the answers in order (`1,2,0,…` or
+    `120…`), each shown in words beside its question as you type; `tab` reaches the date
+    (empty: today; `30/11`, `yesterday`, ISO); `enter` saves."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="outcome_cancel")]
+    DEFAULT_CSS = """
+    OutcomeEntry #outcome-questions { height: auto; max-height: 10; }
+    OutcomeEntry #outcome-row { height: 1; }
+    OutcomeEntry #outcome-row Input { width: 1fr; background: $boost; }
+    OutcomeEntry #outcome-date { max-width: 24; }
+    OutcomeEntry #outcome-row Label { width: auto; padding: 0 1; }
+    """
 
-    def __init__(self, measure: str) -> None:
+    def __init__(self, measure: str, today: date | None = None) -> None:
         super().__init__()
         self.measure = measure
+        self.today = today or date.today()
 
     def compose(self) -> ComposeResult:
-        from mhf_tui.services.outcomes import MEASURES
+        from mhf_tui.services.outcomes import ANSWERS, MEASURES, STEMS
 
         spec = MEASURES[self.measure]
+        scale = [f"{n} {words}" for n, words in enumerate(ANSWERS)]
         with Vertical(classes="dialog"):
             yield Static(Text(f"Add {spec.title}"), classes="dialog-title")
-            yield Static(
-                Text(
-                    f"{spec.items} item scores, each 0-{spec.item_max}, in order "
-                    "(e.g. 1,2,0,… or 120…)"
-                )
-            )
-            yield Input(id="outcome-items", placeholder=",".join("0" * spec.items))
+            yield Static(Text(STEMS[self.measure]))
+            yield Static(Text(" · ".join(scale[:2]) + "\n" + " · ".join(scale[2:]), style="bold"))
+            with VerticalScroll(id="outcome-questions"):
+                yield Static(self._questions([]), id="outcome-text")
+            with Horizontal(id="outcome-row"):
+                yield Input(id="outcome-items", placeholder=",".join("0" * spec.items),
+                            compact=True)  # fmt: skip
+                yield Label("Date")
+                yield Input(id="outcome-date", placeholder="today, 30/11, 2026-11-30",
+                            compact=True)  # fmt: skip
             yield Static("", id="outcome-preview")
         yield Footer()
 
+    def _questions(self, answers: list[int]) -> Text:
+        from mhf_tui.services.outcomes import ANSWERS, QUESTIONS
+
+        text = Text()
+        for n, question in enumerate(QUESTIONS[self.measure]):
+            text.append(f"{n + 1}. {question}")
+            if n < len(answers) and 0 <= answers[n] < len(ANSWERS):
+                text.append(f"  → {answers[n]} {ANSWERS[answers[n]]}", style="bold")
+            text.append("\n" if n + 1 < len(QUESTIONS[self.measure]) else "")
+        return text
+
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one("#outcome-items", Input).focus()
 
     def _score(self, value: str) -> Any:
         from mhf_tui.services.outcomes import parse_items, score
@@ -299,30 +325,37 @@ class OutcomeEntry(ModalScreen[list[int] | None]):
         items = parse_items(value)
         return items, score(self.measure, items)
 
-    @on(Input.Changed)
+    @on(Input.Changed, "#outcome-items")
     def preview(self, event: Input.Changed) -> None:
         out = self.query_one("#outcome-preview", Static)
+        digits = [int(ch) for ch in event.value if ch.isdigit()]
+        self.query_one("#outcome-text", Static).update(self._questions(digits))
         if not event.value.strip():
             out.update("")
             return
         try:
             _items, result = self._score(event.value)
         except MhfError as exc:
-            out.update(Text(str(exc), style="dim"))
+            out.update(Text(str(exc), style="italic"))
             return
         text = Text(result.summary, style="bold")
         if result.risk_prompt:
-            text.append("\n" + result.risk_prompt, style="bold red")
+            text.append("\n" + result.risk_prompt, style="bold")
         out.update(text)
 
     @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
+    def submitted(self) -> None:
+        from mhf_tui.services.when import parse_day
+
+        out = self.query_one("#outcome-preview", Static)
         try:
-            items, _result = self._score(event.value)
+            items, _result = self._score(self.query_one("#outcome-items", Input).value)
+            taken = parse_day(self.query_one("#outcome-date", Input).value, "date",
+                              today=self.today, towards="past")  # fmt: skip
         except MhfError as exc:
-            self.query_one("#outcome-preview", Static).update(Text(str(exc), style="bold red"))
+            out.update(Text(str(exc), style="bold"))
             return
-        self.dismiss(items)
+        self.dismiss((items, taken or self.today))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -342,9 +375,9 @@ class RiskPrompt(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="risk-dialog"):
-            yield Static(Text("⚠ Risk", style="bold red"), classes="dialog-title")
+            yield Static(Text("⚠ Risk", style="bold"), classes="dialog-title")
             yield Static(Text(self.prompt, style="bold"), id="risk-text")
-            yield Static(Text("enter: I have seen this", style="dim"))
+            yield Static(Text("enter: I have seen this", style="italic"))
         yield Footer()
 
     def action_acknowledge(self) -> None:

@@ -62,7 +62,7 @@ class PatientTable(Widget, can_focus=True):
         color: $block-cursor-foreground; text-style: bold; }
     PatientTable:blur > .patient-table--cursor { background: $block-cursor-blurred-background;
         color: $foreground; text-style: none; }
-    PatientTable > .patient-table--alert { color: $error; text-style: bold; }
+    PatientTable > .patient-table--alert { color: $text-error; text-style: bold; }
     PatientTable > .patient-table--dim { color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 PHYSICAL_HEALTH_CHECK = "smi_physical_health_check"
 #: the dashboard lists reviews overdue or due within this many days
 DASHBOARD_DAYS = 14
-DASHBOARD_MAX_LINES = 200
 
 
 @dataclass(frozen=True)
@@ -147,39 +146,41 @@ def checks_text(checks: list[CheckStatus], today: date) -> Text:
     text = Text()
     if not checks:
         return text
-    text.append("QOF ", style="bold")
+    from mhf_tui.services.contract_year import ContractYear
+
+    text.append(f"QOF {ContractYear.containing(today)} ", style="bold")
     for n, check in enumerate(checks):
         if n:
             text.append("  ")
         name = CHECK_SHORT.get(check.id, check.label)
         if check.done:
-            text.append(f"✓ {name}", style="green")
+            text.append(f"✓ {name}", style="")
         else:
-            text.append(f"✗ {name}", style="bold red")
+            text.append(f"✗ {name}", style="bold")
         if check.last_observed_on:
-            text.append(f" {check.last_observed_on:%m/%y}", style="dim")
+            text.append(f" {check.last_observed_on:%m/%y}", style="italic")
     return text
 
 
 def due_text(due: list[TemplateDue], today: date) -> Text:
     text = Text()
     if not due:
-        return Text("No reviews apply to this patient.", style="dim")
+        return Text("No reviews apply to this patient.", style="italic")
     for n, d in enumerate(due):
         if n:
             text.append("\n")
         if d.status == "never":
-            text.append("● never done  ", style="bold red")
+            text.append("● never done  ", style="bold")
         elif d.status == "overdue" and d.due_on:
             days = (today - d.due_on).days
-            text.append(f"● overdue {days} d ", style="bold red")
+            text.append(f"● overdue {days} d ", style="bold")
         elif d.status == "due" and d.due_on:
-            text.append(f"● due {d.due_on:%d %b %Y} ", style="yellow")
+            text.append(f"● due {d.due_on:%d %b %Y} ", style="bold")
         elif d.due_on:
-            text.append(f"  next {d.due_on:%d %b %Y} ", style="dim")
+            text.append(f"  next {d.due_on:%d %b %Y} ", style="italic")
         text.append_text(literal(d.title))
         if d.started:
-            text.append(" (started: enter to carry on)", style="yellow")
+            text.append(" (started: enter to carry on)", style="bold")
     return text
 
 
@@ -246,8 +247,8 @@ class ReviewsTab(ServiceCalls, Widget):
                 Text(f"{r.performed_on:%d %b %Y}"),
                 literal(r.title),
                 Text(STATUS_LABELS.get(r.status, r.status),
-                     style="yellow" if r.status == "in_progress" else
-                     ("dim" if r.status == "abandoned" else "")),
+                     style="bold" if r.status == "in_progress" else
+                     ("italic" if r.status == "abandoned" else "")),
                 Text(f"{r.next_due_on:%d %b %Y}" if r.next_due_on else ""),
             )  # fmt: skip
         if 0 <= cursor < table.row_count:
@@ -322,7 +323,7 @@ def reviews_due_section(session: Session, today: date) -> DashSection:
         if e.status != "never" or e.template_id == PHYSICAL_HEALTH_CHECK
     ]
     lines = []
-    for e in entries[:DASHBOARD_MAX_LINES]:
+    for e in entries:
         if e.status == "never":
             when = "never done"
         elif e.due_on is not None and e.due_on < today:
@@ -337,7 +338,4 @@ def reviews_due_section(session: Session, today: date) -> DashSection:
                 urgent=e.status == "overdue",
             )
         )
-    more = len(entries) - len(lines)
-    if more > 0:
-        title += f" (first {len(lines)}; `mhf reviews due` lists all {len(entries)})"
     return DashSection(title, lines)

@@ -65,11 +65,11 @@ class SummaryTab(Widget):
     BINDINGS = [
         Binding("e", "edit_details", "Edit", id="patient_edit_details",
                 tooltip="edit details (name, date of birth, NHS number, phone, …)"),
-        Binding("a", "alerts", "Alerts", id="patient_alerts",
+        Binding("a", "alerts", "Alerts", show=False, id="patient_alerts",
                 tooltip="edit the alerts (risk, safeguarding, lone worker, do not text)"),
-        Binding("k", "consent", "Consent", id="patient_consent",
+        Binding("k", "consent", "Consent", show=False, id="patient_consent",
                 tooltip="record consent: sharing with the practice, carer contact"),
-        Binding("s", "status", "Status", id="patient_status",
+        Binding("s", "status", "Status", show=False, id="patient_status",
                 tooltip="change the status: on hold, active, discharge, reopen"),
     ]  # fmt: skip
     app: MhfApp

@@ -5,6 +5,7 @@ carers with dated consent."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -222,3 +223,42 @@ def test_bad_people_are_refused_without_echoing_them(
     assert "\x1b" not in r.err and "Ann" not in r.err
     r = mhf("person", "list", *home, "--nhs", NHS, "--json", stdin=P)
     assert json.loads(r.out) == []
+
+
+EVIL = "a\x1b]0;pwned\x07b\x1b[2J\x9b31m\u202eevil"
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_stored_escapes_never_reach_the_terminal(
+    mhf: Mhf, home: tuple[str, ...], cli_home: Path
+) -> None:
+    """Rows as an older version or another tool could have left them (not validated)."""
+    import uuid
+
+    from mhf_tui.db.store import Caseload
+    from mhf_tui.db.tables import CarePlan, RelatedPerson
+    from mhf_tui.paths import DataDir
+    from mhf_tui.services.patients import find_patient_by_nhs
+
+    caseload = Caseload.open(DataDir(cli_home), PASSPHRASE)
+    try:
+        with caseload.session() as s:
+            pid = find_patient_by_nhs(s, nhs_number=NHS).id
+            plan_id = uuid.uuid4()
+            s.add(
+                CarePlan(
+                    id=plan_id, patient_id=pid, lineage_id=plan_id, author=EVIL,
+                    goals=[{"id": "g1", "goal": EVIL, "status": "active"}], needs=[EVIL],
+                    actions=[{"action": EVIL, "owner": EVIL, "due": None, "done": False}],
+                    early_warning_signs=EVIL, what_helps=EVIL, crisis_plan=EVIL,
+                    crisis_contacts=[{"name": EVIL, "relationship": EVIL, "phone": EVIL}],
+                )
+            )  # fmt: skip
+            s.add(RelatedPerson(patient_id=pid, name=EVIL, relationship=EVIL, phone=EVIL))
+    finally:
+        caseload.close()
+    for command in (("careplan", "show"), ("person", "list")):
+        for extra in ((), ("--json",)):
+            r = mhf(*command, *home, "--nhs", NHS, *extra, stdin=P)
+            assert r.code == 0, r.err
+            assert "evil" in r.out and not UNSAFE.search(r.out), (command, extra)

@@ -125,3 +125,13 @@ def test_contact_form_reports_every_bad_field_at_once() -> None:
         )
     assert list(raised.value.errors) == ["mode", "when", "minutes", "follow_up"]
     assert raised.value.errors["minutes"] == "minutes must be a whole number"
+
+
+def test_questionnaire_wording_matches_the_item_counts() -> None:
+    from mhf_tui.services.outcomes import ANSWERS, MEASURES, QUESTIONS
+
+    for measure, spec in MEASURES.items():
+        assert len(QUESTIONS[measure]) == spec.items
+        assert len(ANSWERS) == spec.item_max + 1
+    assert QUESTIONS["phq9"][8].startswith("Thoughts that you would be better off dead")
+    assert QUESTIONS["gad7"][6] == "Feeling afraid as if something awful might happen"

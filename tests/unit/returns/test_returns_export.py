@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 from pyrage import x25519
+from sqlmodel import select
 
+from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Contact, Note, Patient, Practice, Service, Signposting
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.paths import DataDir
@@ -280,3 +282,32 @@ def test_export_refused_before_setup_and_bad_input_refused(mhf: Mhf, tmp_path: P
     assert r.code == 1 and "64 hex digits" in r.err and "not-a-key" not in r.err
     r = returns("setup", "--recipient", "age1nope", stdin=f"{PASS}\n{new_service_key()}\n")
     assert r.code == 1 and "recipient" in r.err
+
+
+def test_a_patient_without_an_nhs_number_gets_a_pseudonym_that_links_nowhere(
+    mhf: Mhf, tmp_path: Path, hub_identity: x25519.Identity
+) -> None:
+    make_caseload(tmp_path / "home")
+    caseload = Caseload.open(DataDir(tmp_path / "home"), PASS)
+    with caseload.session() as s:
+        practice = s.exec(select(Practice)).one()
+        p = Patient(
+            family_name="Nonumber",
+            given_name="Jo",
+            date_of_birth=date(1990, 5, 6),
+            practice_id=practice.id,
+        )
+        s.add(p)
+        s.flush()
+        s.add(Contact(patient_id=p.id, occurred_at=at("2026-07-20"), mode="phone"))
+    caseload.close()
+    key = new_service_key()
+    exports = [
+        setup_and_export(mhf, tmp_path / "home", tmp_path / f"out{i}", hub_identity, key)
+        for i in range(2)
+    ]
+    found = [{r["pseudonym"] for r in records["patients"]} for records, _ in exports]
+    assert found[0] == found[1] and len(found[0]) == 2  # stable on this device
+    assert pseudonym(bytes.fromhex(key), NHS) in found[0]
+    for _, raw in exports:
+        assert b"Nonumber" not in raw and b"1990-05-06" not in raw

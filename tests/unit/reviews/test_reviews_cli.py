@@ -203,3 +203,41 @@ def test_list_abandon_and_goal_score(
     assert code == 1 and "no care-plan goal 'g1'" in err
     code, _, err = mhf("outcome", "add", "--nhs", nhs, "--measure", "gbo")
     assert code == 1 and "--goal ID and --score" in err
+
+
+def test_report_and_due_by_contract_year(
+    mhf: Callable[..., tuple[int, str, str]], caseload_home: tuple[Path, list[str]]
+) -> None:
+    code, out, err = mhf("reviews", "report", "--practice", "A81001", "--year", "2025/26",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["contract_year"] == "2025/26"
+    assert report["period"] == {"start": "2025-04-01", "end": "2026-03-31"}
+    assert report["as_of"] == "2026-03-31"  # the year's last day, it being over
+    assert "NHS England SMI physical health check" in report["all_checks_measure"]
+    assert all("lipid_window" in p and "checks" in p for p in report["patients"])
+    code, out, _ = mhf("reviews", "report", "--practice", "A81001", "--year", "2025/26",
+                       "--as-of", "2025-12-02")  # fmt: skip
+    assert code == 0
+    assert "contract year 2025/26 (2025-04-01 to 2026-03-31)" in out
+    assert "By contract year, as of 2025-12-02" in out and "MH021 retired" in out
+    code, out, _ = mhf("reviews", "due", "--year", "2026/27", "--as-of", "2026-12-02", "--json")
+    assert code == 0 and isinstance(json.loads(out), list)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report", "--practice", "A81001", "--year", "2026/28"), "--year: a contract year"),
+        (("report", "--practice", "A81001", "--year", "2026/27", "--as-of", "2026-03-31"),
+         "before contract year 2026/27 starts"),
+        (("due", "--year", "26/27"), "--year: a contract year is written like 2026/27"),
+    ],
+)  # fmt: skip
+def test_bad_contract_year_is_one_line_on_stderr(
+    mhf: Callable[..., tuple[int, str, str]], args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = mhf("reviews", *args)
+    assert code != 0 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -251,3 +251,20 @@ def test_recall_for_a_contract_year_runs_to_31_march(
     assert [(e.template_id, e.due_on) for e in year if e.template_id == PHC] == [
         (PHC, date(2027, 3, 1))
     ]
+
+
+def test_an_amended_or_withdrawn_risk_factor_no_longer_counts(
+    session: Session, templates: TemplateSet, make_patient: Callable[..., uuid.UUID]
+) -> None:
+    pid = make_patient()
+    do_review(session, templates, pid, PHC, date(2026, 11, 20),
+              {**WITHOUT_LIPIDS, "smoking_status": "current", "condition_tia": "yes"})  # fmt: skip
+    assert checks_for(session, templates, pid)["cholesterol"].window_months == 12
+    review = session.exec(select(Review).where(Review.patient_id == pid)).one()
+    answer_items(session, review_id=review.id, answers={"smoking_status": "ex"},
+                 templates=templates, actor="t", amend_reason="misheard")  # fmt: skip
+    lipids = checks_for(session, templates, pid)["cholesterol"].lipids
+    assert lipids is not None and lipids.reasons == ("condition recorded: TIA",)
+    answer_items(session, review_id=review.id, answers={"condition_tia": ""},
+                 templates=templates, actor="t", amend_reason="entered in error")  # fmt: skip
+    assert checks_for(session, templates, pid)["cholesterol"].window_months == 24

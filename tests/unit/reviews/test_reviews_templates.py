@@ -192,3 +192,118 @@ def test_yes_no_and_dates(templates: TemplateSet) -> None:
     assert clean_answer(item, "no").value == "no"
     with pytest.raises(ValidationError, match="yes or no"):
         clean_answer(item, "maybe")
+
+
+#: every SNOMED CT code the shipped templates carry (verified against published code lists)
+SHIPPED_CODES = {
+    ("smi_physical_health_check", "weight"): "27113001",
+    ("smi_physical_health_check", "height"): "50373000",
+    ("smi_physical_health_check", "waist_cm"): "276361009",
+    ("smi_physical_health_check", "pulse"): "78564009",
+    ("smi_physical_health_check", "blood_glucose"): "1010671000000102",
+    ("smi_physical_health_check", "qrisk3"): "1085871000000105",
+    ("medication_monitoring", "weight"): "27113001",
+    ("medication_monitoring", "waist_cm"): "276361009",
+    ("medication_monitoring", "pulse"): "78564009",
+    ("medication_monitoring", "hba1c"): "999791000000106",
+    ("medication_monitoring", "cholesterol"): "1005671000000105",
+}
+CHOICE_CODES = {
+    "condition_chd": "53741008",
+    "condition_diabetes": "73211009",
+    "condition_stroke": "230690007",
+    "condition_tia": "266257000",
+    "condition_pad": "399957001",
+    "condition_familial_hypercholesterolaemia": "398036000",
+    "family_history_cvd": "266894000",
+    "family_history_diabetes": "160303001",
+    "medication_review": "314530002",
+    "cervical_screening": "171149006",
+    "breast_screening": "268547008",
+    "bowel_screening": "275978004",
+    "flu_immunisation": "86198006",
+    "covid_immunisation": "840534001",
+    "pneumococcal_immunisation": "12866006",
+}
+
+
+def test_new_items_carry_their_codes(templates: TemplateSet) -> None:
+    for (template_id, item_id), code in SHIPPED_CODES.items():
+        assert templates.get(template_id).item(item_id).snomed == code, item_id
+    phc = templates.get("smi_physical_health_check")
+    for item_id, code in CHOICE_CODES.items():
+        coded = {c.snomed for c in phc.item(item_id).choices} - {""}
+        assert coded == {code}, item_id  # only the positive answer is coded
+    assert phc.item("liver_function").choice("done").snomed == "26958001"  # type: ignore[union-attr]
+    ecg = templates.get("medication_monitoring").item("ecg").choice("done")
+    assert ecg is not None and ecg.snomed == "29303009"
+    # no code where none was verified
+    for item_id in ("condition_ckd_3_5", "substance_use", "ethnic_category", "bbv_testing"):
+        item = phc.item(item_id)
+        assert item.snomed == "" and all(c.snomed == "" for c in item.choices)
+
+
+def test_screening_prompts_by_age_and_sex(templates: TemplateSet) -> None:
+    phc = templates.get("smi_physical_health_check")
+    cervical, breast, bowel = (phc.item(f"{k}_screening") for k in ("cervical", "breast", "bowel"))
+    assert cervical.applies(sex="female", age=25) and cervical.applies(sex="female", age=64)
+    assert not cervical.applies(sex="female", age=24) and not cervical.applies(sex="female", age=65)
+    assert not cervical.applies(sex="male", age=40)
+    assert breast.applies(sex="female", age=50) and not breast.applies(sex="female", age=71)
+    assert bowel.applies(sex="male", age=50) and bowel.applies(sex="female", age=74)
+    assert not bowel.applies(sex="male", age=49)
+    assert phc.item("qrisk3").applies(sex="male", age=84) and not phc.item("qrisk3").applies(
+        sex="male", age=85
+    )
+    assert phc.item("flu_immunisation").applies(sex="unknown", age=30)
+
+
+def test_medication_monitoring_schedule_in_the_template(templates: TemplateSet) -> None:
+    meds = templates.get("medication_monitoring")
+    assert meds.schedule_weeks == (0, 12, 52) and meds.schedule_start_item == "started_on"
+    assert meds.recurrence_months == 12
+    ids = {i.id for i in meds.items}
+    assert {"weight", "waist_cm", "pulse", "bp_systolic", "hba1c", "fasting_glucose",
+            "cholesterol", "prolactin", "ecg"} <= ids  # fmt: skip
+    assert "NICE CG178" in meds.source
+
+
+def test_labels_and_citations(templates: TemplateSet) -> None:
+    phc = templates.get("smi_physical_health_check")
+    assert "MH021" not in phc.source and "2023/24" not in phc.source
+    assert "six-element SMI physical health check" in phc.source
+    assert "business rules v50" in phc.source
+    assert {c.indicator for c in phc.checks} == {
+        "MH003", "MH006", "MH007", "MH011", "MH012", "SMOK002",
+    }  # fmt: skip
+
+
+UNIT, SOURCE = 'unit = "kg"', 'source = "test"'
+NUMBER = 'type = "number"\nunit = "kg"\nmin = 20\nmax = 300'
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("recurrence_months = 6", "recurrence_months = 6.0"), "'recurrence_months' must be"),
+        (('unit = "kg"', 'unit = "kg"\nformula = "bmi"'), "needs 'weight' and 'height'"),
+        (('unit = "kg"', 'unit = "kg"\nformula = "bsa"'), "'formula' must be one of"),
+        ((UNIT, UNIT + '\nqof_window = "contract_year"'), "'qof_window' needs 'check'"),
+        (('source = "test"', 'source = "test"\nschedule_weeks = [0, 12]'),
+         "'schedule_start_item' must name a date item"),
+        ((SOURCE, SOURCE + '\nschedule_weeks = [12, 0]\nschedule_start_item = "w"'),
+         "'schedule_weeks' must be increasing"),
+        (('unit = "kg"', 'unit = "kg"\neligible = { sex = "woman" }'), "'sex' must be one of"),
+        (('unit = "kg"', 'unit = "kg"\neligible = { min_age = "50" }'), "'min_age' must be"),
+        (('type = "number"', 'type = "yes_no"'), "only apply to number items"),
+        ((NUMBER, 'type = "yes_no"\nsnomed = "314530002"'), "a yes_no item has no 'snomed'"),
+        (("required = true", 'required = "yes"'), "'required' must be a valid boolean"),
+    ],
+)  # fmt: skip
+def test_model_rules_refuse_bad_templates(change: tuple[str, str], message: str) -> None:
+    text = MINIMAL.replace(*change, 1)
+    assert text != MINIMAL
+    with pytest.raises(TemplateError) as info:
+        parse_template_text(text, source_name="bad.toml")
+    assert message in str(info.value)
+    assert "review template bad.toml" in str(info.value)

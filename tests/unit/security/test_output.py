@@ -35,7 +35,13 @@ def _plant(home: Path) -> str:
         with caseload.session() as s:
             add_practice(s, actor="t", data=PracticeCreate(ods_code="Z99901", name="Surgery"))
         with caseload.session() as s:
-            data = PatientCreate("Smith", "Jo", "1970-01-01", "Z99901", nhs_number=NHS)
+            data = PatientCreate(
+                family_name="Smith",
+                given_name="Jo",
+                date_of_birth="1970-01-01",
+                practice_ods="Z99901",
+                nhs_number=NHS,
+            )
             patient = s.get(Patient, add_patient(s, actor="t", data=data).id)
             assert patient is not None
             patient.family_name += EVIL

@@ -3,9 +3,10 @@ cryptography) are refused in a child process whose peak memory is measured, so a
 header cannot make the importer allocate what it declares. The peak includes the store's
 Argon2id unlock (64 MiB).
 
-The child reports its own high-water mark, `VmHWM` from /proc, with `resource.getrusage`
-as the fallback off Linux: on Linux `ru_maxrss` carries the parent's high-water mark
-across fork and exec, so in a child of a large pytest process it measures pytest."""
+The child (benchmarks/sync_rss_probe.py, as the benchmark runs it) reports its own
+high-water mark, `VmHWM` from /proc, with `resource.getrusage` as the fallback off Linux:
+on Linux `ru_maxrss` carries the parent's high-water mark across fork and exec, so in a
+child of a large pytest process it would measure pytest."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from typing import Any
 
 import pyrage
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mhf_tui.sync.package import SyncError
 from mhf_tui.sync.tarstream import MAX_MANIFEST_BYTES, TarStreamReader, check_header
@@ -28,43 +31,14 @@ GIB = 1024**3
 #: what the importer may use at most on any of these files (the issue's bound)
 PEAK_RSS_MB = 200
 
-CHILD = """
-import json, resource, sys, time
-from pathlib import Path
-
-def peak_kib():
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-from mhf_tui.errors import MhfError
-from mhf_tui.sync.importer import import_file
-from mhf_tui.sync.practice_store import PracticeStore
-
-store = PracticeStore.open(Path(sys.argv[1]), sys.argv[3])
-start = time.perf_counter()
-try:
-    import_file(store, Path(sys.argv[2]))
-    error = ""
-except MhfError as exc:
-    error = str(exc)
-finally:
-    store.close()
-print(json.dumps({
-    "error": error,
-    "seconds": round(time.perf_counter() - start, 3),
-    "peak_rss_mb": round(peak_kib() / 1024),
-}))
-"""
+#: the benchmark's probe: one import in a fresh process, reporting its own peak memory
+PROBE = Path(__file__).resolve().parents[3] / "benchmarks" / "sync_rss_probe.py"
 
 
 def _import_in_child(store: Path, path: Path) -> dict[str, Any]:
+    acks = path.parent / "acks"
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(store), str(path), STORE_PASS],
+        [sys.executable, str(PROBE), "import", str(store), STORE_PASS, str(path), str(acks)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -168,3 +142,36 @@ def test_a_base_256_size_and_a_bad_checksum_are_refused():
     header[0] ^= 1
     with pytest.raises(SyncError, match="checksum"):
         check_header(bytes(header), "bundle.json")
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.sizes: dict[str, int] = {}
+
+    def start(self, name: str, size: int) -> None:
+        self.sizes[name] = size
+
+    def data(self, name: str, chunk: bytes) -> None:
+        assert len(chunk) <= self.sizes[name]
+
+    def end(self, name: str) -> None: ...
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_damaged_tar_streams_fail_only_with_a_clear_error(data):
+    """A valid sync tar, damaged anywhere and fed in random chunks: the parser either reads
+    it or stops with a SyncError, never anything else, and never passes on more bytes than
+    a member declared."""
+    members = {"manifest.json": b"{}", "manifest.sig": b"s" * 64, "bundle.json": b"[" * 3000}
+    tar = bytearray(build_tar(members))
+    for _ in range(data.draw(st.integers(0, 3))):
+        tar[data.draw(st.integers(0, len(tar) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(1, 4096))
+    reader = TarStreamReader(_Collect())
+    try:
+        for start in range(0, len(tar), cut):
+            reader.write(bytes(tar[start : start + cut]))
+        reader.close()
+    except SyncError as exc:
+        assert str(exc) and "\n" not in str(exc)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from mhf_tui.sync import package
 from mhf_tui.sync.device import load_device
 from tests.unit.sync.conftest import MARKER, ODS, PASS, STORE_PASS, World, nhs_number
 from tests.unit.sync.helpers import export
@@ -171,10 +170,11 @@ def test_no_plaintext_reaches_the_disk_during_export(
     real_replace = os.replace
 
     def checking_replace(src: os.PathLike[str] | str, dst: os.PathLike[str] | str) -> None:
-        renamed.append(Path(src).read_bytes())
+        if str(dst).endswith(".mhfsync"):  # not the audit head, written alongside
+            renamed.append(Path(src).read_bytes())
         real_replace(src, dst)
 
-    monkeypatch.setattr(package.os, "replace", checking_replace)
+    monkeypatch.setattr(os, "replace", checking_replace)
     start = time.time() - 1
     out = tmp_path / "out"
     export(world, out)
@@ -243,3 +243,18 @@ def test_no_plaintext_reaches_the_disk_during_import(world: World, tmp_path: Pat
         scanned += 1
         assert not any(n in data for n in needles), f"patient data in clear in {file}"
     assert scanned >= 3  # the store's database and vault file, the ack
+
+
+def test_several_files_in_one_import_stop_at_the_first_refused(
+    world: World, mhf: Callable, tmp_path: Path
+):
+    out = tmp_path / "out"
+    first = export(world, out).path
+    world.add_note(world.patients[0], "for the second file")
+    second = export(world, out).path
+    r = mhf(
+        "inbox", "import", str(first), str(second), str(first), "--store", str(world.store),
+        "--passphrase-stdin", "--json", stdin=f"{STORE_PASS}\n",
+    )  # fmt: skip
+    assert r.code == 1 and "replay" in r.err and r.err.count("\n") == 1
+    assert [s["sequence"] for s in json.loads(r.out)] == [1, 2]  # both kept, both reported
