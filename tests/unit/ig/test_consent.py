@@ -7,14 +7,14 @@ import json
 from datetime import date
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import AuditEvent, Practice
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.consent import set_carer_contact, set_sharing
 from mhf_tui.services.retention import discharge
-from mhf_tui.sync.export import select_changes
+from mhf_tui.sync.selection import Selection, changed_resources, load_team
 from tests.unit.ig.conftest import ACTOR, PASS, add_patient, nhs_number
 
 
@@ -85,6 +85,14 @@ def test_objection_still_recordable_after_discharge(caseload: Caseload, practice
         discharge(s, patient_id=p.id, actor=ACTOR, on=date(2024, 1, 1))
         state = set_sharing(s, patient_id=p.id, actor=ACTOR, share=False, on=date(2024, 2, 1))
     assert not state.share_with_practice
+
+
+def select_changes(s: Session, practice: Practice) -> Selection:
+    """What the next sync file for the practice would carry (its resources drained)."""
+    sel = Selection(practice, practice.last_ack_seq, 0, load_team(s))
+    for _resource in changed_resources(s, sel):
+        pass
+    return sel
 
 
 def test_objection_removes_the_patient_from_the_sync_export(
