@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "demo": ("demo_cmds",),
     "reviews": ("reviews_cmds",),
     "outcome": ("outcome_cmds",),
-    "sync": ("sync_cmds",),
+    "sync": ("sync_cmds", "sync_profile_cmds"),
     "inbox": ("inbox_cmds", "inbox_output_cmds"),
     "retention": ("ig_cmds",),
     "consent": ("ig_cmds",),
