@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, tuple[dict[str, tuple[str, str]], tuple[int, int]]] = {
                     "sync_peak_rss_mb": ("MB", "< 150")}, (150, 30)),
     "bench_hub": ({"hub_import_rows_per_s": ("rows/s", ">= 50,000"),
                    "hub_report_s": ("s", "< 2")}, (600, 60)),
+    "bench_letters": ({"letters_ms_per_letter": ("ms", "< 250")}, (600, 120)),
 }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from mhf_tui.cli.common import (
     add_json_option,
+    command_group,
     data_dir,
     open_caseload,
     print_json,
@@ -97,6 +98,11 @@ def cmd_whoami(args: argparse.Namespace) -> int:
     print(f"Facilitator: {info['facilitator']}")
     print(f"Signing key: ed25519 {info['public_key']}")
     print(f"Fingerprint: {info['fingerprint']}")
+    print(
+        "Read the fingerprint to each practice (in person or by phone); they accept your files "
+        "once they run `mhf inbox enrol --fingerprint ...`.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -133,10 +139,11 @@ def cmd_recipient(args: argparse.Namespace) -> int:
     return 0
 
 
+SYNC_HELP = "sync files for practices: export, ack, status, whoami, profile"
+
+
 def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
-    sync = sub.add_parser("sync", help="sync files for practices: export, ack, status, whoami")
-    sync.set_defaults(func=lambda _args: sync.print_help() or 2)
-    ssub = sync.add_subparsers(dest="sync_command", metavar="COMMAND")
+    ssub = command_group(sub, "sync", SYNC_HELP)
 
     p = ssub.add_parser(
         "export", parents=[common, secret], help="write the sync file for a practice"

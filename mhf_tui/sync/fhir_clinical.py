@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
@@ -41,6 +42,26 @@ CATEGORIES = {
     "1010671000000102": "laboratory",
     "1005671000000105": "laboratory",
 }
+
+
+@cache
+def _shipped_labels() -> dict[tuple[str, str], str]:
+    from mhf_tui.services.templates import load_templates
+
+    return {
+        (template_id, item.id): item.label
+        for template_id, template in load_templates().templates.items()
+        for item in template.items
+    }
+
+
+def item_label(review: Review | None, item_id: str) -> str:
+    """The item's label in its (shipped) template, else its id made readable."""
+    if review is not None:
+        label = _shipped_labels().get((review.template_id, item_id))
+        if label:
+            return label
+    return item_id.replace("_", " ")
 
 
 def category(code: str) -> list[dict[str, Any]]:
@@ -96,7 +117,7 @@ def observation(
     vital = VITAL_SIGNS.get(concept)
     profiles = (vital.profile,) if vital else ()
     r = _common(answer, str(answer.lineage_id), _status([answer]), team, profiles)
-    label = answer.item_id.replace("_", " ")
+    label = item_label(review, answer.item_id)
     if vital:
         r["category"] = category("vital-signs")
         r["code"] = {

@@ -36,6 +36,8 @@ FREQUENCY = {
     3: "nearly every day",
 }
 PHC_CODES = frozenset().union(*QOF_ELEMENT_CODES.values())
+#: a care plan's notes that belong in the risk box when the plan is new or changed
+CRISIS_NOTES = ("Crisis plan:", "Crisis contact:", "Crisis service:", "Early warning signs:")
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def _risks(p: Resource, items: list[Held]) -> list[str]:
             lines += [
                 f"{n.get('text', '')} (care plan of {_day(plan.get('created'))})"
                 for n in plan.get("note") or []
-                if str(n.get("text", "")).startswith("Crisis plan:")
+                if str(n.get("text", "")).startswith(CRISIS_NOTES)
             ]
     return lines
 

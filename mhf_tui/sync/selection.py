@@ -24,13 +24,13 @@ from mhf_tui.db.tables import (
     Patient,
     Practice,
     Service,
-    Setting,
     Signposting,
 )
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.db.tables.sync import SyncPatient
 from mhf_tui.sync import fhir, fhir_clinical, fhir_team
 from mhf_tui.sync.device import load_device
+from mhf_tui.sync.profile import read_profile
 
 #: progress(fraction 0..1, what is happening); called from the exporting thread
 Progress = Callable[[float, str], None]
@@ -254,21 +254,17 @@ def _review_answers(
 
 
 def load_team(session: Session) -> fhir_team.Team:
-    """The facilitator and service the resources are by, from this device and the
-    caseload's settings (`facilitator_registration`, `service_name`, `service_ods`)."""
+    """The facilitator and service the resources are by: this device, and the caseload's
+    sync profile (`mhf sync profile`)."""
     device = load_device(session)
+    profile = read_profile(session)
     return fhir_team.Team(
         device_id=device.device_id,
         facilitator=device.facilitator,
-        registration=_setting(session, "facilitator_registration"),
-        service=_setting(session, "service_name"),
-        service_ods=_setting(session, "service_ods"),
+        registration=profile.registration,
+        service=profile.service,
+        service_ods=profile.service_ods,
     )
-
-
-def _setting(session: Session, key: str) -> str:
-    row = session.get(Setting, key)
-    return row.value if row else ""
 
 
 def _stepper(

@@ -16,7 +16,9 @@ from sqlmodel import select
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Contact, Patient, Practice
 from mhf_tui.paths import DataDir
+from mhf_tui.services.care_plans import CarePlanUpdate, edit_care_plan
 from mhf_tui.services.demo import build_demo_caseload
+from mhf_tui.services.fields import parse_model
 from mhf_tui.services.outcomes import add_outcome
 from mhf_tui.services.reviews import answer_items, complete_review, start_review
 from mhf_tui.services.setup import initialise_caseload
@@ -139,6 +141,15 @@ def build_demo_export(tmp_path: Path, *, patients: int = 30) -> DemoExport:
             actor=FACILITATOR,
             amend_reason="recorded against the wrong patient",
         )
+        crisis = parse_model(
+            CarePlanUpdate,
+            {
+                "crisis_plan": "Call the crisis line",
+                "crisis_contacts": [{"name": "Ann", "relationship": "sister",
+                                     "phone": "07700 900123"}],
+            },
+        )  # fmt: skip
+        edit_care_plan(s, actor=FACILITATOR, patient_id=focus.id, update=crisis)
         add_outcome(
             s,
             patient_id=focus.id,

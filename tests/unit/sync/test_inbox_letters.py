@@ -63,6 +63,8 @@ def test_letters_carry_risk_first_and_codes_then_only_new_items(
     box = " ".join(text[risk:codes].split())
     assert f"answered 2 (more than half the days) on {demo.phq_day.isoformat()}" in box
     assert "PHQ-9 total 12" in box
+    assert "Crisis contact: Ann (sister): 07700 900123" in box  # the new crisis plan
+    assert "Crisis plan: Call the crisis line" in box
     assert FOCUS_NOTE in box  # free text shown literally, not as markup or a formula
     table = " ".join(text[codes:].split())
     assert f"{demo.review_day.isoformat()} 271649006 Systolic blood pressure 128 mm[Hg]" in table

@@ -234,3 +234,21 @@ def test_focus_patient_is_in_the_bundle(demo: DemoExport, resources: list[dict[s
         r for r in resources if r["resourceType"] == "Patient" and r["id"] == str(demo.focus_id)
     ]
     assert patient["identifier"][0]["value"] == FOCUS_NHS
+
+
+def test_the_inbox_hand_over_bundle_is_uk_core_and_valid_r4(demo: DemoExport):
+    from mhf_tui.sync.practice_store import PracticeStore
+    from mhf_tui.sync.practice_view import store_bundle
+    from tests.unit.sync.conftest import STORE_PASS
+    from tests.unit.sync.practice_demo import import_into_store
+
+    import_into_store(demo, demo.sync_file, demo.store)
+    store = PracticeStore.open(demo.store, STORE_PASS)
+    try:
+        with store.session() as session:
+            handed = store_bundle(session)
+    finally:
+        store.close()
+    assert list(validator().iter_errors(handed)) == []
+    assert len(handed["entry"]) == len(demo.bundle()["entry"])
+    assert all(e["resource"]["meta"]["profile"] for e in handed["entry"])
