@@ -20,7 +20,7 @@ KEYS = {
     "service": "service_name",
     "service_ods": "service_ods",
 }
-_ORG_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
+_ORG_CODE = re.compile(r"[A-Z0-9]{3,10}")
 MAX_TEXT = 120
 
 
