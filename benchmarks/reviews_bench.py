@@ -21,13 +21,13 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Patient
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.paths import DataDir
 from mhf_tui.services.demo import build_demo_caseload
 from mhf_tui.services.qof_report import patient_checks, qof_report
 from mhf_tui.services.recall import recall_list
+from mhf_tui.services.setup import initialise_caseload
 from mhf_tui.services.templates import load_templates
 
 
@@ -48,7 +48,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mhf-bench-reviews-") as tmp:
         data = DataDir(Path(tmp) / "home")
         data.ensure()
-        caseload = Caseload.open_with_key(data, os.urandom(32))
+        caseload, _recovery = initialise_caseload(data, os.urandom(16).hex(), facilitator="bench")
         try:
             start = time.perf_counter()
             build_demo_caseload(caseload, patients=args.patients, seed=1)

@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from mhf_tui.errors import ValidationError
+
+if TYPE_CHECKING:
+    from mhf_tui.services.contract_year import ContractYear
 
 _YES = ("yes", "y", "true", "1")
 _NO = ("no", "n", "false", "0")
@@ -74,3 +78,13 @@ def ods_code(value: str) -> str:
     from mhf_tui.services.validation import normalise_ods_code
 
     return _checked(normalise_ods_code)(value)
+
+
+def contract_year(value: str) -> ContractYear:
+    """A QOF contract year as written on the forms, e.g. 2026/27."""
+    from mhf_tui.services.contract_year import ContractYear
+
+    try:
+        return ContractYear.parse(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a contract year is written like 2026/27") from None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mhf_tui.cli.argtypes import iso_date, nhs_number
+from mhf_tui.cli.argtypes import contract_year, iso_date, nhs_number
 from mhf_tui.cli.inbox_cmds import opened_store
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
@@ -63,22 +63,15 @@ def inbox_codes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _year(text: str) -> Any:
-    from mhf_tui.services.contract_year import ContractYear
-
-    try:
-        return ContractYear.parse(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("a contract year is written like 2026/27") from None
-
-
 @cli.command(
     "inbox qof",
     help="physical health check elements per SMI patient in a contract year",
     json=True,
 )
 @arg("--store", required=True, metavar="DIR", help="the practice inbox")
-@arg("--year", type=_year, metavar="2026/27", help="contract year (default: the current one)")
+@arg(
+    "--year", type=contract_year, metavar="2026/27", help="contract year (default: the current one)"
+)
 def inbox_qof(args: argparse.Namespace) -> int:
     from mhf_tui.sync.qof import qof_lines, qof_report
 

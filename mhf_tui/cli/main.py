@@ -8,6 +8,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from mhf_tui import __version__
 from mhf_tui.errors import DiskFull, MhfError, is_disk_full
@@ -64,6 +65,14 @@ def command_in(argv: list[str]) -> str | None:
     return None
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line on stderr (no usage block), like every other
+    mhf error; the sub-command parsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser for argv's command only; with argv None, or `--help`, or a word that is
     not a command, every command (so help and "invalid choice" list them all)."""
@@ -80,7 +89,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="read passphrase(s) from stdin, one per line, instead of prompting",
     )
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mhf",
         description="Encrypted offline caseload for mental health facilitators. "
         "With no command, opens the app.",

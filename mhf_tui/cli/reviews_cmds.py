@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from mhf_tui.cli.argtypes import iso_date, nhs_number, ods_code
+from mhf_tui.cli.argtypes import contract_year, iso_date, nhs_number, ods_code
 from mhf_tui.cli.common import audit_view, data_dir, patient_id, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
@@ -14,6 +14,7 @@ from mhf_tui.errors import ValidationError
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.contract_year import ContractYear
     from mhf_tui.services.templates import TemplateSet
 
 cli = Commands()
@@ -23,15 +24,13 @@ register = cli.register
 REVIEW = arg("review", help="review id (or its first 6+ characters)")
 
 
-def _year(args: argparse.Namespace) -> Any:
-    """The --year option as a contract year (None when not given)."""
-    from mhf_tui.services.contract_year import ContractYear
-
+def _year(args: argparse.Namespace) -> ContractYear | None:
+    """--year as a contract year; a bad one is this command's error (exit 1), named."""
     if args.year is None:
         return None
     try:
-        return ContractYear.parse(args.year)
-    except ValueError as exc:
+        return contract_year(args.year)
+    except argparse.ArgumentTypeError as exc:
         raise ValidationError(f"--year: {exc}") from None
 
 
@@ -287,7 +286,9 @@ def _list(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet) -> 
 @cli.command("reviews due", help="overdue, due soon and never-done reviews", json=True)
 @arg("--days", type=int, help="due within this many days (30, or to --year's end)")
 @arg("--practice", type=ods_code, help="one practice (ODS code)")
-@arg("--year", help="contract year, e.g. 2026/27: everything due before 31 March")
+@arg(
+    "--year", metavar="2026/27", help="contract year, e.g. 2026/27: everything due before 31 March"
+)
 @arg("--as-of", type=iso_date, help="reference date (default today)")
 def due(args: argparse.Namespace) -> int:
     return _due(args, _templates(args), _year(args))
@@ -330,7 +331,7 @@ def _due(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet, year
 
 @cli.command("reviews report", help="QOF-style physical health check report", json=True)
 @arg("--practice", required=True, type=ods_code, help="ODS code")
-@arg("--year", help="contract year, e.g. 2026/27 (default: the current one)")
+@arg("--year", metavar="2026/27", help="contract year, e.g. 2026/27 (default: the current one)")
 @arg("--as-of", type=iso_date, help="reference date (default today, or 31 March of --year)")
 def report(args: argparse.Namespace) -> int:
     year = _year(args)

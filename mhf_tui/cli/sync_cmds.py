@@ -98,6 +98,11 @@ def cmd_whoami(args: argparse.Namespace) -> int:
     print(f"Facilitator: {info['facilitator']}")
     print(f"Signing key: ed25519 {info['public_key']}")
     print(f"Fingerprint: {info['fingerprint']}")
+    print(
+        "Read the fingerprint to each practice (in person or by phone); they accept your files "
+        "once they run `mhf inbox enrol --fingerprint ...`.",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -61,6 +61,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         new = secrets.new_passphrase()
         recover(data, recovery_key, new)
     print("New passphrase set. The old passphrase no longer opens the caseload.")
+    print(_old_backups_notice("the old passphrase"))
     return 0
 
 

@@ -161,11 +161,15 @@ class HeadKeeper:
     The head is read inside each unit of work (no extra transaction) and handed to a
     writer thread once the unit commits: renaming the file into place costs a flush of a
     few milliseconds, which would double the cost of saving a note. The thread writes only
-    the newest head it was given, in chain order; `close` waits for it. A head lost to a
+    the newest head it was given (waiting 50 ms for more), in chain order; `close` waits
+    for it. A head lost to a
     crash in between is behind the chain, never ahead of it, so it still checks out.
     A recorded head the chain does not extend is never overwritten (it is the evidence
     `mhf check` reports) until `replace` (a restore the user confirmed).
     """
+
+    #: how long the writer waits for more changes before writing
+    COALESCE_S = 0.05
 
     def __init__(self, path: Path, vault_id: str) -> None:
         self.path = path
@@ -176,6 +180,7 @@ class HeadKeeper:
         self._queued: Pending | None = None
         self._closed = False
         self._cond = threading.Condition()
+        self._closing = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self, session: Session) -> Pending | None:
@@ -226,6 +231,7 @@ class HeadKeeper:
         """Write what is queued, then stop the writer."""
         with self._cond:
             self._closed = True
+            self._closing.set()
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -235,8 +241,12 @@ class HeadKeeper:
             with self._cond:
                 while self._queued is None and not self._closed:
                     self._cond.wait()
+            self._closing.wait(self.COALESCE_S)  # a burst of changes makes one write
+            with self._cond:
                 if self._queued is None:
-                    return
+                    if self._closed:
+                        return
+                    continue  # a restore dropped what was queued
                 (head, key), self._queued = self._queued, None
             try:
                 write_head(self.path, head, self.vault_id, key)

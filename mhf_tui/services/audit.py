@@ -13,19 +13,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.audit_head import GENESIS, AuditHead, chain_tip
 from mhf_tui.db.tables import AuditEvent, utcnow
-from mhf_tui.db.tables.base import Row
 from mhf_tui.services.public import PublicModel
 
-R = TypeVar("R", bound=Row)
-
-__all__ = ["GENESIS", "AuditHead", "audit_head", "audited_write", "record_event", "text_digest"]
+__all__ = ["GENESIS", "AuditHead", "audit_head", "record_event", "text_digest"]
 
 
 def _digest(
@@ -78,32 +74,6 @@ def record_event(
         records=[(entity_id, patient_id)],
         detail=detail,
     )
-
-
-def audited_write(
-    session: Session,
-    row: R,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    patient_id: uuid.UUID | str | None = None,
-    detail: str = "",
-) -> R:
-    """The one way a service writes a record: added and flushed (so it has its id), then
-    its event appended to the audit chain, both in the caller's unit of work."""
-    session.add(row)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=row.id,
-        patient_id=patient_id,
-        detail=detail,
-    )
-    return row
 
 
 def record_events(

@@ -20,7 +20,7 @@ def audited_add(
     actor: str,
     action: str,
     entity: str,
-    patient_id: uuid.UUID | None,
+    patient_id: uuid.UUID | None = None,
     detail: str = "",
 ) -> R:
     """Insert or update `row` (flushed, so defaults and `change_seq` are set) and append

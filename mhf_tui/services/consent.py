@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
 from mhf_tui.db.tables import Patient
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.public import PublicModel
 
 MAX_REASON = 2000
@@ -90,29 +91,15 @@ def set_sharing(
         raise ValidationError(f"reason is longer than {MAX_REASON} characters")
     if share and reason:
         raise ValidationError("a reason is recorded with an objection, not when sharing")
-    patient.share_with_practice = share
-    patient.share_decision_on = on
-    patient.share_objection_reason = "" if share else reason
-    patient.share_recorded_by = actor
-    audited_write(
+    return _decide(
         session,
         patient,
-        actor=actor,
-        action="consent",
-        entity="patient",
-        patient_id=patient.id,
-        detail=json.dumps(
-            {
-                "fields": [
-                    "share_with_practice",
-                    "share_decision_on",
-                    "share_objection_reason",
-                    "share_recorded_by",
-                ]
-            }
-        ),
+        actor,
+        share_with_practice=share,
+        share_decision_on=on,
+        share_objection_reason="" if share else reason,
+        share_recorded_by=actor,
     )
-    return ConsentState.of(patient)
 
 
 def set_carer_contact(
@@ -131,19 +118,28 @@ def set_carer_contact(
         if on is None:
             raise ValidationError("a consent decision needs the date it was given")
         _check_date(patient, on, today)
-    patient.carer_contact_consent = consent
-    patient.carer_consent_on = on if consent is not None else None
-    patient.carer_consent_recorded_by = actor
-    audited_write(
+    return _decide(
+        session,
+        patient,
+        actor,
+        carer_contact_consent=consent,
+        carer_consent_on=on if consent is not None else None,
+        carer_consent_recorded_by=actor,
+    )
+
+
+def _decide(session: Session, patient: Patient, actor: str, **fields: Any) -> ConsentState:
+    """Set a decision's fields and record which ones changed hands (never their values)."""
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    audited_add(
         session,
         patient,
         actor=actor,
         action="consent",
         entity="patient",
         patient_id=patient.id,
-        detail=json.dumps(
-            {"fields": ["carer_contact_consent", "carer_consent_on", "carer_consent_recorded_by"]}
-        ),
+        detail=json.dumps({"fields": list(fields)}),
     )
     return ConsentState.of(patient)
 

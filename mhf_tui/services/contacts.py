@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Contact, Patient, utcnow
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
 from mhf_tui.services.public import PublicModel
@@ -178,9 +178,7 @@ def add_contact(
         follow_up_on=optional_date(data.follow_up_on, "follow-up date"),
         author=actor,
     )
-    audited_write(
-        session, row, actor=actor, action="create", entity="contact", patient_id=patient_id
-    )
+    audited_add(session, row, actor=actor, action="create", entity="contact", patient_id=patient_id)
     note = None
     if note_text is not None and note_text.strip():
         note = add_note(

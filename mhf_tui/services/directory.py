@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Service
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write, record_event
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv, write_csv
 from mhf_tui.services.validation import (
     normalise_service_phone,
@@ -135,7 +136,7 @@ def add_service(
     if _existing(session, str(clean["name"]), str(clean["area"])):
         raise ValidationError("a service with this name and area is already in the directory")
     row = Service(**clean, national=national)  # type: ignore[arg-type]
-    audited_write(session, row, actor=actor, action="create", entity="service")
+    audited_add(session, row, actor=actor, action="create", entity="service")
     return ServiceRead.from_row(row)
 
 
@@ -147,7 +148,7 @@ def set_service_active(
     if row is None:
         raise MhfError("no such service in the directory")
     row.active = active
-    audited_write(session, row, actor=actor, action="update", entity="service", detail="active")
+    audited_add(session, row, actor=actor, action="update", entity="service", detail="active")
     return ServiceRead.from_row(row)
 
 

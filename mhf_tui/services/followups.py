@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.errors import MhfError
-from mhf_tui.services.audit import audited_write
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.signposting import OPEN_STATUSES
@@ -169,7 +169,7 @@ def set_contact_follow_up(
         ensure_editable(patient)
     row.follow_up_on = optional_date(on, "follow-up date")
     row.follow_up_done = False
-    audited_write(
+    audited_add(
         session,
         row,
         actor=actor,
@@ -185,7 +185,7 @@ def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid
     if row is None:
         raise MhfError("no such contact on this caseload")
     row.follow_up_done = True
-    audited_write(
+    audited_add(
         session,
         row,
         actor=actor,

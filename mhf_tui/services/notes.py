@@ -23,7 +23,8 @@ from sqlmodel import Session, col, func, select
 
 from mhf_tui.db.tables import Contact, Draft, Note, Patient
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write, record_event, text_digest
+from mhf_tui.services.audit import record_event, text_digest
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
@@ -127,7 +128,7 @@ def add_note(
         draft = session.get(Draft, draft_id)
         if draft is not None:
             session.delete(draft)
-    audited_write(
+    audited_add(
         session,
         row,
         actor=actor,

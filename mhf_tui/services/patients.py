@@ -21,7 +21,8 @@ from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.db.tables.core import PatientBase
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services import validation as v
-from mhf_tui.services.audit import audited_write, record_event
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import (
     BirthDate,
     CareCluster,
@@ -261,7 +262,7 @@ def add_patient(
             raise PossibleDuplicate(candidates)
     _sharing_fields(clean, actor)
     row = Patient(**clean, practice_id=practice.id)
-    audited_write(session, row, actor=actor, action="create", entity="patient", patient_id=row.id)
+    audited_add(session, row, actor=actor, action="create", entity="patient", patient_id=row.id)
     return PatientRead.from_row(row, practice)
 
 
@@ -314,7 +315,7 @@ def edit_patient(
         changed.append("practice")
     if changed:
         detail = "fields=" + ",".join(changed)
-        audited_write(
+        audited_add(
             session,
             row,
             actor=actor,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.validation import normalise_ods_code, optional_text, required_text
 
@@ -63,7 +63,7 @@ def add_practice(session: Session, *, actor: str, data: PracticeCreate) -> Pract
     if session.exec(select(Practice).where(Practice.ods_code == ods)).first():
         raise ValidationError(f"practice {ods} is already on this caseload")
     row = Practice(ods_code=ods, name=name, recipient=_recipient(data.recipient))
-    audited_write(session, row, actor=actor, action="create", entity="practice")
+    audited_add(session, row, actor=actor, action="create", entity="practice")
     return PracticeRead.from_row(row)
 
 
@@ -86,7 +86,7 @@ def update_practice(
     if recipient is not None:
         row.recipient = _recipient(recipient)
         changed.append("recipient")
-    audited_write(
+    audited_add(
         session,
         row,
         actor=actor,

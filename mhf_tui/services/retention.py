@@ -33,7 +33,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from mhf_tui.db.tables import Contact, Note, Patient, Setting
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write, record_event
+from mhf_tui.services.audit import record_event
+from mhf_tui.services.audited import audited_add
 
 #: Appendix II minimums for mental health records (see the module docstring).
 CODE_YEARS_AFTER_CARE = 20
@@ -255,7 +256,7 @@ def discharge(
     if died_on is not None:
         patient.date_of_death = died_on
         fields.append("date_of_death")
-    audited_write(
+    audited_add(
         session,
         patient,
         actor=actor,
@@ -277,7 +278,7 @@ def reopen(session: Session, *, patient_id: uuid.UUID, actor: str) -> Patient:
         raise ValidationError("this record is not discharged")
     patient.status = "active"
     patient.discharged_on = None
-    audited_write(
+    audited_add(
         session,
         patient,
         actor=actor,

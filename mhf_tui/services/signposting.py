@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Patient, Service, Signposting
 from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audit import audited_write
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
@@ -95,7 +95,7 @@ def signpost(
         outcome_note=optional_text(outcome_note, "outcome note"),
         author=actor,
     )
-    audited_write(
+    audited_add(
         session,
         row,
         actor=actor,
@@ -131,7 +131,7 @@ def advance_signposting(
         row.follow_up_on = optional_date(follow_up_on, "follow-up date")
     if new == "closed":
         row.follow_up_on = None
-    audited_write(
+    audited_add(
         session,
         row,
         actor=actor,

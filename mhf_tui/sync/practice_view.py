@@ -42,16 +42,31 @@ class PatientRecord:
 
     @property
     def nhs_number(self) -> str:
-        for ident in self.patient.get("identifier", []):
-            if ident.get("system") == fhir.NHS_NUMBER_SYSTEM:
-                return str(ident.get("value", ""))
+        try:
+            for ident in self.patient.get("identifier", []):
+                if ident.get("system") == fhir.NHS_NUMBER_SYSTEM:
+                    return str(ident.get("value", ""))
+        except (AttributeError, TypeError):
+            pass  # stored some other way than through the shape checks
         return ""
 
     @property
     def name(self) -> str:
-        names = self.patient.get("name") or [{}]
-        given = " ".join(names[0].get("given", []))
-        return f"{names[0].get('family', '').upper()}, {given}".strip(", ")
+        try:
+            names = self.patient.get("name") or [{}]
+            given = " ".join(names[0].get("given", []))
+            return f"{names[0].get('family', '').upper()}, {given}".strip(", ")
+        except (AttributeError, TypeError, IndexError, KeyError):
+            return "(name unreadable)"
+
+
+def _body(text: str) -> fhir.Resource:
+    """A stored body, or an empty resource if it is not a JSON object (never an error)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def patient_records(session: Session, *, nhs: str | None = None) -> list[PatientRecord]:
@@ -63,7 +78,7 @@ def patient_records(session: Session, *, nhs: str | None = None) -> list[Patient
         select(ReceivedResource).where(ReceivedResource.resource_type == "Patient")
     ):
         fp = row.device_fingerprint
-        records[(fp, row.resource_id)] = PatientRecord(json.loads(row.body), fp, names.get(fp, ""))
+        records[(fp, row.resource_id)] = PatientRecord(_body(row.body), fp, names.get(fp, ""))
     if nhs is not None:
         wanted = nhs.replace(" ", "")
         records = {k: r for k, r in records.items() if r.nhs_number == wanted}
@@ -77,7 +92,7 @@ def patient_records(session: Session, *, nhs: str | None = None) -> list[Patient
     for row in session.exec(stmt):
         record = records.get((row.device_fingerprint, row.patient_id))
         if record is not None:
-            record.resources[row.resource_type].append(json.loads(row.body))
+            record.resources[row.resource_type].append(_body(row.body))
     return sorted(records.values(), key=lambda r: (r.name, r.nhs_number, r.device_name))
 
 
@@ -252,7 +267,7 @@ def handover_resource(resource: fhir.Resource) -> fhir.Resource:
 def store_bundle(session: Session) -> dict[str, Any]:
     """Every resource held, latest version, as a FHIR R4 transaction Bundle."""
     resources = [
-        handover_resource(json.loads(row.body))
+        handover_resource(_body(row.body))
         for row in session.exec(
             select(ReceivedResource).order_by(
                 col(ReceivedResource.resource_type), col(ReceivedResource.resource_id)

@@ -13,6 +13,7 @@ from mhf_tui.paths import write_private
 from mhf_tui.vault.keys import KdfParams, Wrapped
 
 VAULT_FORMAT = 1
+MAX_VAULT_BYTES = 64 * 1024
 #: the floor below which vault.json is refused: OWASP's Argon2id minimum is 19 MiB, t=2;
 #: mhf's own defaults (64 MiB, t=3) are the floor, so lowering them can only be tampering
 MIN_MEMORY_KIB = 65536
@@ -48,12 +49,13 @@ def kdf_in_range(kdf: KdfParams) -> bool:
 
 
 def stronger_kdf(stored: KdfParams) -> KdfParams:
-    """Fresh settings for a rewrap: never weaker than what is stored nor than the defaults
-    (and never above the ceiling), so a tampered file cannot carry weak settings forward."""
+    """Fresh settings for a rewrap: never weaker than what is stored nor than the defaults,
+    so a tampered file cannot carry weak (or absurd) settings forward."""
     defaults = KdfParams.fresh()
+    if not kdf_in_range(stored):  # tampered either way: start again from the defaults
+        return defaults
     return KdfParams.fresh(
-        min(max(stored.memory_kib, defaults.memory_kib), MAX_MEMORY_KIB),
-        min(max(stored.iterations, defaults.iterations), MAX_ITERATIONS),
+        max(stored.memory_kib, defaults.memory_kib), max(stored.iterations, defaults.iterations)
     )
 
 
@@ -90,7 +92,8 @@ class VaultFile:
     @classmethod
     def load(cls, path: Path) -> VaultFile:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as f:
+                data = f.read(MAX_VAULT_BYTES + 1)  # a few hundred bytes when mhf wrote it
         except OSError as exc:
             raise MhfError(f"{path.name} is damaged or unreadable ({type(exc).__name__})") from None
         return cls.from_bytes(data, path.name)
@@ -98,6 +101,8 @@ class VaultFile:
     @classmethod
     def from_bytes(cls, data: bytes, name: str = "vault.json") -> VaultFile:
         try:
+            if len(data) > MAX_VAULT_BYTES:
+                raise ValueError("too large")
             raw = json.loads(data.decode("utf-8"))
             if raw.get("format") != VAULT_FORMAT:
                 raise MhfError(f"{name}: unsupported vault format {str(raw.get('format'))[:20]!r}")

@@ -24,11 +24,10 @@ import sqlcipher3
 from mhf_tui.errors import MhfError
 from mhf_tui.paths import DataDir, fsync_dir, write_private
 from mhf_tui.vault.engine import connect_raw
-from mhf_tui.vault.files import VaultFile
+from mhf_tui.vault.files import MAX_VAULT_BYTES, VaultFile
 from mhf_tui.vault.keys import UnwrapError, derive_passphrase_key, unwrap_key
-from mhf_tui.vault.vault import BACKUP_SUFFIX, _aad, integrity_problems
+from mhf_tui.vault.vault import BACKUP_SUFFIX, integrity_problems, key_aad
 
-MAX_VAULT_JSON = 64 * 1024
 MAX_DATABASE = 8 * 1024**3
 _CHUNK = 1024 * 1024
 
@@ -62,7 +61,7 @@ def restore(
     work.mkdir(mode=0o700)
     try:
         with _open_plain_tar(archive) as tar:
-            members = _members(tar, archive.name)
+            members = _members(tar, archive.name, archive.stat().st_size)
             vault = VaultFile.from_bytes(_read(tar, members["vault.json"]), "backup's vault.json")
             vault.check_kdf()
             dek = _unwrap(vault, passphrase)
@@ -109,16 +108,18 @@ def _open_plain_tar(archive: Path) -> tarfile.TarFile:
         ) from None
 
 
-def _members(tar: tarfile.TarFile, name: str) -> dict[str, tarfile.TarInfo]:
-    """The two expected regular files, read header by header; anything else (a third
-    member, a link, a device, a path, an oversized entry) is refused before reading."""
-    limits = {"vault.json": MAX_VAULT_JSON, "caseload.db": MAX_DATABASE}
+def _members(tar: tarfile.TarFile, name: str, stored: int) -> dict[str, tarfile.TarInfo]:
+    """The two expected plain files, read header by header; anything else (a third
+    member, a link, a device, a path, a sparse file, an entry larger than its cap or than
+    the archive itself could hold) is refused before reading."""
+    limits = {"vault.json": MAX_VAULT_BYTES, "caseload.db": MAX_DATABASE}
     found: dict[str, tarfile.TarInfo] = {}
     try:
         while (member := tar.next()) is not None:
-            if member.name not in limits or member.name in found or not member.isreg():
+            plain = member.type in (tarfile.REGTYPE, tarfile.AREGTYPE)
+            if member.name not in limits or member.name in found or not plain:
                 raise MhfError(f"{name} is not an mhf backup (unexpected entry in it)")
-            if member.size > limits[member.name]:
+            if member.size > min(limits[member.name], stored):
                 raise MhfError(f"{name} is not an mhf backup ({member.name} is too large)")
             found[member.name] = member
     except (tarfile.TarError, OSError, EOFError):
@@ -137,7 +138,7 @@ def _source(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
 
 def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     try:
-        return _source(tar, member).read(MAX_VAULT_JSON + 1)
+        return _source(tar, member).read(MAX_VAULT_BYTES + 1)
     except (tarfile.TarError, OSError, EOFError):
         raise MhfError("the backup is damaged or truncated") from None
 
@@ -145,7 +146,7 @@ def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
 def _unwrap(vault: VaultFile, passphrase: str) -> bytes:
     try:
         kek = derive_passphrase_key(passphrase, vault.kdf)
-        return unwrap_key(kek, vault.passphrase_wrap, aad=_aad(vault.vault_id, "passphrase"))
+        return unwrap_key(kek, vault.passphrase_wrap, aad=key_aad(vault.vault_id, "passphrase"))
     except UnwrapError:
         raise MhfError(
             "wrong passphrase for this backup (it is the one set when the backup was made)"

@@ -43,7 +43,8 @@ BACKUP_SUFFIX = ".mhfbackup"
 Sleeper = Callable[[float], None]
 
 
-def _aad(vault_id: str, purpose: str) -> bytes:
+def key_aad(vault_id: str, purpose: str) -> bytes:
+    """What a wrap is bound to: this vault and this purpose (passphrase or recovery)."""
     return f"mhf-vault:{vault_id}:{purpose}".encode()
 
 
@@ -60,12 +61,12 @@ def _seal(
         vault_id=vault_id,
         kdf=kdf,
         passphrase_wrap=wrap_key(
-            derive_passphrase_key(passphrase, kdf), dek, aad=_aad(vault_id, "passphrase")
+            derive_passphrase_key(passphrase, kdf), dek, aad=key_aad(vault_id, "passphrase")
         ),
         recovery_wrap=wrap_key(
             derive_recovery_key(parse_recovery_key(recovery_key)),
             dek,
-            aad=_aad(vault_id, "recovery"),
+            aad=key_aad(vault_id, "recovery"),
         ),
         created_at=created_at,
     )
@@ -104,7 +105,7 @@ def unlock_data_key(data: DataDir, passphrase: str, *, sleep: Sleeper = time.sle
         sleep(wait)
     try:
         kek = derive_passphrase_key(passphrase, vault.kdf)
-        dek = unwrap_key(kek, vault.passphrase_wrap, aad=_aad(vault.vault_id, "passphrase"))
+        dek = unwrap_key(kek, vault.passphrase_wrap, aad=key_aad(vault.vault_id, "passphrase"))
     except UnwrapError:
         state.record_failure()
         raise WrongPassphrase from None
@@ -117,7 +118,7 @@ def unlock_with_recovery(data: DataDir, recovery_key: str) -> bytes:
     try:
         raw = parse_recovery_key(recovery_key)
         kek = derive_recovery_key(raw)
-        return unwrap_key(kek, vault.recovery_wrap, aad=_aad(vault.vault_id, "recovery"))
+        return unwrap_key(kek, vault.recovery_wrap, aad=key_aad(vault.vault_id, "recovery"))
     except ValueError as exc:
         raise MhfError(f"invalid recovery key: {exc}") from None
     except UnwrapError:
@@ -141,7 +142,7 @@ def _rewrap_passphrase(data: DataDir, dek: bytes, passphrase: str) -> None:
     vault = load_vault(data)
     kdf = stronger_kdf(vault.kdf)
     wrap = wrap_key(
-        derive_passphrase_key(passphrase, kdf), dek, aad=_aad(vault.vault_id, "passphrase")
+        derive_passphrase_key(passphrase, kdf), dek, aad=key_aad(vault.vault_id, "passphrase")
     )
     VaultFile(vault.vault_id, kdf, wrap, vault.recovery_wrap, vault.created_at).save(data.vault)
 

@@ -9,17 +9,16 @@ costs the search plus one screenful whatever the number of patients (see
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.geometry import Size
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from mhf_tui.ui.screens.base import MhfScreen
+from mhf_tui.ui.widgets.line_input import LineInput
 from mhf_tui.ui.widgets.patient_table import Column, PatientTable
 from mhf_tui.ui.widgets.status_line import StatusLine
 
@@ -73,28 +72,6 @@ def columns(today: date) -> list[Column]:
     ]
 
 
-class FilterInput(Input):
-    """An Input that filters as the value changes, without re-laying-out the screen.
-
-    Textual's Input sets its virtual (scrollable) width to the text's length on every
-    change, and that reactive asks for a layout: the whole screen re-arranged and every
-    widget, the footer included, repainted. The input's own size is fixed (full width, 3
-    high), so the width is stored without a layout; horizontal scrolling reads it as before.
-
-    `on_value` runs in the same step as the value change, so the input and the table are
-    repainted together, once; waiting for `Input.Changed` would paint the screen twice a key.
-    """
-
-    def __init__(self, value: str, *, on_value: Callable[[str], None], **kwargs: Any) -> None:
-        self.on_value = on_value  # first: Input.__init__ sets the value
-        super().__init__(value, **kwargs)
-
-    def _watch_value(self, value: str) -> None:
-        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
-        super()._watch_value(value)
-        self.on_value(value)
-
-
 class CaseloadScreen(MhfScreen):
     CATEGORY = "Caseload"
     HELP_TITLE = "Caseload"
@@ -121,7 +98,7 @@ class CaseloadScreen(MhfScreen):
         self.initial_query = query
         self.sort_index = 0
         self.matched: list[Any] = []
-        #: the query the table shows, so `Input.Changed` does not filter a second time
+        #: the query the table shows, so `LineInput.Changed` does not filter a second time
         self.applied_query: str | None = None
         #: recent results by (finder, query, sort): deleting what was typed brings back the
         #: same queries, and a short one (an NHS number's first digits) matches thousands
@@ -129,7 +106,7 @@ class CaseloadScreen(MhfScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("Caseload", classes="screen-title")
-        yield FilterInput(
+        yield LineInput(
             self.initial_query,
             on_value=self.filter_now,
             id="filter",
@@ -144,18 +121,18 @@ class CaseloadScreen(MhfScreen):
         self.focus_filter()
 
     def focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.query_one("#filter", LineInput).focus()
 
     def filter_now(self, query: str) -> None:
         if self.is_mounted:
             self.apply_filter(query)
 
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
+    @on(LineInput.Changed, "#filter")
+    def filter_changed(self, event: LineInput.Changed) -> None:
         if event.value != self.applied_query:
             self.apply_filter(event.value)
 
-    @on(Input.Submitted, "#filter")
+    @on(LineInput.Submitted, "#filter")
     def filter_submitted(self) -> None:
         self.action_open()
 
@@ -190,13 +167,13 @@ class CaseloadScreen(MhfScreen):
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
-        self.apply_filter(self.query_one("#filter", Input).value)
+        self.apply_filter(self.query_one("#filter", LineInput).value)
 
     def on_patient_table_header_clicked(self, event: PatientTable.HeaderClicked) -> None:
         keys = [k for k, _ in SORTS]
         if event.column.key in keys:
             self.sort_index = keys.index(event.column.key)
-            self.apply_filter(self.query_one("#filter", Input).value)
+            self.apply_filter(self.query_one("#filter", LineInput).value)
 
     def on_patient_table_selected(self, event: PatientTable.Selected) -> None:
         event.stop()
@@ -213,10 +190,10 @@ class CaseloadScreen(MhfScreen):
 
     def data_changed(self, _patient_id: uuid.UUID | None) -> None:
         self.recent.clear()
-        self.apply_filter(self.query_one("#filter", Input).value)
+        self.apply_filter(self.query_one("#filter", LineInput).value)
 
     def rebuild(self) -> CaseloadScreen:
-        return CaseloadScreen(self.query_one("#filter", Input).value)
+        return CaseloadScreen(self.query_one("#filter", LineInput).value)
 
 
 def _sort_key(sort: str) -> Any:

@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import AuditEvent, Practice
 from mhf_tui.errors import ValidationError
-from mhf_tui.services.audit import audited_write, verify_chain
+from mhf_tui.services.audit import verify_chain
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.csv_input import CsvImportError
 from mhf_tui.services.patient_import import HEADER, import_patients_csv
 from mhf_tui.services.patients import PatientCreate, PatientUpdate, list_patients
@@ -94,9 +95,9 @@ def test_import_reports_every_problem_of_every_line(caseload: Caseload, practice
         assert list_patients(session) == []  # all or nothing
 
 
-def test_audited_write_adds_the_row_and_its_event(caseload: Caseload) -> None:
+def test_audited_add_adds_the_row_and_its_event(caseload: Caseload) -> None:
     with caseload.session() as session:
-        row = audited_write(
+        row = audited_add(
             session,
             Practice(ods_code="Z99977", name="Audited"),
             actor=ACTOR,

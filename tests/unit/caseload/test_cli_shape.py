@@ -63,7 +63,7 @@ def test_signpost_update_needs_a_status(mhf: Mhf, cli_home: Path) -> None:
     assert exit_.value.code == 2
 
 
-def test_bad_nhs_number_is_refused_before_the_passphrase_and_not_echoed(
+def test_bad_nhs_number_is_one_line_before_the_passphrase_and_not_echoed(
     mhf: Mhf, cli_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _setup(mhf, cli_home)
@@ -72,6 +72,7 @@ def test_bad_nhs_number_is_refused_before_the_passphrase_and_not_echoed(
     err = capsys.readouterr().err
     assert exit_.value.code == 2
     assert "Modulus 11" in err and "0017" not in err
+    assert len(err.strip().splitlines()) == 1  # one line, no usage block
 
 
 def test_json_is_the_models_dump_and_text_is_neutralised(mhf: Mhf, cli_home: Path) -> None:

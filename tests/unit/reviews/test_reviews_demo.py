@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.paths import DataDir
 from mhf_tui.services import demo
@@ -17,6 +15,7 @@ from mhf_tui.services.outcomes import trends
 from mhf_tui.services.qof_report import qof_report
 from mhf_tui.services.recall import recall_list
 from mhf_tui.services.reviews_demo import add_demo_reviews
+from mhf_tui.services.setup import initialise_caseload
 from mhf_tui.services.templates import TemplateSet
 
 
@@ -26,7 +25,9 @@ def test_demo_reviews_and_outcomes(
     monkeypatch.setattr(demo, "DEMO_EXTENSIONS", [add_demo_reviews])
     data = DataDir(tmp_path / "home")
     data.ensure()
-    caseload = Caseload.open_with_key(data, os.urandom(32))
+    caseload, _recovery = initialise_caseload(
+        data, "correct horse battery staple", facilitator="Test Facilitator"
+    )
     try:
         demo.build_demo_caseload(caseload, patients=120, seed=3)
         with caseload.session() as session:

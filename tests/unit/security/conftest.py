@@ -41,3 +41,13 @@ def run(home: Path, mhf: Callable[..., CliResult]) -> Callable[..., CliResult]:
         return mhf(*args, "--home", str(home), "--passphrase-stdin", stdin=f"{PASS}\n{stdin}")
 
     return go
+
+
+def add_patient(run: Callable[..., CliResult], nhs: str) -> None:
+    """A practice and one patient (Jo Smith), through the CLI."""
+    assert run("practice", "add", "--ods", "Z99901", "--name", "Surgery").code == 0
+    r = run(
+        "patient", "add", "--nhs", nhs, "--family", "Smith", "--given", "Jo",
+        "--dob", "1970-01-01", "--practice", "Z99901",
+    )  # fmt: skip
+    assert r.code == 0, r.err

@@ -15,7 +15,7 @@ from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import AuditEvent
 from mhf_tui.paths import DataDir
 from mhf_tui.services.audit import _digest, audit_head
-from tests.unit.security.conftest import PASS
+from tests.unit.security.conftest import PASS, add_patient
 
 NHS = "9990000018"
 
@@ -23,22 +23,7 @@ NHS = "9990000018"
 @pytest.fixture
 def busy(home, run) -> Path:
     """A caseload with a patient, a note and a few audited views."""
-    assert run("practice", "add", "--ods", "Z99901", "--name", "Surgery").code == 0
-    r = run(
-        "patient",
-        "add",
-        "--nhs",
-        NHS,
-        "--family",
-        "Smith",
-        "--given",
-        "Jo",
-        "--dob",
-        "1970-01-01",
-        "--practice",
-        "Z99901",
-    )
-    assert r.code == 0, r.err
+    add_patient(run, NHS)
     assert run("note", "add", "--nhs", NHS, stdin="Walked to the park together.\n").code == 0
     for _ in range(3):
         assert run("patient", "show", "--nhs", NHS).code == 0

@@ -16,7 +16,7 @@ import pytest
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Note, Patient, Service
 from mhf_tui.paths import DataDir
-from tests.unit.security.conftest import PASS
+from tests.unit.security.conftest import PASS, add_patient
 
 NHS = "9990000018"
 #: retitle the terminal, clear it, write the clipboard, a C1 CSI and a bidi override
@@ -110,23 +110,7 @@ def _strings(value: object) -> list[str]:
 
 
 def test_note_text_keeps_newlines_and_shows_escapes_in_order(run):
-    assert run("practice", "add", "--ods", "Z99901", "--name", "Surgery").code == 0
-    r = run("patient", "add", "--nhs", NHS, "--family", "Smith", "--given", "Jo")
-    r = run(
-        "patient",
-        "add",
-        "--nhs",
-        NHS,
-        "--family",
-        "Smith",
-        "--given",
-        "Jo",
-        "--dob",
-        "1970-01-01",
-        "--practice",
-        "Z99901",
-    )
-    assert r.code == 0, r.err
+    add_patient(run, NHS)
     r = run("note", "add", "--nhs", NHS, stdin="line one\n\tbefore\x1b[2Jafter\r\nend\n")
     assert r.code == 0, r.err
     r = run("note", "list", "--nhs", NHS, "--json")

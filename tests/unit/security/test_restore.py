@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -263,3 +264,21 @@ def test_damaged_database_error_is_one_line_on_the_real_stderr(home, tmp_path):
     assert r.stderr.strip().splitlines() == [
         "mhf: the backup's database does not open: it is damaged"
     ]
+
+
+@pytest.mark.skipif(shutil.which("tar") is None, reason="GNU tar makes the sparse archive")
+def test_sparse_member_bomb_is_refused(home, run, tmp_path):
+    """A sparse entry stores a few bytes and expands to its declared size on extraction."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(home / "vault.json", src / "vault.json")
+    with open(src / "caseload.db", "wb") as f:
+        f.truncate(512 * 1024 * 1024)
+    bomb = tmp_path / "sparse.mhfbackup"
+    subprocess.run(
+        ["tar", "--sparse", "-cf", str(bomb), "-C", str(src), "vault.json", "caseload.db"],
+        check=True,
+    )
+    assert bomb.stat().st_size < 1024 * 1024
+    err = _one_line_refusal(run("restore", str(bomb)))
+    assert "not an mhf backup" in err

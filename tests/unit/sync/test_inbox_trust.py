@@ -173,6 +173,16 @@ def test_show_never_fails_on_what_is_stored(world: World, mhf: Callable, tmp_pat
                 ('{"resourceType":"Encounter","id":"x","period":7,"type":"odd"}',
                  str(world.patients[0])),
             )  # fmt: skip
+            conn.execute(
+                "UPDATE received_resource SET body = ? WHERE resource_type = 'Patient' "
+                "AND resource_id = ?",
+                ('{"resourceType":"Patient","name":1,"identifier":"x"}', str(world.patients[1])),
+            )  # fmt: skip
+            conn.execute(
+                "UPDATE received_resource SET body = 'not json' WHERE resource_type = 'Patient' "
+                "AND resource_id = ?",
+                (str(world.patients[2]),),
+            )
     finally:
         store.close()
     r = _show(mhf, world)

@@ -21,6 +21,12 @@ def _set_kdf(home: Path, **values: int) -> None:
     path.write_text(json.dumps(vault))
 
 
+def _passwd(mhf, home: Path):
+    """`mhf passwd` from PASS to NEW_PASS."""
+    stdin = f"{PASS}\n{NEW_PASS}\n{NEW_PASS}\n"
+    return mhf("passwd", "--home", str(home), "--passphrase-stdin", stdin=stdin)
+
+
 def _kdf(home: Path) -> dict[str, int]:
     return json.loads((home / "vault.json").read_text())["kdf"]
 
@@ -59,13 +65,7 @@ def test_passwd_refuses_a_lowered_kdf_and_writes_nothing(home_and_recovery, mhf)
     home, _ = home_and_recovery
     _set_kdf(home, memory_kib=8, iterations=1)
     before = (home / "vault.json").read_bytes()
-    r = mhf(
-        "passwd",
-        "--home",
-        str(home),
-        "--passphrase-stdin",
-        stdin=f"{PASS}\n{NEW_PASS}\n{NEW_PASS}\n",
-    )
+    r = _passwd(mhf, home)
     assert r.code == 1 and "key settings outside the allowed range" in r.err
     assert (home / "vault.json").read_bytes() == before
 
@@ -110,15 +110,25 @@ def test_rewraps_keep_settings_stronger_than_the_defaults(home_and_recovery, mhf
     """passwd and rekey use max(stored, defaults): a raised setting is never lowered."""
     home, _ = home_and_recovery
     _raise_kdf(home, 65536 + 1024, 4)
-    r = mhf(
-        "passwd",
-        "--home",
-        str(home),
-        "--passphrase-stdin",
-        stdin=f"{PASS}\n{NEW_PASS}\n{NEW_PASS}\n",
-    )
+    r = _passwd(mhf, home)
     assert r.code == 0, r.err
     assert (_kdf(home)["memory_kib"], _kdf(home)["iterations"]) == (65536 + 1024, 4)
     r = mhf("rekey", "--home", str(home), "--passphrase-stdin", stdin=f"{NEW_PASS}\n")
     assert r.code == 0, r.err
     assert (_kdf(home)["memory_kib"], _kdf(home)["iterations"]) == (65536 + 1024, 4)
+
+
+def test_recover_after_an_absurd_kdf_writes_the_defaults(home_and_recovery, mhf):
+    """Raised to exhaust the laptop's memory: recover starts again from the defaults."""
+    home, recovery = home_and_recovery
+    _set_kdf(home, memory_kib=2**31, iterations=1000)
+    r = mhf(
+        "recover",
+        "--home",
+        str(home),
+        "--passphrase-stdin",
+        stdin=f"{recovery}\n{NEW_PASS}\n{NEW_PASS}\n",
+    )
+    assert r.code == 0, r.err
+    assert (_kdf(home)["memory_kib"], _kdf(home)["iterations"]) == (65536, 3)
+    assert "still open with the old passphrase" in r.out
