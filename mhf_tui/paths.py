@@ -6,13 +6,14 @@ platformdirs default. The dir is created 0700 and every file in it 0600.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from mhf_tui.errors import DiskFull, is_disk_full
 
@@ -96,6 +97,33 @@ def private_dirs(directory: Path) -> None:
             pass
 
 
+class _FdWriter(io.RawIOBase):
+    """The temp file as a stream, written with `os.write` until every byte is down (a
+    short write is retried, ENOSPC surfaces at once); closing it closes the descriptor."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        return total
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
 @contextmanager
 def private_file(path: Path) -> Iterator[BinaryIO]:
     """Write a file atomically with mode 0600, as a stream: yields the temp file to write.
@@ -107,10 +135,9 @@ def private_file(path: Path) -> Iterator[BinaryIO]:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
+        with _FdWriter(fd) as out:
+            yield cast(BinaryIO, out)
+            os.fsync(fd)
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
