@@ -84,7 +84,7 @@ def summary(args: argparse.Namespace) -> int:
 
 @with_caseload
 def _summary(args: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.summary import export_summary
+    from mhf_tui.services.summary_render import export_summary
 
     out = Path(args.out)
     passphrase = None if (args.plaintext or args.to) else _file_passphrase(args)

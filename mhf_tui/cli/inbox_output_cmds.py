@@ -1,5 +1,5 @@
-"""What the practice gets out of its inbox: `mhf inbox letters`, `codes` and `qof`.
-Thin: open the store, call `mhf_tui.sync` (letters, codes, QOF), print."""
+"""What the practice gets out of its inbox: `mhf inbox letters`, `codes`, `qof` and the
+`open` screen. Thin: open the store, call `mhf_tui.sync` (letters, codes, QOF), print."""
 
 from __future__ import annotations
 

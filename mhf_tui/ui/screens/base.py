@@ -66,7 +66,11 @@ class ServiceCalls:
     error a notification naming only its type (messages may hold patient data).
     """
 
-    app: MhfApp
+    if TYPE_CHECKING:
+        # Screens run inside MhfApp only; Textual types `app` as App[object], and App's
+        # return type is invariant, hence the ignores on the two screen classes below.
+        @property
+        def app(self) -> MhfApp: ...
 
     def db_call(
         self,
@@ -106,7 +110,7 @@ class ServiceCalls:
             message.then(message.result)
 
 
-class MhfScreen(ServiceCalls, Screen[None]):
+class MhfScreen(ServiceCalls, Screen[None]):  # type: ignore[misc]
     """A full screen. `CATEGORY` names its actions in the command palette."""
 
     CATEGORY: ClassVar[str] = "App"
@@ -124,7 +128,7 @@ class MhfScreen(ServiceCalls, Screen[None]):
         return None
 
 
-class MhfModal(ServiceCalls, ModalScreen[T]):
+class MhfModal(ServiceCalls, ModalScreen[T]):  # type: ignore[misc]
     CATEGORY: ClassVar[str] = "App"
     BINDINGS = [Binding("escape", "cancel", "Back", id="back")]
 

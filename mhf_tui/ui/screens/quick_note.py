@@ -198,6 +198,10 @@ class QuickNoteScreen(MhfModal[bool]):
         if not snap.text.strip():
             self.set_status("Type the note first.", error=True)
             return
+        patient_id = snap.patient_id
+        if patient_id is None:
+            self.set_status("Choose the patient first.", error=True)
+            return
         contact_data = self.contact_data()
         if contact_data is False:
             return
@@ -214,14 +218,14 @@ class QuickNoteScreen(MhfModal[bool]):
                 kind = "contact"
                 if contact_data is not None:
                     contact, _ = contacts.add_contact(
-                        session, actor=actor, patient_id=snap.patient_id, data=contact_data
+                        session, actor=actor, patient_id=patient_id, data=contact_data
                     )
                     contact_id = contact.id
                     kind = "phone_call" if contact.mode == "phone" else "contact"
                 notes.add_note(
                     session,
                     actor=actor,
-                    patient_id=snap.patient_id,
+                    patient_id=patient_id,
                     text=snap.text,
                     kind=kind,
                     contact_id=contact_id,

@@ -25,7 +25,7 @@ from mhf_tui.ui.widgets.safe import literal
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.services.summary import ExportResult
+    from mhf_tui.services.summary_render import ExportResult
     from mhf_tui.ui.app import MhfApp
 
 
@@ -128,7 +128,7 @@ class SummaryExportScreen(MhfModal[Path]):
         actor, pid = caseload.actor, self.patient_id
 
         def write(session: Session) -> ExportResult:
-            from mhf_tui.services.summary import export_summary
+            from mhf_tui.services.summary_render import export_summary
 
             if out.parent == exports:
                 exports.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -130,7 +130,7 @@ class SyncScreen(MhfScreen):
             )
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
-        elif not self.query_one("#sync-status", Static).renderable:
+        elif not str(self.query_one("#sync-status", Static).content).strip():
             self._say("No practices yet: add one with `mhf practice add`.")
 
     def _say(self, message: str) -> None:

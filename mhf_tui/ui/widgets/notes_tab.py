@@ -251,8 +251,7 @@ class NotesTab(ServiceCalls, Widget):
 
             return notes.note_history(session, note_id=note.id)
 
-        self.db_call(
-            "load the versions",
-            history,
-            lambda versions: self.app.push_screen(VersionsScreen(versions)),
-        )
+        def show(versions: list[Any]) -> None:
+            self.app.push_screen(VersionsScreen(versions))
+
+        self.db_call("load the versions", history, show)

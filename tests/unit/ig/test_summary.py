@@ -27,7 +27,8 @@ from mhf_tui.db.tables import (
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.summary import build_summary, export_summary, render_html, render_text
+from mhf_tui.services.summary import build_summary
+from mhf_tui.services.summary_render import export_summary, render_html, render_text
 from mhf_tui.services.validation import format_nhs_number
 from tests.unit.ig.conftest import ACTOR, PASS, add_note_versions, add_patient, at, nhs_number
 

@@ -8,7 +8,8 @@ from datetime import date
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Practice
 from mhf_tui.services.outcomes import add_outcome
-from mhf_tui.services.summary import build_summary, render_text
+from mhf_tui.services.summary import build_summary
+from mhf_tui.services.summary_render import render_text
 from tests.unit.ig.conftest import ACTOR, add_patient
 
 

@@ -59,3 +59,21 @@ async def test_export_and_load_ack_from_the_sync_screen(world: World, tmp_path: 
 
         await pilot.press("down", "e")
         await wait_for(pilot, lambda: "no sync key" in _status(app))
+
+
+async def test_sync_screen_with_no_practices_says_how_to_add_one(tmp_path: Path):
+    """A new caseload has no practices: the screen explains, rather than failing."""
+    from mhf_tui.services.setup import initialise_caseload
+    from mhf_tui.ui.app import create_app
+    from mhf_tui.ui.screens.sync import SyncScreen
+
+    home = DataDir(tmp_path / "home")
+    caseload, _recovery = initialise_caseload(home, PASS, facilitator="New Facilitator")
+    caseload.close()
+    app = create_app(home, settings=Settings(), today=lambda: date(2026, 3, 2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, PASS)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen))
+        await wait_for(pilot, lambda: "No practices yet" in _status(app))
+        assert app.screen.query_one(DataTable).row_count == 0
