@@ -29,6 +29,7 @@ from sqlmodel import Session, col
 from mhf_tui.db.tables import Contact, Patient, Practice, Service, Setting, Signposting
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.errors import MhfError
+from mhf_tui.paths import private_dirs
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.contract_year import Quarter
 from mhf_tui.services.qof_report import counted_check_answers
@@ -246,7 +247,7 @@ def export_return(session: Session, *, period: Period, out_dir: Path, actor: str
         counts=counts,
     )
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dirs(out_dir)
     except OSError as exc:
         raise MhfError(f"cannot create {out_dir} ({exc.strerror})") from None
     path = out_dir / f"return-{period.label}-{device.device_id[:8]}-{sequence}{RETURN_SUFFIX}"
