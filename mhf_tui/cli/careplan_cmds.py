@@ -68,19 +68,36 @@ def plan_lines(plan: CarePlanPublic) -> list[str]:
     `emit`)."""
     review = f", review {plan.review_on}" if plan.review_on else ""
     out = [f"Care plan version {plan.version} by {_line(plan.author)}{review}"]
-    out.append("Goals:" if plan.goals else "Goals: none")
+    out += _goal_lines(plan)
+    if plan.needs:
+        out.append("Needs: " + "; ".join(_line(n) for n in plan.needs))
+    out += _action_lines(plan)
+    out += _crisis_lines(plan)
+    if plan.contingency_plan:
+        out.append("Contingency plan: " + plan.contingency_plan.replace("\n", "\n  "))
+    return out
+
+
+def _goal_lines(plan: CarePlanPublic) -> list[str]:
+    out = ["Goals:" if plan.goals else "Goals: none"]
     for n, g in enumerate(plan.goals, start=1):
         target = f" target {g.target_on}" if g.target_on else ""
         scores = ", ".join(f"{s.score} ({s.taken_on})" for s in g.scores) or "no scores"
         out.append(f"  {n}. [{g.status}{target}] {_line(g.goal)}  (id {g.id[:8]}; {scores})")
-    if plan.needs:
-        out.append("Needs: " + "; ".join(_line(n) for n in plan.needs))
-    out.append("Actions:" if plan.actions else "Actions: none")
+    return out
+
+
+def _action_lines(plan: CarePlanPublic) -> list[str]:
+    out = ["Actions:" if plan.actions else "Actions: none"]
     for a in plan.actions:
         mark = "x" if a.done else " "
         extra = ", ".join(x for x in (_line(a.owner), f"due {a.due}" if a.due else "") if x)
         out.append(f"  [{mark}] {_line(a.action)}" + (f"  ({extra})" if extra else ""))
-    out.append("Crisis plan:" if plan.has_crisis_plan else "Crisis plan: none")
+    return out
+
+
+def _crisis_lines(plan: CarePlanPublic) -> list[str]:
+    out = ["Crisis plan:" if plan.has_crisis_plan else "Crisis plan: none"]
     for title, body in (
         ("Early warning signs", plan.early_warning_signs),
         ("What helps", plan.what_helps),
@@ -91,10 +108,7 @@ def plan_lines(plan: CarePlanPublic) -> list[str]:
     for c in plan.crisis_contacts:
         who = f" ({_line(c.relationship)})" if c.relationship else ""
         out.append(f"  Contact: {_line(c.name)}{who} {_line(c.phone)}")
-    for s in plan.crisis_services:
-        out.append(f"  Service: {_line(s.name)} {_line(s.phone)}")
-    if plan.contingency_plan:
-        out.append("Contingency plan: " + plan.contingency_plan.replace("\n", "\n  "))
+    out += [f"  Service: {_line(s.name)} {_line(s.phone)}" for s in plan.crisis_services]
     return out
 
 

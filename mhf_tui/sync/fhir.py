@@ -139,15 +139,25 @@ def patient_resource(p: Patient, ods: str, practice_name: str) -> Resource:
     if p.date_of_death:
         r["deceasedDateTime"] = day(p.date_of_death)
     if p.address or p.postcode:
-        address: dict[str, Any] = {"use": "home"}
-        if p.address:
-            address["text"] = p.address
-        if p.postcode:
-            address["postalCode"] = p.postcode
-        r["address"] = [address]
+        r["address"] = [_address(p)]
     r["generalPractitioner"] = [ods_ref(ods, practice_name)]
     r["managingOrganization"] = ods_ref(ods, practice_name)
-    facts = [
+    r["text"] = narrative(_patient_facts(p))
+    return r
+
+
+def _address(p: Patient) -> dict[str, Any]:
+    address: dict[str, Any] = {"use": "home"}
+    if p.address:
+        address["text"] = p.address
+    if p.postcode:
+        address["postalCode"] = p.postcode
+    return address
+
+
+def _patient_facts(p: Patient) -> list[str]:
+    """What a GP should know about the patient beyond the coded fields ("" where absent)."""
+    return [
         f"Usual GP: {p.usual_gp}" if p.usual_gp else "",
         f"Care cluster: {p.care_cluster}" if p.care_cluster is not None else "",
         "On the SMI register" if p.smi_register else "",
@@ -162,8 +172,6 @@ def patient_resource(p: Patient, ods: str, practice_name: str) -> Resource:
         f"Accessibility: {p.accessibility_needs}" if p.accessibility_needs else "",
         f"Preferred contact: {p.preferred_contact}" if p.preferred_contact else "",
     ]
-    r["text"] = narrative(facts)
-    return r
 
 
 def contact_resource(c: Contact, ods: str, *, team: Team | None = None) -> Resource:
@@ -343,27 +351,40 @@ def care_plan_resource(
     who = author_ref(team, cp.author)
     if who:
         r["author"] = who
-    activities = []
-    for action in cp.actions or []:
-        detail: dict[str, Any] = {
-            "status": "completed" if action.get("done") else "not-started",
-            "description": str(action.get("action", "")),
-        }
-        if action.get("due"):
-            detail["scheduledString"] = f"Due {action['due']}"
-        if action.get("owner"):
-            detail["performer"] = [{"display": str(action["owner"])}]
-        activities.append({"detail": detail})
+    activities = [{"detail": _activity(action)} for action in cp.actions or []]
     if activities:
         r["activity"] = activities
-    notes = []
-    for goal in cp.goals or []:
-        score = goal.get("score")
-        suffix = f" (goal-based outcome {score}/10)" if score is not None else ""
-        target = f", target {goal['target_on']}" if goal.get("target_on") else ""
-        status = f" [{goal['status']}{target}]" if goal.get("status") else ""
-        notes.append(f"Goal: {goal.get('goal', '')}{status}{suffix}")
-    notes += [
+    notes = _care_plan_notes(cp, services or {})
+    if any(notes):
+        r["note"] = [{"text": text} for text in notes if text]
+    return r
+
+
+def _activity(action: dict[str, Any]) -> dict[str, Any]:
+    """A care plan action as a CarePlan activity's detail."""
+    detail: dict[str, Any] = {
+        "status": "completed" if action.get("done") else "not-started",
+        "description": str(action.get("action", "")),
+    }
+    if action.get("due"):
+        detail["scheduledString"] = f"Due {action['due']}"
+    if action.get("owner"):
+        detail["performer"] = [{"display": str(action["owner"])}]
+    return detail
+
+
+def _goal_note(goal: dict[str, Any]) -> str:
+    score = goal.get("score")
+    suffix = f" (goal-based outcome {score}/10)" if score is not None else ""
+    target = f", target {goal['target_on']}" if goal.get("target_on") else ""
+    status = f" [{goal['status']}{target}]" if goal.get("status") else ""
+    return f"Goal: {goal.get('goal', '')}{status}{suffix}"
+
+
+def _care_plan_notes(cp: CarePlan, services: dict[str, str]) -> list[str]:
+    """The plan's goals, needs and crisis plan as note texts ("" where a part is empty)."""
+    return [
+        *(_goal_note(goal) for goal in cp.goals or []),
         *(f"Need: {need}" for need in cp.needs or []),
         f"Early warning signs: {cp.early_warning_signs}" if cp.early_warning_signs else "",
         f"What helps: {cp.what_helps}" if cp.what_helps else "",
@@ -372,14 +393,11 @@ def care_plan_resource(
             f"{c.get('phone', '')}"
             for c in cp.crisis_contacts or []
         ),
-        *(f"Crisis service: {(services or {}).get(sid, sid)}" for sid in cp.crisis_services or []),
+        *(f"Crisis service: {services.get(sid, sid)}" for sid in cp.crisis_services or []),
         f"Crisis plan: {cp.crisis_plan}" if cp.crisis_plan else "",
         f"Contingency plan: {cp.contingency_plan}" if cp.contingency_plan else "",
         f"Review on {day(cp.review_on)}" if cp.review_on else "",
     ]
-    if any(notes):
-        r["note"] = [{"text": text} for text in notes if text]
-    return r
 
 
 def service_request(

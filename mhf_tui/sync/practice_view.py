@@ -130,6 +130,14 @@ def summary_lines(record: PatientRecord) -> list[str]:
 
 
 def _summary_lines(record: PatientRecord) -> list[str]:
+    """The per-patient text: who, then each kind of resource received, in a fixed order."""
+    lines = _patient_lines(record)
+    for part in (_contact_lines, _note_lines, _plan_lines, _signposting_lines):
+        lines += part(record)
+    return lines + _result_lines(record)
+
+
+def _patient_lines(record: PatientRecord) -> list[str]:
     p = record.patient
     lines = [
         f"{record.name}  NHS {record.nhs_number or '(none)'}  born {p.get('birthDate', '?')}"
@@ -139,9 +147,11 @@ def _summary_lines(record: PatientRecord) -> list[str]:
         lines.append(
             f"  Address: {address.get('text', '')} {address.get('postalCode', '')}".rstrip()
         )
-    for phone in p.get("telecom", []):
-        lines.append(f"  Phone: {phone.get('value', '')}")
-    lines.extend(f"  {fact}" for fact in narrative_lines(p))
+    lines += [f"  Phone: {phone.get('value', '')}" for phone in p.get("telecom", [])]
+    return lines + [f"  {fact}" for fact in narrative_lines(p)]
+
+
+def _contact_lines(record: PatientRecord) -> list[str]:
     encounters = sorted(
         [
             *record.resources.get("Encounter", []),
@@ -149,30 +159,40 @@ def _summary_lines(record: PatientRecord) -> list[str]:
         ],
         key=lambda e: e.get("period", {}).get("start", ""),
     )
-    if encounters:
-        lines.append(f"  Contacts ({len(encounters)}):")
-        for e in encounters:
-            kind = (e.get("type") or [{}])[0].get("text", "")
-            reason = (e.get("reasonCode") or [{}])[0].get("text", "")
-            when = _when(e.get("period", {}).get("start"))
-            lines.append(f"    {when}  {kind}  {e.get('status', '')}  {reason}".rstrip())
+    if not encounters:
+        return []
+    lines = [f"  Contacts ({len(encounters)}):"]
+    for e in encounters:
+        kind = (e.get("type") or [{}])[0].get("text", "")
+        reason = (e.get("reasonCode") or [{}])[0].get("text", "")
+        when = _when(e.get("period", {}).get("start"))
+        lines.append(f"    {when}  {kind}  {e.get('status', '')}  {reason}".rstrip())
+    return lines
+
+
+def _note_lines(record: PatientRecord) -> list[str]:
     docs = sorted(record.resources.get("DocumentReference", []), key=lambda d: d.get("date", ""))
+    if not docs:
+        return []
     current = [d for d in docs if d.get("status") == "current"]
-    if docs:
-        lines.append(
-            f"  Notes ({len(current)} current, {len(docs) - len(current)} older or in error):"
-        )
-        for d in current:
-            kind = d.get("type", {}).get("text", "Note")
-            author = (d.get("author") or [{}])[0].get("display", "")
-            amended = " (amended)" if d.get("docStatus") == "amended" else ""
-            lines.append(f"    {_when(d.get('date'))}  {kind}{amended}  {author}".rstrip())
-            lines.extend(f"      {text_line}" for text_line in _note_text(d).splitlines())
-        errors = [d for d in docs if d.get("status") == "entered-in-error"]
-        if errors:
-            lines.append(f"    ({len(errors)} note(s) marked entered in error, not shown)")
-    plans = [c for c in record.resources.get("CarePlan", []) if c.get("status") == "active"]
-    for plan in plans:
+    lines = [f"  Notes ({len(current)} current, {len(docs) - len(current)} older or in error):"]
+    for d in current:
+        kind = d.get("type", {}).get("text", "Note")
+        author = (d.get("author") or [{}])[0].get("display", "")
+        amended = " (amended)" if d.get("docStatus") == "amended" else ""
+        lines.append(f"    {_when(d.get('date'))}  {kind}{amended}  {author}".rstrip())
+        lines.extend(f"      {text_line}" for text_line in _note_text(d).splitlines())
+    errors = [d for d in docs if d.get("status") == "entered-in-error"]
+    if errors:
+        lines.append(f"    ({len(errors)} note(s) marked entered in error, not shown)")
+    return lines
+
+
+def _plan_lines(record: PatientRecord) -> list[str]:
+    lines: list[str] = []
+    for plan in record.resources.get("CarePlan", []):
+        if plan.get("status") != "active":
+            continue
         lines.append(f"  {plan.get('title', 'Care plan')}:")
         for activity in plan.get("activity", []):
             detail = activity.get("detail", {})
@@ -181,21 +201,28 @@ def _summary_lines(record: PatientRecord) -> list[str]:
                 f"{detail.get('scheduledString', '')}".rstrip()
             )
         lines.extend(f"    {note.get('text', '')}" for note in plan.get("note", []))
+    return lines
+
+
+def _signposting_status(request: fhir.Resource) -> str:
+    texts = (n.get("text", "") for n in request.get("note", []))
+    status = next((t for t in texts if t.startswith("Signposting")), "")
+    return status.removeprefix("Signposting status: ")
+
+
+def _signposting_lines(record: PatientRecord) -> list[str]:
     requests = record.resources.get("ServiceRequest", [])
-    if requests:
-        lines.append(f"  Signposting ({len(requests)}):")
-        for r in sorted(requests, key=lambda r: r.get("authoredOn", "")):
-            status = next(
-                (
-                    n["text"]
-                    for n in r.get("note", [])
-                    if n.get("text", "").startswith("Signposting")
-                ),
-                "",
-            ).removeprefix("Signposting status: ")
-            lines.append(
-                f"    {r.get('authoredOn', '')}  {r.get('code', {}).get('text', '')}  {status}"
-            )
+    if not requests:
+        return []
+    return [f"  Signposting ({len(requests)}):"] + [
+        f"    {r.get('authoredOn', '')}  {r.get('code', {}).get('text', '')}  "
+        f"{_signposting_status(r)}"
+        for r in sorted(requests, key=lambda r: r.get("authoredOn", ""))
+    ]
+
+
+def _result_lines(record: PatientRecord) -> list[str]:
+    lines: list[str] = []
     observations = [
         o for o in record.resources.get("Observation", []) if o.get("status") != "entered-in-error"
     ]
