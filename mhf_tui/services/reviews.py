@@ -23,6 +23,7 @@ from mhf_tui.db.tables import Patient, utcnow
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.retention import ensure_editable, ensure_patient_editable
 from mhf_tui.services.templates import (
     ReviewTemplate,
@@ -367,18 +368,15 @@ def complete_review(
     review.status = COMPLETED
     review.completed_at = utcnow()
     review.next_due_on = _due_after(session, review, template)
-    session.add(review)
-    session.flush()
-    record_event(
+    return audited_add(
         session,
+        review,
         actor=actor,
         action="update",
         entity="review",
-        entity_id=review.id,
         patient_id=review.patient_id,
         detail="status=completed",
     )
-    return review
 
 
 def _due_after(session: Session, review: Review, template: ReviewTemplate) -> date:
@@ -401,18 +399,15 @@ def abandon_review(session: Session, *, review_id: uuid.UUID, actor: str) -> Rev
     if review.status != IN_PROGRESS:
         raise ValidationError("only a review in progress can be abandoned")
     review.status = ABANDONED
-    session.add(review)
-    session.flush()
-    record_event(
+    return audited_add(
         session,
+        review,
         actor=actor,
         action="update",
         entity="review",
-        entity_id=review.id,
         patient_id=review.patient_id,
         detail="status=abandoned",
     )
-    return review
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, select
@@ -267,6 +268,9 @@ def add_demo_reviews(
         if patient.status not in RECALLED:
             continue
         smoker = rng.choices(("current", "ex", "never"), (40, 25, 35))[0]
+        review = partial(
+            _review, rows, patient=patient, rng=rng, actor=actor, smoker=smoker, extra=extra
+        )
         if patient.smi_register:
             state = rng.choices(
                 ("never", "overdue", "due_soon", "recent", "in_progress"), (14, 26, 12, 40, 8)
@@ -279,66 +283,17 @@ def add_demo_reviews(
             }.get(state)
             if ago is not None:
                 if rng.random() < 0.4:  # the year before, for history
-                    _review(
-                        rows,
-                        patient=patient,
-                        template=phc,
-                        rng=rng,
-                        actor=actor,
-                        on=today - timedelta(days=ago + 365),
-                        complete=True,
-                        smoker=smoker,
-                        extra=extra,
-                    )
+                    review(template=phc, on=today - timedelta(days=ago + 365), complete=True)
                 missing = frozenset(rng.sample(("cholesterol", "hba1c"), rng.choice((0, 0, 1))))
-                _review(
-                    rows,
-                    patient=patient,
-                    template=phc,
-                    rng=rng,
-                    actor=actor,
-                    on=today - timedelta(days=ago),
-                    complete=True,
-                    smoker=smoker,
-                    extra=extra,
-                    skip=missing,
-                )
+                review(template=phc, on=today - timedelta(days=ago), complete=True, skip=missing)
             if state == "in_progress":
-                _review(
-                    rows,
-                    patient=patient,
-                    template=phc,
-                    rng=rng,
-                    actor=actor,
-                    on=today - timedelta(days=rng.randint(0, 6)),
-                    complete=False,
-                    smoker=smoker,
-                    extra=extra,
-                )
+                review(template=phc, on=today - timedelta(days=rng.randint(0, 6)), complete=False)
             if rng.random() < 0.6:
-                _review(
-                    rows,
-                    patient=patient,
-                    template=meds,
-                    rng=rng,
-                    actor=actor,
-                    on=today - timedelta(days=rng.randint(10, 450)),
-                    complete=True,
-                    smoker=smoker,
-                    extra=extra,
+                review(
+                    template=meds, on=today - timedelta(days=rng.randint(10, 450)), complete=True
                 )
         if (patient.smi_register or patient.id in plans) and rng.random() < 0.5:
-            _review(
-                rows,
-                patient=patient,
-                template=cpr,
-                rng=rng,
-                actor=actor,
-                on=today - timedelta(days=rng.randint(10, 420)),
-                complete=True,
-                smoker=smoker,
-                extra=extra,
-            )
+            review(template=cpr, on=today - timedelta(days=rng.randint(10, 420)), complete=True)
         if rng.random() < 0.35:
             _add_outcomes(rows, patient=patient, rng=rng, today=today, actor=actor)
         for goal in plans.get(patient.id, []):
