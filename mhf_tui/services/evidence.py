@@ -6,7 +6,6 @@ Each finding is one line that names what is wrong (ids and counts, never patient
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 
@@ -22,8 +21,10 @@ from mhf_tui.db.audit_head import (
     extends,
 )
 from mhf_tui.db.tables import AuditEvent, Note
+from mhf_tui.services.audit import text_digest
 
-_NOTE_DIGEST = re.compile(r"text_sha256=([0-9a-f]{64})")
+#: what `text_digest` writes into a note event's detail
+_NOTE_DIGEST = re.compile(r"text_sha256=[0-9a-f]{64}")
 NOTE_ACTIONS = ("create", "amend", "entered_in_error")
 
 
@@ -50,7 +51,7 @@ def note_problems(session: Session) -> list[str]:
             continue
         if key not in texts:
             continue  # purged
-        if hashlib.sha256(texts[key].encode("utf-8")).hexdigest() != found.group(1):
+        if text_digest(texts[key]) != found.group(0):
             problems.append(
                 f"note {key[:8]} does not match its audit event {seq}: "
                 "its text was changed outside mhf"
