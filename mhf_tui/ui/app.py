@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -40,8 +41,13 @@ if TYPE_CHECKING:
 NEEDS_UNLOCK = {"quick_note", "find", "lock"}
 
 
+#: the look of every screen after the gate, parsed once the first frame is painted
+SCREENS_CSS = Path(__file__).with_name("app.tcss")
+
+
 class MhfApp(App[int]):
-    CSS_PATH = "app.tcss"
+    #: only what the lock and set-up screens need: start-up parses no more CSS than that
+    CSS_PATH = "start.tcss"
     TITLE = "mhf"
     COMMANDS = {MhfCommands}
     BINDINGS = [key.binding() for key in APP_KEYS]
@@ -93,6 +99,13 @@ class MhfApp(App[int]):
             )
         self.push_screen(self._gate_screen())
         self._idle_timer = self.set_interval(self._idle_check_every(), self._check_idle)
+        self.call_after_refresh(self._load_screens_css)
+
+    def _load_screens_css(self) -> None:
+        """Runs after the lock screen's first frame, before any key is handled: the user
+        sees the gate without waiting for the CSS of screens it does not show."""
+        self.stylesheet.read(SCREENS_CSS)
+        self.refresh_css(animate=False)
 
     def _gate_screen(self) -> Screen[Any]:
         if self.data.vault.exists():
