@@ -23,7 +23,6 @@ from mhf_tui.db.tables import Patient, utcnow
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.audited import audited_add
 from mhf_tui.services.retention import ensure_editable, ensure_patient_editable
 from mhf_tui.services.templates import (
     ReviewTemplate,
@@ -100,27 +99,31 @@ def find_review(session: Session, *, ref: str | uuid.UUID) -> Review:
     return review
 
 
-def current_answers(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
-    """The latest version of each item's answer, withdrawn answers left out."""
-    rows = session.exec(
-        select(ReviewAnswer)
-        .where(ReviewAnswer.review_id == review_id)
-        .order_by(col(ReviewAnswer.version))
-    ).all()
-    latest: dict[str, ReviewAnswer] = {}
-    for row in rows:
-        latest[row.item_id] = row
-    return {k: v for k, v in latest.items() if not v.entered_in_error}
-
-
-def answer_history(session: Session, *, review_id: uuid.UUID, item_id: str) -> list[ReviewAnswer]:
+def _versions(session: Session, *, review_id: uuid.UUID) -> list[ReviewAnswer]:
+    """Every answer version of the review, oldest first."""
     return list(
         session.exec(
             select(ReviewAnswer)
-            .where(ReviewAnswer.review_id == review_id, ReviewAnswer.item_id == item_id)
+            .where(ReviewAnswer.review_id == review_id)
             .order_by(col(ReviewAnswer.version))
         ).all()
     )
+
+
+def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
+    """The newest version of each item's answer, withdrawn ones included."""
+    return {row.item_id: row for row in _versions(session, review_id=review_id)}
+
+
+def current_answers(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
+    """The latest version of each item's answer, withdrawn answers left out."""
+    heads = _lineage_heads(session, review_id=review_id)
+    return {k: v for k, v in heads.items() if not v.entered_in_error}
+
+
+def answer_history(session: Session, *, review_id: uuid.UUID, item_id: str) -> list[ReviewAnswer]:
+    """Every version of one item's answer, oldest first."""
+    return [row for row in _versions(session, review_id=review_id) if row.item_id == item_id]
 
 
 def patient_reviews(session: Session, *, patient_id: uuid.UUID) -> list[Review]:
@@ -132,19 +135,6 @@ def patient_reviews(session: Session, *, patient_id: uuid.UUID) -> list[Review]:
             .order_by(col(Review.performed_on).desc(), col(Review.created_at).desc())
         ).all()
     )
-
-
-def last_completed(session: Session, *, patient_id: uuid.UUID, template_id: str) -> Review | None:
-    return session.exec(
-        select(Review)
-        .where(
-            Review.patient_id == patient_id,
-            Review.template_id == template_id,
-            Review.status == COMPLETED,
-        )
-        .order_by(col(Review.performed_on).desc())
-        .limit(1)
-    ).first()
 
 
 def open_review(session: Session, *, patient_id: uuid.UUID, template_id: str) -> Review | None:
@@ -192,25 +182,33 @@ def start_review(
         performed_on=when,
         author=actor,
     )
-    session.add(review)
-    session.flush()
+    return _save(session, review, actor=actor, action="create", detail=f"template={template.id}")
+
+
+def _audit(session: Session, review: Review, *, actor: str, action: str, detail: str = "") -> None:
+    """Every review event names the review and its patient (answers are audited under it)."""
     record_event(
         session,
         actor=actor,
-        action="create",
+        action=action,
         entity="review",
         entity_id=review.id,
-        patient_id=patient_id,
-        detail=f"template={template.id}",
+        patient_id=review.patient_id,
+        detail=detail,
     )
+
+
+def _save(session: Session, review: Review, *, actor: str, action: str, detail: str) -> Review:
+    """Write the review (flushed, so its id and `change_seq` are set) and its event."""
+    session.add(review)
+    session.flush()
+    _audit(session, review, actor=actor, action=action, detail=detail)
     return review
 
 
 def _editable_review(session: Session, *, review_id: uuid.UUID, reason: str) -> Review:
     """The review to answer: not abandoned; a completed one only with a reason."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     if review.status == ABANDONED:
         raise ValidationError("this review was abandoned; start a new one")
     completed = review.status == COMPLETED
@@ -322,25 +320,15 @@ def answer_items(
         written.append(row)
     if written:
         session.flush()
-        record_event(
+        items = ",".join(r.item_id for r in written)
+        _audit(
             session,
+            review,
             actor=actor,
             action="amend" if completed else "update",
-            entity="review",
-            entity_id=review.id,
-            patient_id=review.patient_id,
-            detail="items=" + ",".join(r.item_id for r in written),
+            detail=f"items={items}",
         )
     return written
-
-
-def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
-    rows = session.exec(
-        select(ReviewAnswer)
-        .where(ReviewAnswer.review_id == review_id)
-        .order_by(col(ReviewAnswer.version))
-    ).all()
-    return {row.item_id: row for row in rows}
 
 
 def missing_required(
@@ -354,9 +342,7 @@ def complete_review(
     session: Session, *, review_id: uuid.UUID, templates: TemplateSet, actor: str
 ) -> Review:
     """Mark a review done; refuses while a required item is unanswered."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     if review.status != IN_PROGRESS:
         raise ValidationError(f"this review is already {review.status.replace('_', ' ')}")
     ensure_patient_editable(session, patient_id=review.patient_id)
@@ -368,15 +354,7 @@ def complete_review(
     review.status = COMPLETED
     review.completed_at = utcnow()
     review.next_due_on = _due_after(session, review, template)
-    return audited_add(
-        session,
-        review,
-        actor=actor,
-        action="update",
-        entity="review",
-        patient_id=review.patient_id,
-        detail="status=completed",
-    )
+    return _save(session, review, actor=actor, action="update", detail="status=completed")
 
 
 def _due_after(session: Session, review: Review, template: ReviewTemplate) -> date:
@@ -393,21 +371,11 @@ def _due_after(session: Session, review: Review, template: ReviewTemplate) -> da
 
 def abandon_review(session: Session, *, review_id: uuid.UUID, actor: str) -> Review:
     """Set aside an in-progress review (started in error); its answers are kept."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     if review.status != IN_PROGRESS:
         raise ValidationError("only a review in progress can be abandoned")
     review.status = ABANDONED
-    return audited_add(
-        session,
-        review,
-        actor=actor,
-        action="update",
-        entity="review",
-        patient_id=review.patient_id,
-        detail="status=abandoned",
-    )
+    return _save(session, review, actor=actor, action="update", detail="status=abandoned")
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -444,18 +412,11 @@ def review_detail(
     session: Session, *, review_id: uuid.UUID, templates: TemplateSet, actor: str
 ) -> ReviewDetail:
     """A review with every item and its current answer (records a view event)."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     template = templates.get(review.template_id)
-    rows = session.exec(
-        select(ReviewAnswer)
-        .where(ReviewAnswer.review_id == review.id)
-        .order_by(col(ReviewAnswer.version))
-    ).all()
     latest: dict[str, ReviewAnswer] = {}
     counts: dict[str, int] = {}
-    for row in rows:
+    for row in _versions(session, review_id=review.id):
         latest[row.item_id] = row
         counts[row.item_id] = counts.get(row.item_id, 0) + 1
     views = []
@@ -469,12 +430,5 @@ def review_detail(
             )
         )
     missing = [v.item for v in views if v.item.required and v.answer is None]
-    record_event(
-        session,
-        actor=actor,
-        action="view",
-        entity="review",
-        entity_id=review.id,
-        patient_id=review.patient_id,
-    )
+    _audit(session, review, actor=actor, action="view")
     return ReviewDetail(review=review, template=template, answers=views, missing_required=missing)
