@@ -23,6 +23,7 @@ from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.audited import audited_add
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable
 
 PHQ9, GAD7, GBO = "phq9", "gad7", "gbo"
@@ -299,6 +300,23 @@ def list_outcomes(
             detail=f"measure={measure or 'all'} rows={len(rows)}",
         )
     return rows
+
+
+class OutcomeRead(PublicModel):
+    """One stored score as `outcome list --json` prints it."""
+
+    measure: str
+    taken_on: date
+    items: list[int]
+    total: int
+    band: str
+    risk_prompt: bool
+    #: the care-plan goal of a goal-based outcome, else None
+    goal_id: str | None
+
+    @classmethod
+    def from_row(cls, row: OutcomeMeasure) -> OutcomeRead:
+        return cls.from_attrs(row, goal_id=row.goal_id or None)
 
 
 @dataclass(frozen=True)

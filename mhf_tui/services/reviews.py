@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import String, cast
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -23,6 +24,7 @@ from mhf_tui.db.tables import Patient, utcnow
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.public import PublicModel
 from mhf_tui.services.retention import ensure_editable, ensure_patient_editable
 from mhf_tui.services.templates import (
     ReviewTemplate,
@@ -381,6 +383,60 @@ def abandon_review(session: Session, *, review_id: uuid.UUID, actor: str) -> Rev
 # --- reading ---------------------------------------------------------------------------
 
 
+class ReviewStarted(PublicModel):
+    """A review as `reviews start --json` names it."""
+
+    id: uuid.UUID = Field(serialization_alias="review_id")
+    template_id: str = Field(serialization_alias="template")
+    status: str
+
+
+class ReviewRead(PublicModel):
+    """A review in a patient's list (`reviews list --json`)."""
+
+    id: uuid.UUID = Field(serialization_alias="review_id")
+    template_id: str = Field(serialization_alias="template")
+    #: the template's title; empty if the template is no longer loaded
+    title: str
+    status: str
+    performed_on: date
+    next_due_on: date | None
+
+    @classmethod
+    def from_row(cls, row: Review, templates: TemplateSet) -> ReviewRead:
+        loaded = row.template_id in templates
+        return cls.from_attrs(row, title=templates.get(row.template_id).title if loaded else "")
+
+
+class AnswerRead(PublicModel):
+    """One item of a shown review and its current answer (the item's unit and code when
+    it is unanswered)."""
+
+    item: str
+    label: str
+    value: str | None
+    unit: str
+    snomed: str
+    observed_on: date | None
+    versions: int
+    required: bool
+
+
+class ReviewDetailRead(PublicModel):
+    """A review with every item (`reviews show --json`)."""
+
+    id: uuid.UUID = Field(serialization_alias="review_id")
+    template_id: str = Field(serialization_alias="template")
+    template_version: str
+    status: str
+    performed_on: date
+    next_due_on: date | None
+    author: str
+    answers: list[AnswerRead]
+    #: ids of the required items not answered yet
+    missing_required: list[str]
+
+
 @dataclass(frozen=True)
 class AnswerView:
     item: TemplateItem
@@ -399,6 +455,19 @@ class AnswerView:
             return f"{value} {self.item.unit}"
         return value
 
+    def read(self) -> AnswerRead:
+        answer, item = self.answer, self.item
+        return AnswerRead(
+            item=item.id,
+            label=item.label,
+            value=answer.value if answer else None,
+            unit=answer.unit if answer else item.unit,
+            snomed=answer.code if answer else item.snomed,
+            observed_on=answer.observed_on if answer else None,
+            versions=self.versions,
+            required=item.required,
+        )
+
 
 @dataclass(frozen=True)
 class ReviewDetail:
@@ -406,6 +475,13 @@ class ReviewDetail:
     template: ReviewTemplate
     answers: list[AnswerView]
     missing_required: list[TemplateItem]
+
+    def read(self) -> ReviewDetailRead:
+        return ReviewDetailRead.from_attrs(
+            self.review,
+            answers=[a.read() for a in self.answers],
+            missing_required=[item.id for item in self.missing_required],
+        )
 
 
 def review_detail(
