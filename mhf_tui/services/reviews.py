@@ -384,21 +384,18 @@ def abandon_review(session: Session, *, review_id: uuid.UUID, actor: str) -> Rev
 
 
 class ReviewStarted(PublicModel):
-    """A review as `reviews start --json` names it."""
+    """A review as `reviews start --json` names it; the other read models add to it."""
 
     id: uuid.UUID = Field(serialization_alias="review_id")
     template_id: str = Field(serialization_alias="template")
     status: str
 
 
-class ReviewRead(PublicModel):
+class ReviewRead(ReviewStarted):
     """A review in a patient's list (`reviews list --json`)."""
 
-    id: uuid.UUID = Field(serialization_alias="review_id")
-    template_id: str = Field(serialization_alias="template")
     #: the template's title; empty if the template is no longer loaded
     title: str
-    status: str
     performed_on: date
     next_due_on: date | None
 
@@ -422,13 +419,10 @@ class AnswerRead(PublicModel):
     required: bool
 
 
-class ReviewDetailRead(PublicModel):
+class ReviewDetailRead(ReviewStarted):
     """A review with every item (`reviews show --json`)."""
 
-    id: uuid.UUID = Field(serialization_alias="review_id")
-    template_id: str = Field(serialization_alias="template")
     template_version: str
-    status: str
     performed_on: date
     next_due_on: date | None
     author: str
