@@ -167,13 +167,17 @@ def set_contact_follow_up(
         ensure_editable(patient)
     row.follow_up_on = optional_date(on, "follow-up date")
     row.follow_up_done = False
-    _save(session, row, actor=actor, field="follow_up_on")
+    audited_add(
+        session, row, actor=actor, action="update", entity="contact", detail="fields=follow_up_on"
+    )
 
 
 def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid.UUID) -> None:
     row = _contact(session, contact_id)
     row.follow_up_done = True
-    _save(session, row, actor=actor, field="follow_up_done")
+    audited_add(
+        session, row, actor=actor, action="update", entity="contact", detail="fields=follow_up_done"
+    )
 
 
 def _contact(session: Session, contact_id: uuid.UUID) -> Contact:
@@ -181,16 +185,3 @@ def _contact(session: Session, contact_id: uuid.UUID) -> Contact:
     if row is None:
         raise MhfError("no such contact on this caseload")
     return row
-
-
-def _save(session: Session, row: Contact, *, actor: str, field: str) -> None:
-    """Write the contact with an update event naming the follow-up field changed."""
-    audited_add(
-        session,
-        row,
-        actor=actor,
-        action="update",
-        entity="contact",
-        patient_id=row.patient_id,
-        detail=f"fields={field}",
-    )

@@ -192,7 +192,6 @@ def _new_version(
         actor=actor,
         action=action,
         entity="note",
-        patient_id=row.patient_id,
         detail=f"replaces={previous.id},{text_digest(row.text)}",
     )
     return NoteRead.from_row(row, first.written_at)

@@ -18,13 +18,13 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables import CarePlan, Patient
+from mhf_tui.db.tables import CarePlan
 from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.public import PublicModel
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.retention import ensure_patient_editable
 
 PHQ9, GAD7, GBO = "phq9", "gad7", "gbo"
 
@@ -184,26 +184,6 @@ def _check_date(taken_on: date | None) -> date:
     return when
 
 
-def _ensure_editable(session: Session, patient_id: uuid.UUID) -> None:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise ValidationError("no such patient")
-    ensure_editable(patient)
-
-
-def _store(session: Session, row: OutcomeMeasure, *, actor: str, detail: str) -> OutcomeMeasure:
-    """Write a new score with its create event."""
-    return audited_add(
-        session,
-        row,
-        actor=actor,
-        action="create",
-        entity="outcome",
-        patient_id=row.patient_id,
-        detail=detail,
-    )
-
-
 def add_outcome(
     session: Session,
     *,
@@ -214,7 +194,7 @@ def add_outcome(
     taken_on: date | None = None,
 ) -> tuple[OutcomeMeasure, Score]:
     """Store a PHQ-9 or GAD-7 with every item; returns the row and its score."""
-    _ensure_editable(session, patient_id)
+    ensure_patient_editable(session, patient_id=patient_id)
     result = score(measure, items)
     row = OutcomeMeasure(
         patient_id=patient_id,
@@ -228,6 +208,11 @@ def add_outcome(
     )
     _store(session, row, actor=actor, detail=f"measure={result.measure}")
     return row, result
+
+
+def _store(session: Session, row: OutcomeMeasure, *, actor: str, detail: str) -> OutcomeMeasure:
+    """Write a new score with its create event."""
+    return audited_add(session, row, actor=actor, action="create", entity="outcome", detail=detail)
 
 
 def current_goals(session: Session, *, patient_id: uuid.UUID) -> list[dict[str, object]]:
@@ -251,7 +236,7 @@ def add_goal_score(
     taken_on: date | None = None,
 ) -> OutcomeMeasure:
     """A goal-based outcome (0-10) for one goal of the current care plan."""
-    _ensure_editable(session, patient_id)
+    ensure_patient_editable(session, patient_id=patient_id)
     if isinstance(score_value, bool) or not isinstance(score_value, int):
         raise ValidationError("a goal score is a whole number 0-10")
     if not 0 <= score_value <= 10:

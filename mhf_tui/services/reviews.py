@@ -20,12 +20,13 @@ from sqlalchemy import String, cast
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables import Patient, utcnow
+from mhf_tui.db.tables import utcnow
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
+from mhf_tui.services.audited import audited_add
 from mhf_tui.services.public import PublicModel
-from mhf_tui.services.retention import ensure_editable, ensure_patient_editable
+from mhf_tui.services.retention import ensure_patient_editable
 from mhf_tui.services.templates import (
     ReviewTemplate,
     TemplateItem,
@@ -166,10 +167,7 @@ def start_review(
 ) -> Review:
     """A new in-progress review. If one of this template is already open for the patient it
     is returned instead, so a half-done check is carried on rather than duplicated."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise ValidationError("no such patient")
-    ensure_editable(patient)
+    ensure_patient_editable(session, patient_id=patient_id)
     existing = open_review(session, patient_id=patient_id, template_id=template.id)
     if existing is not None:
         return existing
@@ -202,10 +200,7 @@ def _audit(session: Session, review: Review, *, actor: str, action: str, detail:
 
 def _save(session: Session, review: Review, *, actor: str, action: str, detail: str) -> Review:
     """Write the review (flushed, so its id and `change_seq` are set) and its event."""
-    session.add(review)
-    session.flush()
-    _audit(session, review, actor=actor, action=action, detail=detail)
-    return review
+    return audited_add(session, review, actor=actor, action=action, entity="review", detail=detail)
 
 
 def _editable_review(session: Session, *, review_id: uuid.UUID, reason: str) -> Review:
