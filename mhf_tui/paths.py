@@ -29,51 +29,34 @@ def default_home() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
+class Below:
+    """A data dir's file or subdir: its fixed name below the dir's root."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, owner: DataDir, _cls: type | None = None) -> Path:
+        return owner.root / self.name
+
+
 @dataclass(frozen=True)
 class DataDir:
     """The files of one data dir, by name."""
 
     root: Path
+    db = Below("caseload.db")
+    vault = Below("vault.json")
+    unlock_state = Below("unlock-state.json")
+    audit_head = Below("audit-head.json")
+    lock = Below("mhf.lock")
+    config = Below("config.toml")
+    exports = Below("exports")
+    backups = Below("backups")
+    templates = Below("templates")
 
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None = None) -> DataDir:
         return cls(Path(home).expanduser() if home else default_home())
-
-    @property
-    def db(self) -> Path:
-        return self.root / "caseload.db"
-
-    @property
-    def vault(self) -> Path:
-        return self.root / "vault.json"
-
-    @property
-    def unlock_state(self) -> Path:
-        return self.root / "unlock-state.json"
-
-    @property
-    def audit_head(self) -> Path:
-        return self.root / "audit-head.json"
-
-    @property
-    def lock(self) -> Path:
-        return self.root / "mhf.lock"
-
-    @property
-    def config(self) -> Path:
-        return self.root / "config.toml"
-
-    @property
-    def exports(self) -> Path:
-        return self.root / "exports"
-
-    @property
-    def backups(self) -> Path:
-        return self.root / "backups"
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
 
     def ensure(self) -> None:
         """Create the dir (0700) and its subdirs; tighten modes if they were looser."""
@@ -82,15 +65,20 @@ class DataDir:
             os.chmod(d, 0o700)
 
 
-def private_dirs(directory: Path) -> None:
-    """Create `directory` and every missing parent with mode 0700 (`mkdir(parents=True)`
-    gives the parents the umask's mode, often 0755, which would show file names)."""
+def missing_dirs(directory: Path) -> list[Path]:
+    """`directory` and those of its parents that do not exist yet, outermost first."""
     missing: list[Path] = []
     current = directory
     while not current.exists() and current.parent != current:
         missing.append(current)
         current = current.parent
-    for path in reversed(missing):
+    return missing[::-1]
+
+
+def private_dirs(directory: Path) -> None:
+    """Create `directory` and every missing parent with mode 0700 (`mkdir(parents=True)`
+    gives the parents the umask's mode, often 0755, which would show file names)."""
+    for path in missing_dirs(directory):
         try:
             path.mkdir(mode=0o700)
         except FileExistsError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number
 from mhf_tui.cli.common import patient_id, with_caseload
@@ -84,7 +84,7 @@ def _add_outcome(args: argparse.Namespace, caseload: Caseload, items: list[int])
 @arg("--measure", choices=MEASURES)
 @with_caseload
 def outcome_list(args: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.outcomes import MEASURE_TITLES, list_outcomes, trends
+    from mhf_tui.services.outcomes import MEASURE_TITLES, OutcomeRead, list_outcomes, trends
 
     with caseload.session() as session:
         rows = list_outcomes(
@@ -93,26 +93,15 @@ def outcome_list(args: argparse.Namespace, caseload: Caseload) -> int:
             measure=args.measure,
             actor=caseload.actor,
         )
-    records = [
-        {
-            "measure": r.measure,
-            "taken_on": r.taken_on,
-            "items": r.items,
-            "total": r.total,
-            "band": r.band,
-            "risk_prompt": r.risk_prompt,
-            "goal_id": r.goal_id or None,
-        }
-        for r in rows
-    ]
+    records = [OutcomeRead.from_row(r) for r in rows]
 
-    def lines(r: dict[str, Any]) -> list[str]:
-        name = MEASURE_TITLES.get(r["measure"], r["measure"])
-        extra = f" {r['band']}" if r["band"] else ""
-        risk = "  ITEM 9 > 0" if r["risk_prompt"] else ""
-        goal = f"  goal {r['goal_id']}" if r["goal_id"] else ""
-        items = ",".join(str(i) for i in r["items"])
-        return [f"{r['taken_on']}  {name:<7} {r['total']:>3}{extra}  [{items}]{goal}{risk}"]
+    def lines(r: OutcomeRead) -> list[str]:
+        name = MEASURE_TITLES.get(r.measure, r.measure)
+        extra = f" {r.band}" if r.band else ""
+        risk = "  ITEM 9 > 0" if r.risk_prompt else ""
+        goal = f"  goal {r.goal_id}" if r.goal_id else ""
+        items = ",".join(str(i) for i in r.items)
+        return [f"{r.taken_on}  {name:<7} {r.total:>3}{extra}  [{items}]{goal}{risk}"]
 
     trend_lines = "\n".join(t.summary for t in trends(rows)) or None
     return emit(args, records, lines=lines, empty="No outcome measures yet", footer=trend_lines)

@@ -101,7 +101,7 @@ def start(args: argparse.Namespace) -> int:
 
 @with_caseload
 def _start(args: argparse.Namespace, caseload: Caseload, template: Any) -> int:
-    from mhf_tui.services.reviews import current_answers, start_review
+    from mhf_tui.services.reviews import ReviewStarted, current_answers, start_review
     from mhf_tui.services.templates import describe_expected
 
     with caseload.session() as session:
@@ -114,9 +114,7 @@ def _start(args: argparse.Namespace, caseload: Caseload, template: Any) -> int:
         )
         answered = current_answers(session, review_id=review.id)
     if args.json:
-        return emit(
-            args, {"review_id": str(review.id), "template": template.id, "status": review.status}
-        )
+        return emit(args, ReviewStarted.from_attrs(review))
     again = " (carrying on the review already started)" if answered else ""
     lines = [f"Review {review.id} of {template.title}{again}"]
     for item in template.items:
@@ -210,32 +208,7 @@ def _show(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet) -> 
         detail = review_detail(session, review_id=review.id, templates=loaded, actor=caseload.actor)
     r = detail.review
     if args.json:
-        return emit(
-            args,
-            {
-                "review_id": str(r.id),
-                "template": r.template_id,
-                "template_version": r.template_version,
-                "status": r.status,
-                "performed_on": r.performed_on,
-                "next_due_on": r.next_due_on,
-                "author": r.author,
-                "answers": [
-                    {
-                        "item": a.item.id,
-                        "label": a.item.label,
-                        "value": a.answer.value if a.answer else None,
-                        "unit": a.answer.unit if a.answer else a.item.unit,
-                        "snomed": a.answer.code if a.answer else a.item.snomed,
-                        "observed_on": a.answer.observed_on if a.answer else None,
-                        "versions": a.versions,
-                        "required": a.item.required,
-                    }
-                    for a in detail.answers
-                ],
-                "missing_required": [i.id for i in detail.missing_required],
-            },
-        )
+        return emit(args, detail.read())
     due = f", next due {r.next_due_on}" if r.next_due_on else ""
     lines = [f"{detail.template.title} on {r.performed_on}: {r.status.replace('_', ' ')}{due}"]
     for a in detail.answers:
@@ -255,29 +228,19 @@ def list_reviews(args: argparse.Namespace) -> int:
 
 @with_caseload
 def _list(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet) -> int:
-    from mhf_tui.services.reviews import patient_reviews
+    from mhf_tui.services.reviews import ReviewRead, patient_reviews
 
     with caseload.session() as session:
         patient = patient_id(session, args.nhs)
         reviews = patient_reviews(session, patient_id=patient)
         audit_view(session, caseload.actor, "review", patient=patient, rows=len(reviews))
-    rows = [
-        {
-            "review_id": str(r.id),
-            "template": r.template_id,
-            "title": loaded.get(r.template_id).title if r.template_id in loaded else "",
-            "status": r.status,
-            "performed_on": r.performed_on,
-            "next_due_on": r.next_due_on,
-        }
-        for r in reviews
-    ]
+    rows = [ReviewRead.from_row(r, loaded) for r in reviews]
 
-    def lines(row: dict[str, Any]) -> list[str]:
-        due = f"  next due {row['next_due_on']}" if row["next_due_on"] else ""
+    def lines(row: ReviewRead) -> list[str]:
+        due = f"  next due {row.next_due_on}" if row.next_due_on else ""
         return [
-            f"{str(row['review_id'])[:8]}  {row['performed_on']}  {row['status']:<11} "
-            f"{row['title'] or row['template']}{due}"
+            f"{str(row.id)[:8]}  {row.performed_on}  {row.status:<11} "
+            f"{row.title or row.template_id}{due}"
         ]
 
     return emit(args, rows, lines=lines, empty="No reviews yet")

@@ -24,22 +24,27 @@ from mhf_tui.services.public import PublicModel
 __all__ = ["GENESIS", "AuditHead", "audit_head", "record_event", "text_digest"]
 
 
-def _digest(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    patient_id: str,
-    detail: str,
-    prev_hash: str,
-) -> str:
+#: the fields an event's hash covers, in the order they are hashed
+HASHED = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "entity",
+    "entity_id",
+    "patient_id",
+    "detail",
+    "prev_hash",
+)
+
+
+def _digest(**fields: object) -> str:
+    """The hash of an event's fields (`at` as its ISO text)."""
     payload = json.dumps(
-        [seq, at.isoformat(), actor, action, entity, entity_id, patient_id, detail, prev_hash],
+        [fields[name] for name in HASHED],
         ensure_ascii=True,
         separators=(",", ":"),
+        default=datetime.isoformat,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -107,7 +112,7 @@ def record_events(
             "detail": detail,
             "prev_hash": prev_hash,
         }
-        prev_hash = _digest(**fields)  # type: ignore[arg-type]
+        prev_hash = _digest(**fields)
         rows.append({**fields, "hash": prev_hash})
     session.connection().execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]
     return len(rows)
@@ -136,18 +141,7 @@ def verify_chain(session: Session) -> ChainReport:
             return ChainReport(count, expected_seq, f"event {expected_seq} is missing")
         if event.prev_hash != prev_hash:
             return ChainReport(count, seq, f"event {seq} does not follow event {seq - 1}")
-        digest = _digest(
-            seq=seq,
-            at=event.at,
-            actor=event.actor,
-            action=event.action,
-            entity=event.entity,
-            entity_id=event.entity_id,
-            patient_id=event.patient_id,
-            detail=event.detail,
-            prev_hash=event.prev_hash,
-        )
-        if digest != event.hash:
+        if _digest(**{name: getattr(event, name) for name in HASHED}) != event.hash:
             return ChainReport(count, seq, f"event {seq} was altered")
         prev_hash = event.hash
         expected_seq += 1

@@ -24,7 +24,8 @@ def audited_add(
     detail: str = "",
 ) -> R:
     """Insert or update `row` (flushed, so defaults and `change_seq` are set) and append
-    the event naming it; returns the row."""
+    the event naming it and its patient: `patient_id`, else the row's own (a row of a
+    patient's record); returns the row."""
     session.add(row)
     session.flush()
     record_event(
@@ -33,7 +34,7 @@ def audited_add(
         action=action,
         entity=entity,
         entity_id=row.id,
-        patient_id=patient_id,
+        patient_id=patient_id or getattr(row, "patient_id", None),
         detail=detail,
     )
     return row

@@ -11,8 +11,31 @@ _YEAR = re.compile(r"(\d{4})/(\d{2})")
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 
 
+class Period:
+    """What contract years and quarters share: `day in period` (inclusive of both ends)
+    and `str(period)` as its label."""
+
+    @property
+    def start(self) -> date:
+        raise NotImplementedError
+
+    @property
+    def end(self) -> date:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return self.label
+
+
 @dataclass(frozen=True, order=True)
-class ContractYear:
+class ContractYear(Period):
     """One QOF year, named by the calendar year it starts in: 2026/27 runs 2026-04-01 to
     2027-03-31 inclusive."""
 
@@ -47,15 +70,9 @@ class ContractYear:
     def label(self) -> str:
         return f"{self.first_year}/{(self.first_year + 1) % 100:02d}"
 
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
-
-    def __str__(self) -> str:
-        return self.label
-
 
 @dataclass(frozen=True, order=True)
-class Quarter:
+class Quarter(Period):
     """A calendar quarter: Q1 = January-March ... Q4 = October-December."""
 
     year: int
@@ -86,9 +103,3 @@ class Quarter:
     @property
     def label(self) -> str:
         return f"{self.year}-Q{self.number}"
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
-
-    def __str__(self) -> str:
-        return self.label

@@ -161,36 +161,27 @@ def set_contact_follow_up(
     session: Session, *, actor: str, contact_id: uuid.UUID, on: date | str | None
 ) -> None:
     """Set, move or clear (None) the follow-up date of a contact."""
-    row = session.get(Contact, contact_id)
-    if row is None:
-        raise MhfError("no such contact on this caseload")
+    row = _contact(session, contact_id)
     patient = session.get(Patient, row.patient_id)
     if patient is not None and on is not None:
         ensure_editable(patient)
     row.follow_up_on = optional_date(on, "follow-up date")
     row.follow_up_done = False
     audited_add(
-        session,
-        row,
-        actor=actor,
-        action="update",
-        entity="contact",
-        patient_id=row.patient_id,
-        detail="fields=follow_up_on",
+        session, row, actor=actor, action="update", entity="contact", detail="fields=follow_up_on"
     )
 
 
 def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid.UUID) -> None:
+    row = _contact(session, contact_id)
+    row.follow_up_done = True
+    audited_add(
+        session, row, actor=actor, action="update", entity="contact", detail="fields=follow_up_done"
+    )
+
+
+def _contact(session: Session, contact_id: uuid.UUID) -> Contact:
     row = session.get(Contact, contact_id)
     if row is None:
         raise MhfError("no such contact on this caseload")
-    row.follow_up_done = True
-    audited_add(
-        session,
-        row,
-        actor=actor,
-        action="update",
-        entity="contact",
-        patient_id=row.patient_id,
-        detail="fields=follow_up_done",
-    )
+    return row

@@ -164,12 +164,16 @@ def _current_version_of(session: Session, note_id: uuid.UUID) -> tuple[Note, Not
 def _new_version(
     session: Session,
     previous: Note,
+    first: Note,
     *,
     actor: str,
+    action: str,
     text: str,
     reason: str,
     entered_in_error: bool,
-) -> Note:
+) -> NoteRead:
+    """Append the version replacing `previous` (its lineage began with `first`), audited
+    with the digest of its text."""
     row = Note(
         patient_id=previous.patient_id,
         contact_id=previous.contact_id,
@@ -182,9 +186,15 @@ def _new_version(
         entered_in_error=entered_in_error,
         amend_reason=reason,
     )
-    session.add(row)
-    session.flush()
-    return row
+    audited_add(
+        session,
+        row,
+        actor=actor,
+        action=action,
+        entity="note",
+        detail=f"replaces={previous.id},{text_digest(row.text)}",
+    )
+    return NoteRead.from_row(row, first.written_at)
 
 
 def amend_note(
@@ -197,24 +207,16 @@ def amend_note(
     body = _clean_text(text)
     if body == previous.text:
         raise ValidationError("the amended text is the same as the current version")
-    row = _new_version(
+    return _new_version(
         session,
         previous,
+        first,
         actor=actor,
+        action="amend",
         text=body,
         reason=reason.strip(),
         entered_in_error=False,
     )
-    record_event(
-        session,
-        actor=actor,
-        action="amend",
-        entity="note",
-        entity_id=row.id,
-        patient_id=row.patient_id,
-        detail=f"replaces={previous.id},{text_digest(row.text)}",
-    )
-    return NoteRead.from_row(row, first.written_at)
 
 
 def mark_entered_in_error(
@@ -227,19 +229,16 @@ def mark_entered_in_error(
     why = (reason or "").strip()
     if not why:
         raise ValidationError("give a reason for marking the note entered in error")
-    row = _new_version(
-        session, previous, actor=actor, text=previous.text, reason=why, entered_in_error=True
-    )
-    record_event(
+    return _new_version(
         session,
+        previous,
+        first,
         actor=actor,
         action="entered_in_error",
-        entity="note",
-        entity_id=row.id,
-        patient_id=row.patient_id,
-        detail=f"replaces={previous.id},{text_digest(row.text)}",
+        text=previous.text,
+        reason=why,
+        entered_in_error=True,
     )
-    return NoteRead.from_row(row, first.written_at)
 
 
 def note_history(session: Session, *, note_id: uuid.UUID) -> list[NoteRead]:

@@ -18,11 +18,13 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables import CarePlan, Patient
+from mhf_tui.db.tables import CarePlan
 from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.audited import audited_add
+from mhf_tui.services.public import PublicModel
+from mhf_tui.services.retention import ensure_patient_editable
 
 PHQ9, GAD7, GBO = "phq9", "gad7", "gbo"
 
@@ -192,10 +194,7 @@ def add_outcome(
     taken_on: date | None = None,
 ) -> tuple[OutcomeMeasure, Score]:
     """Store a PHQ-9 or GAD-7 with every item; returns the row and its score."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise ValidationError("no such patient")
-    ensure_editable(patient)
+    ensure_patient_editable(session, patient_id=patient_id)
     result = score(measure, items)
     row = OutcomeMeasure(
         patient_id=patient_id,
@@ -207,18 +206,13 @@ def add_outcome(
         risk_prompt=bool(result.risk_prompt),
         author=actor,
     )
-    session.add(row)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity="outcome",
-        entity_id=row.id,
-        patient_id=patient_id,
-        detail=f"measure={result.measure}",
-    )
+    _store(session, row, actor=actor, detail=f"measure={result.measure}")
     return row, result
+
+
+def _store(session: Session, row: OutcomeMeasure, *, actor: str, detail: str) -> OutcomeMeasure:
+    """Write a new score with its create event."""
+    return audited_add(session, row, actor=actor, action="create", entity="outcome", detail=detail)
 
 
 def current_goals(session: Session, *, patient_id: uuid.UUID) -> list[dict[str, object]]:
@@ -242,10 +236,7 @@ def add_goal_score(
     taken_on: date | None = None,
 ) -> OutcomeMeasure:
     """A goal-based outcome (0-10) for one goal of the current care plan."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise ValidationError("no such patient")
-    ensure_editable(patient)
+    ensure_patient_editable(session, patient_id=patient_id)
     if isinstance(score_value, bool) or not isinstance(score_value, int):
         raise ValidationError("a goal score is a whole number 0-10")
     if not 0 <= score_value <= 10:
@@ -265,18 +256,7 @@ def add_goal_score(
         goal_text=str(goal.get("goal", "")),
         author=actor,
     )
-    session.add(row)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity="outcome",
-        entity_id=row.id,
-        patient_id=patient_id,
-        detail=f"measure=gbo goal={goal_id}",
-    )
-    return row
+    return _store(session, row, actor=actor, detail=f"measure=gbo goal={goal_id}")
 
 
 def list_outcomes(
@@ -305,6 +285,23 @@ def list_outcomes(
             detail=f"measure={measure or 'all'} rows={len(rows)}",
         )
     return rows
+
+
+class OutcomeRead(PublicModel):
+    """One stored score as `outcome list --json` prints it."""
+
+    measure: str
+    taken_on: date
+    items: list[int]
+    total: int
+    band: str
+    risk_prompt: bool
+    #: the care-plan goal of a goal-based outcome, else None
+    goal_id: str | None
+
+    @classmethod
+    def from_row(cls, row: OutcomeMeasure) -> OutcomeRead:
+        return cls.from_attrs(row, goal_id=row.goal_id or None)
 
 
 @dataclass(frozen=True)

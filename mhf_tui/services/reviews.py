@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import String, cast
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables import Patient, utcnow
+from mhf_tui.db.tables import utcnow
 from mhf_tui.db.tables.reviews import Review, ReviewAnswer
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.audited import audited_add
-from mhf_tui.services.retention import ensure_editable, ensure_patient_editable
+from mhf_tui.services.public import PublicModel
+from mhf_tui.services.retention import ensure_patient_editable
 from mhf_tui.services.templates import (
     ReviewTemplate,
     TemplateItem,
@@ -100,27 +102,31 @@ def find_review(session: Session, *, ref: str | uuid.UUID) -> Review:
     return review
 
 
-def current_answers(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
-    """The latest version of each item's answer, withdrawn answers left out."""
-    rows = session.exec(
-        select(ReviewAnswer)
-        .where(ReviewAnswer.review_id == review_id)
-        .order_by(col(ReviewAnswer.version))
-    ).all()
-    latest: dict[str, ReviewAnswer] = {}
-    for row in rows:
-        latest[row.item_id] = row
-    return {k: v for k, v in latest.items() if not v.entered_in_error}
-
-
-def answer_history(session: Session, *, review_id: uuid.UUID, item_id: str) -> list[ReviewAnswer]:
+def _versions(session: Session, *, review_id: uuid.UUID) -> list[ReviewAnswer]:
+    """Every answer version of the review, oldest first."""
     return list(
         session.exec(
             select(ReviewAnswer)
-            .where(ReviewAnswer.review_id == review_id, ReviewAnswer.item_id == item_id)
+            .where(ReviewAnswer.review_id == review_id)
             .order_by(col(ReviewAnswer.version))
         ).all()
     )
+
+
+def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
+    """The newest version of each item's answer, withdrawn ones included."""
+    return {row.item_id: row for row in _versions(session, review_id=review_id)}
+
+
+def current_answers(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
+    """The latest version of each item's answer, withdrawn answers left out."""
+    heads = _lineage_heads(session, review_id=review_id)
+    return {k: v for k, v in heads.items() if not v.entered_in_error}
+
+
+def answer_history(session: Session, *, review_id: uuid.UUID, item_id: str) -> list[ReviewAnswer]:
+    """Every version of one item's answer, oldest first."""
+    return [row for row in _versions(session, review_id=review_id) if row.item_id == item_id]
 
 
 def patient_reviews(session: Session, *, patient_id: uuid.UUID) -> list[Review]:
@@ -132,19 +138,6 @@ def patient_reviews(session: Session, *, patient_id: uuid.UUID) -> list[Review]:
             .order_by(col(Review.performed_on).desc(), col(Review.created_at).desc())
         ).all()
     )
-
-
-def last_completed(session: Session, *, patient_id: uuid.UUID, template_id: str) -> Review | None:
-    return session.exec(
-        select(Review)
-        .where(
-            Review.patient_id == patient_id,
-            Review.template_id == template_id,
-            Review.status == COMPLETED,
-        )
-        .order_by(col(Review.performed_on).desc())
-        .limit(1)
-    ).first()
 
 
 def open_review(session: Session, *, patient_id: uuid.UUID, template_id: str) -> Review | None:
@@ -174,10 +167,7 @@ def start_review(
 ) -> Review:
     """A new in-progress review. If one of this template is already open for the patient it
     is returned instead, so a half-done check is carried on rather than duplicated."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise ValidationError("no such patient")
-    ensure_editable(patient)
+    ensure_patient_editable(session, patient_id=patient_id)
     existing = open_review(session, patient_id=patient_id, template_id=template.id)
     if existing is not None:
         return existing
@@ -192,25 +182,30 @@ def start_review(
         performed_on=when,
         author=actor,
     )
-    session.add(review)
-    session.flush()
+    return _save(session, review, actor=actor, action="create", detail=f"template={template.id}")
+
+
+def _audit(session: Session, review: Review, *, actor: str, action: str, detail: str = "") -> None:
+    """Every review event names the review and its patient (answers are audited under it)."""
     record_event(
         session,
         actor=actor,
-        action="create",
+        action=action,
         entity="review",
         entity_id=review.id,
-        patient_id=patient_id,
-        detail=f"template={template.id}",
+        patient_id=review.patient_id,
+        detail=detail,
     )
-    return review
+
+
+def _save(session: Session, review: Review, *, actor: str, action: str, detail: str) -> Review:
+    """Write the review (flushed, so its id and `change_seq` are set) and its event."""
+    return audited_add(session, review, actor=actor, action=action, entity="review", detail=detail)
 
 
 def _editable_review(session: Session, *, review_id: uuid.UUID, reason: str) -> Review:
     """The review to answer: not abandoned; a completed one only with a reason."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     if review.status == ABANDONED:
         raise ValidationError("this review was abandoned; start a new one")
     completed = review.status == COMPLETED
@@ -322,25 +317,15 @@ def answer_items(
         written.append(row)
     if written:
         session.flush()
-        record_event(
+        items = ",".join(r.item_id for r in written)
+        _audit(
             session,
+            review,
             actor=actor,
             action="amend" if completed else "update",
-            entity="review",
-            entity_id=review.id,
-            patient_id=review.patient_id,
-            detail="items=" + ",".join(r.item_id for r in written),
+            detail=f"items={items}",
         )
     return written
-
-
-def _lineage_heads(session: Session, *, review_id: uuid.UUID) -> dict[str, ReviewAnswer]:
-    rows = session.exec(
-        select(ReviewAnswer)
-        .where(ReviewAnswer.review_id == review_id)
-        .order_by(col(ReviewAnswer.version))
-    ).all()
-    return {row.item_id: row for row in rows}
 
 
 def missing_required(
@@ -354,9 +339,7 @@ def complete_review(
     session: Session, *, review_id: uuid.UUID, templates: TemplateSet, actor: str
 ) -> Review:
     """Mark a review done; refuses while a required item is unanswered."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     if review.status != IN_PROGRESS:
         raise ValidationError(f"this review is already {review.status.replace('_', ' ')}")
     ensure_patient_editable(session, patient_id=review.patient_id)
@@ -368,15 +351,7 @@ def complete_review(
     review.status = COMPLETED
     review.completed_at = utcnow()
     review.next_due_on = _due_after(session, review, template)
-    return audited_add(
-        session,
-        review,
-        actor=actor,
-        action="update",
-        entity="review",
-        patient_id=review.patient_id,
-        detail="status=completed",
-    )
+    return _save(session, review, actor=actor, action="update", detail="status=completed")
 
 
 def _due_after(session: Session, review: Review, template: ReviewTemplate) -> date:
@@ -393,24 +368,62 @@ def _due_after(session: Session, review: Review, template: ReviewTemplate) -> da
 
 def abandon_review(session: Session, *, review_id: uuid.UUID, actor: str) -> Review:
     """Set aside an in-progress review (started in error); its answers are kept."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     if review.status != IN_PROGRESS:
         raise ValidationError("only a review in progress can be abandoned")
     review.status = ABANDONED
-    return audited_add(
-        session,
-        review,
-        actor=actor,
-        action="update",
-        entity="review",
-        patient_id=review.patient_id,
-        detail="status=abandoned",
-    )
+    return _save(session, review, actor=actor, action="update", detail="status=abandoned")
 
 
 # --- reading ---------------------------------------------------------------------------
+
+
+class ReviewStarted(PublicModel):
+    """A review as `reviews start --json` names it; the other read models add to it."""
+
+    id: uuid.UUID = Field(serialization_alias="review_id")
+    template_id: str = Field(serialization_alias="template")
+    status: str
+
+
+class ReviewRead(ReviewStarted):
+    """A review in a patient's list (`reviews list --json`)."""
+
+    #: the template's title; empty if the template is no longer loaded
+    title: str
+    performed_on: date
+    next_due_on: date | None
+
+    @classmethod
+    def from_row(cls, row: Review, templates: TemplateSet) -> ReviewRead:
+        loaded = row.template_id in templates
+        return cls.from_attrs(row, title=templates.get(row.template_id).title if loaded else "")
+
+
+class AnswerRead(PublicModel):
+    """One item of a shown review and its current answer (the item's unit and code when
+    it is unanswered)."""
+
+    item: str
+    label: str
+    value: str | None
+    unit: str
+    snomed: str
+    observed_on: date | None
+    versions: int
+    required: bool
+
+
+class ReviewDetailRead(ReviewStarted):
+    """A review with every item (`reviews show --json`)."""
+
+    template_version: str
+    performed_on: date
+    next_due_on: date | None
+    author: str
+    answers: list[AnswerRead]
+    #: ids of the required items not answered yet
+    missing_required: list[str]
 
 
 @dataclass(frozen=True)
@@ -431,6 +444,19 @@ class AnswerView:
             return f"{value} {self.item.unit}"
         return value
 
+    def read(self) -> AnswerRead:
+        answer, item = self.answer, self.item
+        return AnswerRead(
+            item=item.id,
+            label=item.label,
+            value=answer.value if answer else None,
+            unit=answer.unit if answer else item.unit,
+            snomed=answer.code if answer else item.snomed,
+            observed_on=answer.observed_on if answer else None,
+            versions=self.versions,
+            required=item.required,
+        )
+
 
 @dataclass(frozen=True)
 class ReviewDetail:
@@ -439,23 +465,23 @@ class ReviewDetail:
     answers: list[AnswerView]
     missing_required: list[TemplateItem]
 
+    def read(self) -> ReviewDetailRead:
+        return ReviewDetailRead.from_attrs(
+            self.review,
+            answers=[a.read() for a in self.answers],
+            missing_required=[item.id for item in self.missing_required],
+        )
+
 
 def review_detail(
     session: Session, *, review_id: uuid.UUID, templates: TemplateSet, actor: str
 ) -> ReviewDetail:
     """A review with every item and its current answer (records a view event)."""
-    review = session.get(Review, review_id)
-    if review is None:
-        raise ValidationError("no such review")
+    review = find_review(session, ref=review_id)
     template = templates.get(review.template_id)
-    rows = session.exec(
-        select(ReviewAnswer)
-        .where(ReviewAnswer.review_id == review.id)
-        .order_by(col(ReviewAnswer.version))
-    ).all()
     latest: dict[str, ReviewAnswer] = {}
     counts: dict[str, int] = {}
-    for row in rows:
+    for row in _versions(session, review_id=review.id):
         latest[row.item_id] = row
         counts[row.item_id] = counts.get(row.item_id, 0) + 1
     views = []
@@ -469,12 +495,5 @@ def review_detail(
             )
         )
     missing = [v.item for v in views if v.item.required and v.answer is None]
-    record_event(
-        session,
-        actor=actor,
-        action="view",
-        entity="review",
-        entity_id=review.id,
-        patient_id=review.patient_id,
-    )
+    _audit(session, review, actor=actor, action="view")
     return ReviewDetail(review=review, template=template, answers=views, missing_required=missing)

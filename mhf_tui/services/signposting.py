@@ -137,7 +137,6 @@ def advance_signposting(
         actor=actor,
         action="update",
         entity="signposting",
-        patient_id=row.patient_id,
         detail=f"status={previous}->{new}",
     )
     service = session.get(Service, row.service_id)

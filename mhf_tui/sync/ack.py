@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Practice, utcnow
 from mhf_tui.db.tables.sync import SyncExport, SyncPatient
-from mhf_tui.paths import fsync_dir, write_private
-from mhf_tui.services.audit import record_event
+from mhf_tui.paths import fsync_dir, missing_dirs, write_private
 from mhf_tui.sync.device import load_device
 from mhf_tui.sync.manifest import SyncManifest
 from mhf_tui.sync.package import ACK_SUFFIX, DEVICE_ID, ODS_CODE, SyncError, canonical_json
+from mhf_tui.sync.status import save_practice
 
 ACK_FORMAT = "mhf-ack"
 ACK_VERSION = 1
@@ -99,12 +99,7 @@ class PendingAck:
     def _make_dirs(self, directory: Path) -> None:
         """Create `directory` and any missing parents, each 0700, remembering them (deepest
         first) so that `discard` can remove them again."""
-        missing: list[Path] = []
-        current = directory
-        while not current.exists() and current.parent != current:
-            missing.append(current)
-            current = current.parent
-        for path in reversed(missing):
+        for path in missing_dirs(directory):
             path.mkdir(mode=0o700)
             self._created.insert(0, path)
 
@@ -205,7 +200,6 @@ def apply_ack(session: Session, *, ack: dict[str, Any], actor: str) -> AckResult
     if export.change_seq_to > practice.last_ack_seq:
         practice.last_ack_seq = export.change_seq_to
     practice.last_ack_at = now
-    session.add(practice)
     for row in session.exec(
         select(SyncPatient).where(
             SyncPatient.practice_id == practice.id,
@@ -215,12 +209,6 @@ def apply_ack(session: Session, *, ack: dict[str, Any], actor: str) -> AckResult
     ):
         row.acked = True
         session.add(row)
-    record_event(
-        session,
-        actor=actor,
-        action="ack",
-        entity="practice",
-        entity_id=practice.id,
-        detail=f"sync file {export.number} acknowledged; last_ack_seq={practice.last_ack_seq}",
-    )
+    detail = f"sync file {export.number} acknowledged; last_ack_seq={practice.last_ack_seq}"
+    save_practice(session, practice, actor=actor, action="ack", detail=detail)
     return AckResult(ods, export.number, practice.last_ack_seq, False)

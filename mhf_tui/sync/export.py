@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from mhf_tui.db.session import current_change_seq
 from mhf_tui.db.tables import Patient, Practice, utcnow
 from mhf_tui.db.tables.sync import SyncExport, SyncPatient
-from mhf_tui.services.audit import audit_head, record_event
+from mhf_tui.services.audit import audit_head
 from mhf_tui.sync import fhir, fhir_team
 from mhf_tui.sync.device import Device, load_device
 from mhf_tui.sync.manifest import SyncManifest
@@ -29,6 +29,7 @@ from mhf_tui.sync.package import (
 )
 from mhf_tui.sync.selection import Progress, Selection, changed_resources, load_team
 from mhf_tui.sync.spool import BundleSpool
+from mhf_tui.sync.status import save_practice
 from mhf_tui.sync.tarstream import ChunkReader, tar_chunks
 
 
@@ -203,16 +204,9 @@ def _record(
     _forget_objectors(session, practice)
     practice.last_export_number = number
     practice.last_export_at = now
-    session.add(practice)
     counts = ",".join(f"{k}={v}" for k, v in sorted(manifest.counts.items()))
-    record_event(
-        session,
-        actor=actor,
-        action="export",
-        entity="practice",
-        entity_id=practice.id,
-        detail=f"sync file {number}; {counts}; withheld_objection={sel.withheld_objection}",
-    )
+    detail = f"sync file {number}; {counts}; withheld_objection={sel.withheld_objection}"
+    save_practice(session, practice, actor=actor, action="export", detail=detail)
 
 
 def _forget_objectors(session: Session, practice: Practice) -> None:

@@ -135,8 +135,13 @@ def _note_body(doc: Resource) -> str:
         return ""
 
 
-def _of(items: list[Held], kind: str) -> list[Resource]:
-    return [h.body for h in items if h.resource_type == kind]
+def _of(items: list[Held], kind: str, *, status: str | None = None) -> list[Resource]:
+    """The held resources of one type; with `status`, only those in that status."""
+    return [
+        h.body
+        for h in items
+        if h.resource_type == kind and (status is None or h.body.get("status") == status)
+    ]
 
 
 _DATE_KEYS = ("effectiveDateTime", "authored", "date", "authoredOn", "start", "created")
@@ -211,16 +216,15 @@ def _risks(p: Resource, items: list[Held]) -> list[str]:
                 f"yourself) answered {value} ({FREQUENCY.get(value, '')}) on "
                 f"{_day(q.get('authored'))}; PHQ-9 total {total}"
             )
-    for doc in _of(items, "DocumentReference"):
-        if _text(doc.get("type")) == "Safeguarding note" and doc.get("status") == "current":
+    for doc in _of(items, "DocumentReference", status="current"):
+        if _text(doc.get("type")) == "Safeguarding note":
             lines.append(f"Safeguarding note of {_when(doc.get('date'))} (see Notes)")
-    for plan in _of(items, "CarePlan"):
-        if plan.get("status") == "active":
-            lines += [
-                f"{n.get('text', '')} (care plan of {_day(plan.get('created'))})"
-                for n in plan.get("note") or []
-                if str(n.get("text", "")).startswith(CRISIS_NOTES)
-            ]
+    for plan in _of(items, "CarePlan", status="active"):
+        lines += [
+            f"{n.get('text', '')} (care plan of {_day(plan.get('created'))})"
+            for n in plan.get("note") or []
+            if str(n.get("text", "")).startswith(CRISIS_NOTES)
+        ]
     return lines
 
 
@@ -258,9 +262,7 @@ def _notes(items: list[Held]) -> list[str]:
 
 def _care_plans(items: list[Held]) -> list[str]:
     out = []
-    for plan in _of(items, "CarePlan"):
-        if plan.get("status") != "active":
-            continue
+    for plan in _of(items, "CarePlan", status="active"):
         lines = [f"{plan.get('title', 'Care plan')}, agreed {_day(plan.get('created'))}"]
         for activity in plan.get("activity") or []:
             detail = activity.get("detail") or {}
@@ -301,9 +303,7 @@ def _uncoded(items: list[Held]) -> list[str]:
 
 def _withdrawn(items: list[Held]) -> list[str]:
     out = []
-    for o in _of(items, "Observation"):
-        if o.get("status") != "entered-in-error":
-            continue
+    for o in _of(items, "Observation", status="entered-in-error"):
         codes = [c.get("code", "") for c in (o.get("code") or {}).get("coding") or []]
         note = " ".join(str(n.get("text", "")) for n in o.get("note") or [])
         out.append(
@@ -315,13 +315,12 @@ def _withdrawn(items: list[Held]) -> list[str]:
 
 def _due(everything: list[Held]) -> list[str]:
     out = []
-    for plan in _of(everything, "CarePlan"):
-        if plan.get("status") == "active":
-            out += [
-                f"Care plan review: {str(n.get('text', '')).removeprefix('Review on ')}"
-                for n in plan.get("note") or []
-                if str(n.get("text", "")).startswith("Review on ")
-            ]
+    for plan in _of(everything, "CarePlan", status="active"):
+        out += [
+            f"Care plan review: {str(n.get('text', '')).removeprefix('Review on ')}"
+            for n in plan.get("note") or []
+            if str(n.get("text", "")).startswith("Review on ")
+        ]
     for e in _of(everything, "Encounter"):
         out += [
             f"Follow-up: {n.removeprefix('Follow up on ')}"

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from mhf_tui.db.session import unit_of_work
 from mhf_tui.db.tables.sync import STORE_METADATA, StoreEvent, StoreSetting
 from mhf_tui.errors import MhfError
-from mhf_tui.paths import DataDir, write_private
+from mhf_tui.paths import Below, DataDir, write_private
 from mhf_tui.sync.package import ODS_CODE, new_identity
 from mhf_tui.vault.engine import make_engine
 from mhf_tui.vault.vault import Sleeper, create_vault, unlock_data_key
@@ -37,13 +37,8 @@ NAME = "practice_name"
 class StoreDir(DataDir):
     """A practice store directory: `practice.db`, its `vault.json`, `recipient.txt`."""
 
-    @property
-    def db(self) -> Path:
-        return self.root / "practice.db"
-
-    @property
-    def recipient(self) -> Path:
-        return self.root / "recipient.txt"
+    db = Below("practice.db")
+    recipient = Below("recipient.txt")
 
     def exists(self) -> bool:
         return self.vault.exists() and self.db.exists()

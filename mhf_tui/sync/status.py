@@ -88,13 +88,21 @@ def set_recipient(session: Session, *, ods: str, recipient: str, actor: str) -> 
     if practice is None:
         raise SyncError(f"no practice with ODS code {ods}")
     practice.recipient = recipient.strip()
+    save_practice(session, practice, actor=actor, action="update", detail="recipient")
+    return practice
+
+
+def save_practice(
+    session: Session, practice: Practice, *, actor: str, action: str, detail: str
+) -> None:
+    """Stage a change to a practice's sync state (recipient, last export, last ack) with
+    its audit event; the caller's unit of work writes both."""
     session.add(practice)
     record_event(
         session,
         actor=actor,
-        action="update",
+        action=action,
         entity="practice",
         entity_id=practice.id,
-        detail="recipient",
+        detail=detail,
     )
-    return practice
