@@ -24,11 +24,11 @@ from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import (
     STRICT,
     AnyPhone,
+    Flag,
     Line,
     LongText,
     OptionalDate,
     RequiredLine,
-    YesNo,
     parse_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
@@ -102,7 +102,7 @@ class ActionCreate(ActionBase):
     action: RequiredLine
     owner: Line = ""
     due: OptionalDate = None
-    done: YesNo = False
+    done: Flag = False
 
 
 class CrisisContactBase(SQLModel):

@@ -26,7 +26,7 @@ from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 from sqlmodel.main import SQLModelConfig
 
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.errors import ValidationError
 from mhf_tui.safe_text import has_control
 from mhf_tui.services import validation
 
@@ -36,26 +36,46 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 #: message carries what was typed
 STRICT = SQLModelConfig(extra="forbid", hide_input_in_errors=True)
 
+#: how a field is named in messages, where its name with spaces would not do
+LABELS = {"phone_alt": "second phone", "share_decision_on": "sharing decision date"}
 
-def _as_value_error(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """pydantic reports ValueError as a field error; our checks raise ValidationError."""
 
-    def run(value: Any) -> Any:
+def _label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " "))
+
+
+def label(info: ValidationInfo) -> str:
+    return _label(info.field_name or "value")
+
+
+def rule_failed(message: str) -> PydanticCustomError:
+    """A broken rule as a pydantic error carrying mhf's message as is: the one way every
+    type here reports a problem."""
+    return PydanticCustomError("mhf_rule", message)
+
+
+def _rule(check: Callable[..., Any], *, labelled: bool = False, **options: Any) -> Any:
+    """`check(value[, label], **options)` as a validator (with the field's label if
+    `labelled`)."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
         try:
-            return check(value)
-        except MhfError as exc:
-            raise ValueError(str(exc)) from None
+            if labelled:
+                return check(value, label(info), **options)
+            return check(value, **options)
+        except ValidationError as exc:
+            raise rule_failed(str(exc)) from None
 
-    return run
+    return validate
 
 
 def _line(max_length: int) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = str(value or "").strip()
         if has_control(text):
-            raise ValueError("must be one line without control characters")
+            raise rule_failed("must be one line without control characters")
         if len(text) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
+            raise rule_failed(f"is longer than {max_length} characters")
         return text
 
     return check
@@ -65,9 +85,9 @@ def _text(max_length: int) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = str(value or "").strip()
         if any(has_control(line) for line in text.replace("\t", " ").splitlines()):
-            raise ValueError("contains control characters")
+            raise rule_failed("contains control characters")
         if len(text) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
+            raise rule_failed(f"is longer than {max_length} characters")
         return text
 
     return check
@@ -75,29 +95,55 @@ def _text(max_length: int) -> Callable[[Any], str]:
 
 def _required(value: str) -> str:
     if not value:
-        raise ValueError("is required")
+        raise rule_failed("is required")
     return value
 
 
-def _optional_date(value: Any) -> date | None:
-    if isinstance(value, date) or value is None:
-        return value
-    return validation.optional_date(str(value), "date")
+#: "today" for the date rules while `CheckedModel.check` runs with one fixed
+_TODAY: ContextVar[date | None] = ContextVar("today", default=None)
 
 
+def _date_of_birth(value: Any) -> date:
+    """Not in the future (as of `_TODAY`, else today)."""
+    return validation.date_of_birth(value, today=_TODAY.get())
+
+
+# The types of the care-plan and related-people models, whose messages are put after the
+# field's place ("goals #2 goal: is required").
 #: a one-line field (a name, an owner, a goal): no control characters, 200 at most
 Line = Annotated[str, BeforeValidator(_line(200))]
 RequiredLine = Annotated[str, BeforeValidator(_line(500)), AfterValidator(_required)]
 #: free text over several lines (a crisis plan)
 LongText = Annotated[str, BeforeValidator(_text(20_000))]
+
+# The types whose messages stand alone, so they name the field.
+NhsNumber = Annotated[str, AfterValidator(_rule(validation.normalise_nhs_number))]
+#: None (or blank) for patients not yet registered with an NHS number
+OptionalNhsNumber = Annotated[str | None, BeforeValidator(_rule(validation.optional_nhs_number))]
+OdsCode = Annotated[str, AfterValidator(_rule(validation.normalise_ods_code))]
+#: a UK phone number as the patient gave it
+Phone = Annotated[str, BeforeValidator(_rule(validation.normalise_phone, labelled=True))]
 #: a helpline may be short (111, 116 123)
-AnyPhone = Annotated[str, BeforeValidator(_as_value_error(validation.normalise_service_phone))]
-#: YYYY-MM-DD, or empty for none
-OptionalDate = Annotated[date | None, BeforeValidator(_as_value_error(_optional_date))]
-#: yes/no, true/false, 1/0
-YesNo = Annotated[
-    bool, BeforeValidator(_as_value_error(lambda v: validation.parse_bool(v, "value")))
+AnyPhone = Annotated[str, BeforeValidator(_rule(validation.normalise_service_phone))]
+Postcode = Annotated[str, AfterValidator(_rule(validation.normalise_postcode))]
+Sex = Annotated[str, AfterValidator(_rule(validation.normalise_sex))]
+Name = Annotated[
+    str, AfterValidator(_rule(validation.required_text, labelled=True, max_length=100))
 ]
+Text = Annotated[
+    str, AfterValidator(_rule(validation.optional_text, labelled=True, max_length=2000))
+]
+# The types below parse text as typed (a CSV cell, a form field) before checking it: once
+# checked the value is of the type named (a date, a bool, an int).
+BirthDate = Annotated[date, BeforeValidator(_rule(_date_of_birth))]
+#: YYYY-MM-DD, or empty for none. The message names a date, not the field: it is shown
+#: after the field's place ("review_on: date must be a date as YYYY-MM-DD").
+OptionalDate = Annotated[
+    date | None, BeforeValidator(_rule(validation.optional_date, field="date"))
+]
+#: yes/no, true/false, 1/0 ("smi register must be true or false")
+Flag = Annotated[bool, BeforeValidator(_rule(validation.parse_bool, labelled=True))]
+CareCluster = Annotated[int | None, BeforeValidator(_rule(validation.parse_care_cluster))]
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -120,73 +166,6 @@ def parse_model(model: type[M], data: Any) -> M:
         raise ValidationError("; ".join(problems)) from None
 
 
-#: how a field is named in messages, where its name with spaces would not do
-LABELS = {"phone_alt": "second phone", "share_decision_on": "sharing decision date"}
-
-
-def label(info: ValidationInfo) -> str:
-    name = info.field_name or "value"
-    return LABELS.get(name, name.replace("_", " "))
-
-
-def rule_failed(message: str) -> PydanticCustomError:
-    """A broken rule as a pydantic error carrying mhf's message as is."""
-    return PydanticCustomError("mhf_rule", message)
-
-
-def _rule(check: Callable[..., Any], *, labelled: bool = False, **options: Any) -> Any:
-    """`check(value[, label], **options)` as a validator (with the field's label if
-    `labelled`)."""
-
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        try:
-            if labelled:
-                return check(value, label(info), **options)
-            return check(value, **options)
-        except ValidationError as exc:
-            raise rule_failed(str(exc)) from None
-
-    return validate
-
-
-#: "today" for the date rules while `CheckedModel.check` runs with one fixed
-_TODAY: ContextVar[date | None] = ContextVar("today", default=None)
-
-
-def _born(value: Any) -> date:
-    """Not in the future (as of `_TODAY`, else today)."""
-    try:
-        return validation.date_of_birth(value, today=_TODAY.get())
-    except ValidationError as exc:
-        raise rule_failed(str(exc)) from None
-
-
-NhsNumber = Annotated[str, AfterValidator(_rule(validation.normalise_nhs_number))]
-#: None (or blank) for patients not yet registered with an NHS number
-OptionalNhsNumber = Annotated[str | None, BeforeValidator(_rule(validation.optional_nhs_number))]
-OdsCode = Annotated[str, AfterValidator(_rule(validation.normalise_ods_code))]
-#: a UK phone number as the patient gave it
-Phone = Annotated[str, BeforeValidator(_rule(validation.normalise_phone, labelled=True))]
-Postcode = Annotated[str, AfterValidator(_rule(validation.normalise_postcode))]
-Sex = Annotated[str, AfterValidator(_rule(validation.normalise_sex))]
-Name = Annotated[
-    str, AfterValidator(_rule(validation.required_text, labelled=True, max_length=100))
-]
-RequiredText = Annotated[str, AfterValidator(_rule(validation.required_text, labelled=True))]
-Text = Annotated[
-    str, AfterValidator(_rule(validation.optional_text, labelled=True, max_length=2000))
-]
-# The types below parse text as typed (a CSV cell, a form field), so they accept it too:
-# once checked the value is always the first type (a date, a bool, an int).
-BirthDate = Annotated[date | str, BeforeValidator(_born)]
-Day = Annotated[date | str, BeforeValidator(_rule(validation.parse_date, labelled=True))]
-OptionalDay = Annotated[
-    date | str | None, BeforeValidator(_rule(validation.optional_date, labelled=True))
-]
-Flag = Annotated[bool | str, BeforeValidator(_rule(validation.parse_bool, labelled=True))]
-CareCluster = Annotated[int | str | None, BeforeValidator(_rule(validation.parse_care_cluster))]
-
-
 def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
     """A choice from `allowed` (case, spaces and dashes forgiven)."""
     return AfterValidator(_rule(validation.choice, field=what, allowed=allowed))
@@ -200,17 +179,13 @@ def problems_of(error: PydanticError, entity: str) -> list[str]:
         if item["type"] == "mhf_rule":
             messages.append(item["msg"])
         elif item["type"] == "value_error":
-            messages.append(
-                f"{LABELS.get(name, name.replace('_', ' '))} {item['msg']}".replace(
-                    "Value error, ", ""
-                )
-            )
+            messages.append(f"{_label(name)} {item['msg'].removeprefix('Value error, ')}")
         elif item["type"] == "extra_forbidden":
             messages.append(f"unknown {entity} field {name}")
         elif item["type"] == "missing":
-            messages.append(f"{LABELS.get(name, name.replace('_', ' '))} is required")
+            messages.append(f"{_label(name)} is required")
         else:
-            messages.append(f"{LABELS.get(name, name.replace('_', ' '))}: {item['msg']}")
+            messages.append(f"{_label(name)}: {item['msg']}")
     return messages
 
 

@@ -30,7 +30,7 @@ from mhf_tui.services.fields import (
     Flag,
     Name,
     OdsCode,
-    OptionalDay,
+    OptionalDate,
     OptionalNhsNumber,
     Phone,
     Postcode,
@@ -76,7 +76,7 @@ class PatientCreate(CheckedModel):
     accessibility_needs: Text = ""
     share_with_practice: Flag = True
     share_objection_reason: Text = ""
-    share_decision_on: OptionalDay = None
+    share_decision_on: OptionalDate = None
 
     @model_validator(mode="after")
     def _objection_has_a_reason(self) -> Self:

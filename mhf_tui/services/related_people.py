@@ -15,7 +15,16 @@ from mhf_tui.db.tables import Patient, RelatedPerson
 from mhf_tui.db.tables.care import RelatedPersonBase
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audited import audited_add, audited_delete
-from mhf_tui.services.fields import STRICT, Line, LongText, OptionalDate, Phone, RequiredLine, YesNo
+from mhf_tui.services.fields import (
+    STRICT,
+    Flag,
+    Line,
+    LongText,
+    OptionalDate,
+    Phone,
+    RequiredLine,
+    rule_failed,
+)
 from mhf_tui.services.retention import ensure_editable
 
 ROLES = ("carer", "next_of_kin", "advocate", "family", "professional", "other")
@@ -36,7 +45,7 @@ def _role(value: Any) -> str:
 
 def _email(value: str) -> str:
     if value and ("@" not in value or " " in value):
-        raise ValueError("is not a valid email address")
+        raise rule_failed("is not a valid email address")
     return value
 
 
@@ -52,8 +61,8 @@ class RelatedPersonCreate(RelatedPersonBase):
     organisation: Line = ""
     phone: Phone = ""
     email: Email = ""
-    consent_to_contact: YesNo = False
-    consent_to_share: YesNo = False
+    consent_to_contact: Flag = False
+    consent_to_share: Flag = False
     notes: LongText = ""
     #: when the patient gave (or refused) the consents; today if not given
     consent_on: OptionalDate = None
@@ -69,8 +78,8 @@ class RelatedPersonUpdate(SQLModel):
     organisation: Line | None = None
     phone: Phone | None = None
     email: Email | None = None
-    consent_to_contact: YesNo | None = None
-    consent_to_share: YesNo | None = None
+    consent_to_contact: Flag | None = None
+    consent_to_share: Flag | None = None
     notes: LongText | None = None
     consent_on: OptionalDate = None
 
