@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, model_validator
 from sqlmodel import Session, SQLModel, col, select
 
-from mhf_tui.db.tables import CarePlan, Patient, Service
+from mhf_tui.db.tables import CarePlan, Service
 from mhf_tui.db.tables.care import CarePlanBase
 from mhf_tui.db.tables.reviews import OutcomeMeasure
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import (
     STRICT,
@@ -32,7 +32,7 @@ from mhf_tui.services.fields import (
     parse_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.retention import editable_patient
 
 GOAL_STATUSES = ("active", "achieved", "partly_achieved", "not_achieved", "withdrawn")
 GoalStatus = Literal["active", "achieved", "partly_achieved", "not_achieved", "withdrawn"]
@@ -279,10 +279,7 @@ def save_care_plan(
     """Save a new version of the patient's care plan (the first, or the next one).
     `expected_version` (the version the editor started from; 0 for a new plan) refuses a
     save over a newer version written meanwhile."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    ensure_editable(patient)
+    editable_patient(session, patient_id)
     previous = _latest(session, patient_id)
     if expected_version is not None and (previous.version if previous else 0) != expected_version:
         raise ValidationError("the care plan was changed meanwhile; reopen it and edit again")

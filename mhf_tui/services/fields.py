@@ -54,9 +54,9 @@ def rule_failed(message: str) -> PydanticCustomError:
     return PydanticCustomError("mhf_rule", message)
 
 
-def _rule(check: Callable[..., Any], *, labelled: bool = False, **options: Any) -> Any:
-    """`check(value[, label], **options)` as a validator (with the field's label if
-    `labelled`)."""
+def rule(check: Callable[..., Any], *, labelled: bool = False, **options: Any) -> Any:
+    """`check(value[, label], **options)` (one of `services.validation`'s rules) as a
+    validator, with the field's label if `labelled`."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
         try:
@@ -117,33 +117,36 @@ RequiredLine = Annotated[str, BeforeValidator(_line(500)), AfterValidator(_requi
 LongText = Annotated[str, BeforeValidator(_text(20_000))]
 
 # The types whose messages stand alone, so they name the field.
-NhsNumber = Annotated[str, AfterValidator(_rule(validation.normalise_nhs_number))]
+NhsNumber = Annotated[str, AfterValidator(rule(validation.normalise_nhs_number))]
 #: None (or blank) for patients not yet registered with an NHS number
-OptionalNhsNumber = Annotated[str | None, BeforeValidator(_rule(validation.optional_nhs_number))]
-OdsCode = Annotated[str, AfterValidator(_rule(validation.normalise_ods_code))]
+OptionalNhsNumber = Annotated[str | None, BeforeValidator(rule(validation.optional_nhs_number))]
+OdsCode = Annotated[str, AfterValidator(rule(validation.normalise_ods_code))]
 #: a UK phone number as the patient gave it
-Phone = Annotated[str, BeforeValidator(_rule(validation.normalise_phone, labelled=True))]
+Phone = Annotated[str, BeforeValidator(rule(validation.normalise_phone, labelled=True))]
 #: a helpline may be short (111, 116 123)
-AnyPhone = Annotated[str, BeforeValidator(_rule(validation.normalise_service_phone))]
-Postcode = Annotated[str, AfterValidator(_rule(validation.normalise_postcode))]
-Sex = Annotated[str, AfterValidator(_rule(validation.normalise_sex))]
-Name = Annotated[
-    str, AfterValidator(_rule(validation.required_text, labelled=True, max_length=100))
-]
+AnyPhone = Annotated[str, BeforeValidator(rule(validation.normalise_service_phone))]
+Postcode = Annotated[str, AfterValidator(rule(validation.normalise_postcode))]
+Sex = Annotated[str, AfterValidator(rule(validation.normalise_sex))]
+Name = Annotated[str, AfterValidator(rule(validation.required_text, labelled=True, max_length=100))]
 Text = Annotated[
-    str, AfterValidator(_rule(validation.optional_text, labelled=True, max_length=2000))
+    str, AfterValidator(rule(validation.optional_text, labelled=True, max_length=2000))
 ]
 # The types below parse text as typed (a CSV cell, a form field) before checking it: once
 # checked the value is of the type named (a date, a bool, an int).
-BirthDate = Annotated[date, BeforeValidator(_rule(_date_of_birth))]
-#: YYYY-MM-DD, or empty for none. The message names a date, not the field: it is shown
-#: after the field's place ("review_on: date must be a date as YYYY-MM-DD").
-OptionalDate = Annotated[
-    date | None, BeforeValidator(_rule(validation.optional_date, field="date"))
-]
+BirthDate = Annotated[date, BeforeValidator(rule(_date_of_birth))]
+
+
+def date_named(what: str) -> BeforeValidator:
+    """YYYY-MM-DD, or empty for none; `what` names it in the message."""
+    return BeforeValidator(rule(validation.optional_date, field=what))
+
+
+#: The message names a date, not the field, for models whose messages follow the field's
+#: place ("review_on: date must be a date as YYYY-MM-DD").
+OptionalDate = Annotated[date | None, date_named("date")]
 #: yes/no, true/false, 1/0 ("smi register must be true or false")
-Flag = Annotated[bool, BeforeValidator(_rule(validation.parse_bool, labelled=True))]
-CareCluster = Annotated[int | None, BeforeValidator(_rule(validation.parse_care_cluster))]
+Flag = Annotated[bool, BeforeValidator(rule(validation.parse_bool, labelled=True))]
+CareCluster = Annotated[int | None, BeforeValidator(rule(validation.parse_care_cluster))]
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -168,7 +171,7 @@ def parse_model(model: type[M], data: Any) -> M:
 
 def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
     """A choice from `allowed` (case, spaces and dashes forgiven)."""
-    return AfterValidator(_rule(validation.choice, field=what, allowed=allowed))
+    return AfterValidator(rule(validation.choice, field=what, allowed=allowed))
 
 
 def problems_of(error: PydanticError, entity: str) -> list[str]:

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from functools import partial
-from typing import Annotated, Any, ClassVar, Self, get_type_hints
+from typing import Annotated, Any, ClassVar, Protocol, Self, get_type_hints
 
 from pydantic import create_model, model_validator
 from sqlmodel import Session, col, select
@@ -30,12 +30,12 @@ from mhf_tui.services.fields import (
     Flag,
     Name,
     OdsCode,
-    OptionalDate,
     OptionalNhsNumber,
     Phone,
     Postcode,
     Sex,
     Text,
+    date_named,
     one_of,
     rule_failed,
 )
@@ -76,7 +76,7 @@ class PatientCreate(CheckedModel):
     accessibility_needs: Text = ""
     share_with_practice: Flag = True
     share_objection_reason: Text = ""
-    share_decision_on: OptionalDate = None
+    share_decision_on: Annotated[date | None, date_named("sharing decision date")] = None
 
     @model_validator(mode="after")
     def _objection_has_a_reason(self) -> Self:
@@ -104,7 +104,43 @@ PatientUpdate.entity = "patient"
 EDITABLE_FIELDS = frozenset(PatientCreate.model_fields)
 
 
-class PatientRead(PatientBase):
+class _Shown(Protocol):
+    family_name: str
+    given_name: str
+    nhs_number: str | None
+    alert_risk: bool
+    alert_safeguarding: bool
+    alert_lone_worker: bool
+    alert_do_not_text: bool
+
+
+class PatientLabels:
+    """How a patient is named and flagged on screen, for the read model and the finder's
+    light rows alike."""
+
+    __slots__ = ()
+
+    @property
+    def display_name(self: _Shown) -> str:
+        return f"{self.family_name.upper()}, {self.given_name}"
+
+    @property
+    def nhs_number_formatted(self: _Shown) -> str:
+        return v.format_nhs_number(self.nhs_number)
+
+    @property
+    def alerts(self: _Shown) -> list[str]:
+        """Short labels for the alert banner, most serious first."""
+        labels = [
+            ("risk", self.alert_risk),
+            ("safeguarding", self.alert_safeguarding),
+            ("lone worker", self.alert_lone_worker),
+            ("do not text", self.alert_do_not_text),
+        ]
+        return [label for label, on in labels if on]
+
+
+class PatientRead(PatientLabels, PatientBase):
     """A patient as the services hand it out: the table's fields (`PatientBase`), its id
     and times, and the practice's code and name. Built from stored rows without
     re-checking them (`model_construct`): a 10,000-patient caseload loads fast."""
@@ -133,29 +169,10 @@ class PatientRead(PatientBase):
             **data, practice_ods=practice.ods_code, practice_name=practice.name
         )
 
-    @property
-    def display_name(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name}"
-
-    @property
-    def nhs_number_formatted(self) -> str:
-        return v.format_nhs_number(self.nhs_number)
-
     def age(self, on: date | None = None) -> int:
         today = on or date.today()
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-    @property
-    def alerts(self) -> list[str]:
-        """Short labels for the alert banner, most serious first."""
-        labels = [
-            ("risk", self.alert_risk),
-            ("safeguarding", self.alert_safeguarding),
-            ("lone worker", self.alert_lone_worker),
-            ("do not text", self.alert_do_not_text),
-        ]
-        return [label for label, on in labels if on]
 
 
 class PatientNotFound(MhfError):

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator
 from sqlmodel import Session, SQLModel, col, select
 
-from mhf_tui.db.tables import Patient, RelatedPerson
+from mhf_tui.db.tables import RelatedPerson
 from mhf_tui.db.tables.care import RelatedPersonBase
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audited import audited_add, audited_delete
@@ -25,7 +25,7 @@ from mhf_tui.services.fields import (
     RequiredLine,
     rule_failed,
 )
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.retention import editable_patient
 
 ROLES = ("carer", "next_of_kin", "advocate", "family", "professional", "other")
 Role = Literal["carer", "next_of_kin", "advocate", "family", "professional", "other"]
@@ -99,17 +99,10 @@ class RelatedPersonPublic(RelatedPersonBase):
 _CONSENTS = {"consent_to_contact", "consent_to_share"}
 
 
-def _editable_patient(session: Session, patient_id: uuid.UUID) -> None:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    ensure_editable(patient)
-
-
 def add_related_person(
     session: Session, *, actor: str, patient_id: uuid.UUID, data: RelatedPersonCreate
 ) -> RelatedPersonPublic:
-    _editable_patient(session, patient_id)
+    editable_patient(session, patient_id)
     row = RelatedPerson(
         **data.model_dump(exclude={"consent_on"}),
         patient_id=patient_id,
@@ -134,7 +127,7 @@ def edit_related_person(
 ) -> RelatedPersonPublic:
     """Change the fields given; a change to either consent is dated and attributed."""
     row = _row(session, person_id)
-    _editable_patient(session, row.patient_id)
+    editable_patient(session, row.patient_id)
     clean = update.model_dump(exclude_unset=True, exclude={"consent_on"})
     changed = sorted(k for k, value in clean.items() if getattr(row, k) != value)
     for key in changed:
@@ -159,7 +152,7 @@ def edit_related_person(
 def remove_related_person(session: Session, *, actor: str, person_id: uuid.UUID) -> None:
     """No longer involved: the person's details go; the audit trail keeps that they did."""
     row = _row(session, person_id)
-    _editable_patient(session, row.patient_id)
+    editable_patient(session, row.patient_id)
     audited_delete(session, row, actor=actor, entity="related_person", patient_id=row.patient_id)
 
 

@@ -223,7 +223,17 @@ def due_for_destruction(session: Session, *, today: date) -> list[DueRecord]:
 def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise MhfError("no such patient")
+        raise MhfError("no such patient on this caseload")
+    return patient
+
+
+def editable_patient(
+    session: Session, patient_id: uuid.UUID, *, correction: bool = False
+) -> Patient:
+    """The patient's row, for a service about to add to or change the record
+    (`ensure_editable`)."""
+    patient = _patient(session, patient_id)
+    ensure_editable(patient, correction=correction)
     return patient
 
 
@@ -232,7 +242,7 @@ def ensure_patient_editable(
 ) -> None:
     """`ensure_editable` by id: lets a screen refuse before the user types an entry that
     could not be saved."""
-    ensure_editable(_patient(session, patient_id), correction=correction)
+    editable_patient(session, patient_id, correction=correction)
 
 
 def discharge(
