@@ -21,7 +21,13 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 from sqlmodel.main import SQLModelConfig
@@ -128,9 +134,8 @@ AnyPhone = Annotated[str, BeforeValidator(rule(validation.normalise_service_phon
 Postcode = Annotated[str, AfterValidator(rule(validation.normalise_postcode))]
 Sex = Annotated[str, AfterValidator(rule(validation.normalise_sex))]
 Name = Annotated[str, AfterValidator(rule(validation.required_text, labelled=True, max_length=100))]
-Text = Annotated[
-    str, AfterValidator(rule(validation.optional_text, labelled=True, max_length=2000))
-]
+_text_rule = rule(validation.optional_text, labelled=True, max_length=2000)
+Text = Annotated[str, AfterValidator(_text_rule)]
 # The types below parse text as typed (a CSV cell, a form field) before checking it: once
 # checked the value is of the type named (a date, a bool, an int).
 BirthDate = Annotated[date, BeforeValidator(rule(_date_of_birth))]
@@ -144,8 +149,9 @@ def date_named(what: str) -> BeforeValidator:
 #: The message names a date, not the field, for models whose messages follow the field's
 #: place ("review_on: date must be a date as YYYY-MM-DD").
 OptionalDate = Annotated[date | None, date_named("date")]
+_flag_rule = rule(validation.parse_bool, labelled=True)
 #: yes/no, true/false, 1/0 ("smi register must be true or false")
-Flag = Annotated[bool, BeforeValidator(rule(validation.parse_bool, labelled=True))]
+Flag = Annotated[bool, BeforeValidator(_flag_rule)]
 CareCluster = Annotated[int | None, BeforeValidator(rule(validation.parse_care_cluster))]
 
 
@@ -204,7 +210,7 @@ class CheckedModel(BaseModel):
     """Input checked field by field on construction; a problem raises `InvalidRecord`
     (mhf's `ValidationError`: the CLI's one line, the UI's notice)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = SQLModelConfig(frozen=True, extra="forbid", hide_input_in_errors=True)
     #: what the model describes, in messages ("unknown patient field ...")
     entity: ClassVar[str] = "record"
 
@@ -213,6 +219,20 @@ class CheckedModel(BaseModel):
             super().__init__(**data)
         except PydanticError as exc:
             raise InvalidRecord(problems_of(exc, self.entity)) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _rule_by_type(cls, value: Any, info: ValidationInfo) -> Any:
+        """A field with no rule type of its own (as declared on a table's Base) is
+        checked by its type: text as `Text`, yes/no as `Flag`."""
+        field = cls.model_fields[info.field_name or ""]
+        if field.metadata:
+            return value
+        if field.annotation is str and isinstance(value, str):
+            return _text_rule(value, info)
+        if field.annotation is bool:
+            return _flag_rule(value, info)
+        return value
 
     @classmethod
     def check(cls, data: Mapping[str, Any], *, today: date | None = None) -> Self:

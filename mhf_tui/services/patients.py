@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.main import SQLModelConfig
 
 from mhf_tui.db.tables import Patient, Practice
-from mhf_tui.db.tables.core import PatientBase
+from mhf_tui.db.tables.core import PatientBase, PatientRecord
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services import validation as v
 from mhf_tui.services.audit import record_event
@@ -27,55 +27,41 @@ from mhf_tui.services.fields import (
     BirthDate,
     CareCluster,
     CheckedModel,
-    Flag,
     Name,
     OdsCode,
     OptionalNhsNumber,
     Phone,
     Postcode,
     Sex,
-    Text,
     date_named,
     one_of,
     rule_failed,
 )
 from mhf_tui.services.practices import PracticeRead, get_practice_row_by_ods
+from mhf_tui.services.validation import PATIENT_STATUSES, PREFERRED_CONTACT
 
 
-class PatientCreate(CheckedModel):
-    """A new patient, checked field by field as it is built (strings as typed are
-    normalised: NHS number to ten digits, postcode to its two halves, ...)."""
+class PatientCreate(CheckedModel, PatientBase):
+    """A new patient, checked field by field as it is built: the fields below by their
+    rule types (strings as typed are normalised: NHS number to ten digits, postcode to its
+    two halves, ...), the rest of `PatientBase`'s by their type (text, yes/no)."""
 
     entity: ClassVar[str] = "patient"
 
+    #: None only for patients not yet registered with an NHS number
+    nhs_number: OptionalNhsNumber = None
     family_name: Name
     given_name: Name
     date_of_birth: BirthDate
+    #: the practice, by its ODS code (the table keeps its id)
     practice_ods: OdsCode
-    #: None only for patients not yet registered with an NHS number
-    nhs_number: OptionalNhsNumber = None
     sex: Sex = "unknown"
-    gender_identity: Text = ""
-    pronouns: Text = ""
     phone: Phone = ""
     phone_alt: Phone = ""
-    address: Text = ""
     postcode: Postcode = ""
-    preferred_contact: Annotated[str, one_of(v.PREFERRED_CONTACT, "preferred contact")] = ""
-    usual_gp: Text = ""
+    preferred_contact: Annotated[str, one_of(PREFERRED_CONTACT, "preferred contact")] = ""
     care_cluster: CareCluster = None
-    smi_register: Flag = False
-    raised_cv_risk: Flag = False
-    status: Annotated[str, one_of(v.PATIENT_STATUSES, "status")] = "active"
-    alert_risk: Flag = False
-    alert_safeguarding: Flag = False
-    alert_lone_worker: Flag = False
-    alert_do_not_text: Flag = False
-    alert_note: Text = ""
-    interpreter_needs: Text = ""
-    accessibility_needs: Text = ""
-    share_with_practice: Flag = True
-    share_objection_reason: Text = ""
+    status: Annotated[str, one_of(PATIENT_STATUSES, "status")] = "active"
     share_decision_on: Annotated[date | None, date_named("sharing decision date")] = None
 
     @model_validator(mode="after")
@@ -140,7 +126,7 @@ class PatientLabels:
         return [label for label, on in labels if on]
 
 
-class PatientRead(PatientLabels, PatientBase):
+class PatientRead(PatientLabels, PatientRecord):
     """A patient as the services hand it out: the table's fields (`PatientBase`), its id
     and times, and the practice's code and name. Built from stored rows without
     re-checking them (`model_construct`): a 10,000-patient caseload loads fast."""
