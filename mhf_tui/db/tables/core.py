@@ -139,11 +139,10 @@ class Note(Row, table=True):
     amend_reason: str = ""
 
 
-class Service(Row, table=True):
-    """An entry in the service directory (national set shipped, local ones imported)."""
+class ServiceBase(SQLModel):
+    """A directory entry as it is given (the directory CSV's columns, in order), declared
+    once: the table, the services' Create and read models are built on it."""
 
-    __tablename__ = "service"
-    __table_args__ = (UniqueConstraint("name", "area"),)
     name: str = Field(index=True)
     category: str  # iapt, cmht, crisis, housing, debt, employment, peer_support, carers...
     how_to_refer: str = ""  # self, gp, professional (comma separated)
@@ -153,8 +152,15 @@ class Service(Row, table=True):
     area: str = ""
     opening_hours: str = ""
     notes: str = ""
-    national: bool = False
     checked_on: date | None = None
+
+
+class Service(ServiceBase, Row, table=True):
+    """An entry in the service directory (national set shipped, local ones imported)."""
+
+    __tablename__ = "service"
+    __table_args__ = (UniqueConstraint("name", "area"),)
+    national: bool = False
     active: bool = True
 
 
