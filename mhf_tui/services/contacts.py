@@ -11,9 +11,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Contact, utcnow
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import CheckedModel, OdsCode, Text, date_named, rule
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
 from mhf_tui.services.public import PublicModel
@@ -202,7 +203,6 @@ def list_contacts(session: Session, *, patient_id: uuid.UUID) -> list[ContactRea
 
 
 def get_contact(session: Session, *, contact_id: uuid.UUID) -> ContactRead:
-    row = session.get(Contact, contact_id)
-    if row is None:
-        raise MhfError("no such contact on this caseload")
-    return ContactRead.from_row(row)
+    return ContactRead.from_row(
+        get_row(session, Contact, contact_id, "no such contact on this caseload")
+    )

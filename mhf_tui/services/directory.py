@@ -20,8 +20,9 @@ from mhf_tui.db.tables import Service
 from mhf_tui.db.tables.core import ServiceBase
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.audited import audited_add
+from mhf_tui.services.audited import apply_changes, audited_add
 from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv, write_csv
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.validation import (
     normalise_service_phone,
     optional_date,
@@ -116,9 +117,7 @@ def set_service_active(
     session: Session, *, actor: str, service_id: uuid.UUID, active: bool
 ) -> ServiceRead:
     """Retire (or restore) an entry; signposting history keeps pointing at it."""
-    row = session.get(Service, service_id)
-    if row is None:
-        raise MhfError("no such service in the directory")
+    row = get_row(session, Service, service_id, "no such service in the directory")
     row.active = active
     audited_add(session, row, actor=actor, action="update", entity="service", detail="active")
     return ServiceRead.from_row(row)
@@ -208,12 +207,9 @@ def import_services_csv(
             row = Service(**clean, national=national)  # type: ignore[arg-type]
             added += 1
         else:
-            changed = [k for k, v in clean.items() if getattr(row, k) != v]
-            if not changed:
+            if not apply_changes(row, clean):
                 unchanged += 1
                 continue
-            for field_name in changed:
-                setattr(row, field_name, clean[field_name])
             updated += 1
         session.add(row)
     session.flush()

@@ -22,7 +22,7 @@ from mhf_tui.db.tables.core import PatientBase, PatientRecord
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services import validation as v
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.audited import audited_add
+from mhf_tui.services.audited import apply_changes, audited_add, audited_update
 from mhf_tui.services.fields import (
     BirthDate,
     CareCluster,
@@ -311,22 +311,10 @@ def edit_patient(
         row.discharged_on = date.today()
     elif clean.get("status") in ("active", "on_hold"):
         row.discharged_on = None
-    changed = sorted(k for k, val in clean.items() if getattr(row, k) != val)
-    for key in changed:
-        setattr(row, key, clean[key])
+    changed = apply_changes(row, clean)
     if moved:
         changed.append("practice")
-    if changed:
-        detail = "fields=" + ",".join(changed)
-        audited_add(
-            session,
-            row,
-            actor=actor,
-            action="update",
-            entity="patient",
-            patient_id=row.id,
-            detail=detail,
-        )
+    audited_update(session, row, changed, actor=actor, entity="patient", patient_id=row.id)
     assert practice is not None
     return PatientRead.from_row(row, practice)
 

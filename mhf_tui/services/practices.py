@@ -13,6 +13,7 @@ from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import CheckedModel, OdsCode, rule
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.validation import normalise_ods_code, optional_text, required_text
 
@@ -82,9 +83,7 @@ def update_practice(
     recipient: str | None = None,
 ) -> PracticeRead:
     """Rename, or set the sync recipient (pass "" to clear it)."""
-    row = session.get(Practice, practice_id)
-    if row is None:
-        raise MhfError("no such practice")
+    row = get_row(session, Practice, practice_id, "no such practice")
     changed: list[str] = []
     if name is not None:
         row.name = required_text(name, "practice name")

@@ -13,8 +13,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from mhf_tui.db.tables import RelatedPerson
 from mhf_tui.db.tables.care import RelatedPersonBase
-from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audited import audited_add, audited_delete
+from mhf_tui.errors import ValidationError
+from mhf_tui.services.audited import (
+    apply_changes,
+    audited_add,
+    audited_delete,
+    audited_update,
+)
 from mhf_tui.services.fields import (
     STRICT,
     Flag,
@@ -25,6 +30,7 @@ from mhf_tui.services.fields import (
     RequiredLine,
     rule_failed,
 )
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.retention import editable_patient
 
 ROLES = ("carer", "next_of_kin", "advocate", "family", "professional", "other")
@@ -116,10 +122,7 @@ def add_related_person(
 
 
 def _row(session: Session, person_id: uuid.UUID) -> RelatedPerson:
-    row = session.get(RelatedPerson, person_id)
-    if row is None:
-        raise MhfError("no such person on this caseload")
-    return row
+    return get_row(session, RelatedPerson, person_id, "no such person on this caseload")
 
 
 def edit_related_person(
@@ -129,23 +132,14 @@ def edit_related_person(
     row = _row(session, person_id)
     editable_patient(session, row.patient_id)
     clean = update.model_dump(exclude_unset=True, exclude={"consent_on"})
-    changed = sorted(k for k, value in clean.items() if getattr(row, k) != value)
-    for key in changed:
-        setattr(row, key, clean[key])
+    changed = apply_changes(row, clean)
     if _CONSENTS & set(changed) or "consent_on" in update.model_fields_set:
         row.consent_on = update.consent_on or date.today()
         row.consent_recorded_by = actor
         changed = sorted({*changed, "consent_on", "consent_recorded_by"})
-    if changed:
-        audited_add(
-            session,
-            row,
-            actor=actor,
-            action="update",
-            entity="related_person",
-            patient_id=row.patient_id,
-            detail="fields=" + ",".join(changed),
-        )
+    audited_update(
+        session, row, changed, actor=actor, entity="related_person", patient_id=row.patient_id
+    )
     return RelatedPersonPublic.model_validate(row.model_dump())
 
 

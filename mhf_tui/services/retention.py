@@ -35,6 +35,7 @@ from mhf_tui.db.tables import Contact, Note, Patient, Setting
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.audited import audited_add
+from mhf_tui.services.ids import get_row
 
 #: Appendix II minimums for mental health records (see the module docstring).
 CODE_YEARS_AFTER_CARE = 20
@@ -221,10 +222,7 @@ def due_for_destruction(session: Session, *, today: date) -> list[DueRecord]:
 
 
 def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    return patient
+    return get_row(session, Patient, patient_id, "no such patient on this caseload")
 
 
 def editable_patient(
