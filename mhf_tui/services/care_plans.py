@@ -22,6 +22,7 @@ from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import (
+    LONG_TEXT,
     STRICT,
     AnyPhone,
     Flag,
@@ -29,6 +30,7 @@ from mhf_tui.services.fields import (
     LongText,
     OptionalDate,
     RequiredLine,
+    StrictModel,
     parse_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
@@ -124,21 +126,18 @@ class CrisisServicePublic(SQLModel):
     phone: str
 
 
-class CarePlanCreate(CarePlanBase):
-    """A whole plan, validated; saving it makes the next version."""
+class CarePlanCreate(StrictModel, CarePlanBase):
+    """A whole plan, validated; saving it makes the next version. `CarePlanBase`'s fields
+    are checked by their type: the review date as `OptionalDate`, the text as `LongText`
+    (a crisis plan runs over several lines)."""
 
-    model_config = STRICT
+    rules_by_type = {**StrictModel.rules_by_type, str: LONG_TEXT}
     goals: list[GoalCreate] = []
     needs: list[RequiredLine] = []
     actions: list[ActionCreate] = []
-    review_on: OptionalDate = None
-    early_warning_signs: LongText = ""
-    what_helps: LongText = ""
     crisis_contacts: list[CrisisContact] = []
     #: directory services by id or name (resolved when saved)
     crisis_services: list[Annotated[str, BeforeValidator(_service_ref)]] = []
-    crisis_plan: LongText = ""
-    contingency_plan: LongText = ""
 
     @model_validator(mode="after")
     def _unique_goal_ids(self) -> CarePlanCreate:

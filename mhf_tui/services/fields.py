@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
+from sqlmodel import SQLModel
 from sqlmodel.main import SQLModelConfig
 
 from mhf_tui.errors import ValidationError
@@ -120,7 +121,8 @@ def _date_of_birth(value: Any) -> date:
 Line = Annotated[str, BeforeValidator(_line(200))]
 RequiredLine = Annotated[str, BeforeValidator(_line(500)), AfterValidator(_required)]
 #: free text over several lines (a crisis plan)
-LongText = Annotated[str, BeforeValidator(_text(20_000))]
+LONG_TEXT = rule(_text(20_000))
+LongText = Annotated[str, BeforeValidator(LONG_TEXT)]
 
 # The types whose messages stand alone, so they name the field.
 NhsNumber = Annotated[str, AfterValidator(rule(validation.normalise_nhs_number))]
@@ -146,9 +148,10 @@ def date_named(what: str) -> BeforeValidator:
     return BeforeValidator(rule(validation.optional_date, field=what))
 
 
+_optional_date = rule(validation.optional_date, field="date")
 #: The message names a date, not the field, for models whose messages follow the field's
 #: place ("review_on: date must be a date as YYYY-MM-DD").
-OptionalDate = Annotated[date | None, date_named("date")]
+OptionalDate = Annotated[date | None, BeforeValidator(_optional_date)]
 _flag_rule = rule(validation.parse_bool, labelled=True)
 #: yes/no, true/false, 1/0 ("smi register must be true or false")
 Flag = Annotated[bool, BeforeValidator(_flag_rule)]
@@ -206,11 +209,45 @@ class InvalidRecord(ValidationError):
         super().__init__(problems[0])
 
 
-class CheckedModel(BaseModel):
+#: a validator: the value as given and where it is
+Check = Callable[[Any, ValidationInfo], Any]
+
+
+def _on_text(check: Check) -> Check:
+    """`check` for text only: anything else is left to pydantic's own check ("Input
+    should be a valid string"), as when the rule runs after it."""
+    return lambda value, info: check(value, info) if isinstance(value, str) else value
+
+
+class RulesByType(BaseModel):
+    """A Create model derived from a table's Base names only the fields with a rule type
+    of their own; every other field is checked by the rule `rules_by_type` gives its
+    type (its text as `Text`, its yes/no as `Flag`, ...), so each field is declared once."""
+
+    rules_by_type: ClassVar[Mapping[Any, Check]] = {}
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _rule_by_type(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields[info.field_name or ""]
+        check = None if field.metadata else cls.rules_by_type.get(field.annotation)
+        return value if check is None else check(value, info)
+
+
+class StrictModel(SQLModel, RulesByType):
+    """A Create model read with `parse_model` (its messages follow the field's place):
+    text is one line (`Line`) unless it says otherwise."""
+
+    model_config = STRICT
+    rules_by_type = {str: rule(_line(200)), bool: _flag_rule, date | None: _optional_date}
+
+
+class CheckedModel(RulesByType):
     """Input checked field by field on construction; a problem raises `InvalidRecord`
     (mhf's `ValidationError`: the CLI's one line, the UI's notice)."""
 
     model_config = SQLModelConfig(frozen=True, extra="forbid", hide_input_in_errors=True)
+    rules_by_type = {str: _on_text(_text_rule), bool: _flag_rule}
     #: what the model describes, in messages ("unknown patient field ...")
     entity: ClassVar[str] = "record"
 
@@ -219,20 +256,6 @@ class CheckedModel(BaseModel):
             super().__init__(**data)
         except PydanticError as exc:
             raise InvalidRecord(problems_of(exc, self.entity)) from None
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _rule_by_type(cls, value: Any, info: ValidationInfo) -> Any:
-        """A field with no rule type of its own (as declared on a table's Base) is
-        checked by its type: text as `Text`, yes/no as `Flag`."""
-        field = cls.model_fields[info.field_name or ""]
-        if field.metadata:
-            return value
-        if field.annotation is str and isinstance(value, str):
-            return _text_rule(value, info)
-        if field.annotation is bool:
-            return _flag_rule(value, info)
-        return value
 
     @classmethod
     def check(cls, data: Mapping[str, Any], *, today: date | None = None) -> Self:

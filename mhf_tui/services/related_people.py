@@ -28,6 +28,7 @@ from mhf_tui.services.fields import (
     OptionalDate,
     Phone,
     RequiredLine,
+    StrictModel,
     rule_failed,
 )
 from mhf_tui.services.ids import get_row
@@ -59,16 +60,14 @@ RoleField = Annotated[Role, BeforeValidator(_role)]
 Email = Annotated[Line, AfterValidator(_email)]
 
 
-class RelatedPersonCreate(RelatedPersonBase):
-    model_config = STRICT
+class RelatedPersonCreate(StrictModel, RelatedPersonBase):
+    """`RelatedPersonBase`'s fields checked: these by their rule types, the others by
+    their type (one-line text, yes/no)."""
+
     name: RequiredLine
     role: RoleField = "carer"
-    relationship: Line = ""
-    organisation: Line = ""
     phone: Phone = ""
     email: Email = ""
-    consent_to_contact: Flag = False
-    consent_to_share: Flag = False
     notes: LongText = ""
     #: when the patient gave (or refused) the consents; today if not given
     consent_on: OptionalDate = None
