@@ -22,7 +22,6 @@ from mhf_tui.db.tables.reviews import OutcomeMeasure
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import (
-    LONG_TEXT,
     STRICT,
     AnyPhone,
     Flag,
@@ -31,6 +30,7 @@ from mhf_tui.services.fields import (
     OptionalDate,
     RequiredLine,
     StrictModel,
+    long_text_check,
     parse_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
@@ -131,7 +131,7 @@ class CarePlanCreate(StrictModel, CarePlanBase):
     are checked by their type: the review date as `OptionalDate`, the text as `LongText`
     (a crisis plan runs over several lines)."""
 
-    rules_by_type = {**StrictModel.rules_by_type, str: LONG_TEXT}
+    rules_by_type = {**StrictModel.rules_by_type, str: long_text_check}
     goals: list[GoalCreate] = []
     needs: list[RequiredLine] = []
     actions: list[ActionCreate] = []

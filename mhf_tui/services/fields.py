@@ -1,16 +1,20 @@
 """Field checks as reusable pydantic types, so a model states a field's rule by its type:
 
-    class PatientCreate(CheckedModel):
+    class PatientCreate(CheckedModel, PatientBase):
         nhs_number: OptionalNhsNumber = None
         date_of_birth: BirthDate
 
 Each type is `Annotated[...]` with a validator that is one of `services.validation`'s
-rules (one rule, one message, shared with the CLI's argument types). A failed rule becomes
-a pydantic error whose message names the field and the rule, never the value. Two ways to
-build a model from input: `parse_model` (one `ValidationError` line listing every problem;
-the care-plan and related-people models, `STRICT` config) and `CheckedModel` (checked on
-construction, the first problem raised, every problem listed for the importers, which
-report each bad cell with its line).
+rules (one rule, one message, shared with the CLI's argument types), reported one way:
+`rule_failed`, a pydantic error whose message names the field and the rule, never the
+value. A Create model derives from its table's Base (`mhf_tui.db.tables`) and names only
+the fields with a rule type of their own; the others are checked by their type
+(`RulesByType`), so each field is declared once.
+
+Two ways to build a model from input: `StrictModel`s with `parse_model` (one
+`ValidationError` line listing every problem after its place: the care-plan and
+related-people models) and `CheckedModel` (checked on construction, the first problem
+raised, every problem listed for the importers, which report each bad cell with its line).
 """
 
 from __future__ import annotations
@@ -121,8 +125,8 @@ def _date_of_birth(value: Any) -> date:
 Line = Annotated[str, BeforeValidator(_line(200))]
 RequiredLine = Annotated[str, BeforeValidator(_line(500)), AfterValidator(_required)]
 #: free text over several lines (a crisis plan)
-LONG_TEXT = rule(_text(20_000))
-LongText = Annotated[str, BeforeValidator(LONG_TEXT)]
+long_text_check = rule(_text(20_000))
+LongText = Annotated[str, BeforeValidator(long_text_check)]
 
 # The types whose messages stand alone, so they name the field.
 NhsNumber = Annotated[str, AfterValidator(rule(validation.normalise_nhs_number))]
@@ -136,11 +140,16 @@ AnyPhone = Annotated[str, BeforeValidator(rule(validation.normalise_service_phon
 Postcode = Annotated[str, AfterValidator(rule(validation.normalise_postcode))]
 Sex = Annotated[str, AfterValidator(rule(validation.normalise_sex))]
 Name = Annotated[str, AfterValidator(rule(validation.required_text, labelled=True, max_length=100))]
-_text_rule = rule(validation.optional_text, labelled=True, max_length=2000)
-Text = Annotated[str, AfterValidator(_text_rule)]
+_text_check = rule(validation.optional_text, labelled=True, max_length=2000)
+Text = Annotated[str, AfterValidator(_text_check)]
 # The types below parse text as typed (a CSV cell, a form field) before checking it: once
 # checked the value is of the type named (a date, a bool, an int).
 BirthDate = Annotated[date, BeforeValidator(rule(_date_of_birth))]
+
+
+def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
+    """A choice from `allowed` (case, spaces and dashes forgiven)."""
+    return AfterValidator(rule(validation.choice, field=what, allowed=allowed))
 
 
 def date_named(what: str) -> BeforeValidator:
@@ -148,13 +157,13 @@ def date_named(what: str) -> BeforeValidator:
     return BeforeValidator(rule(validation.optional_date, field=what))
 
 
-_optional_date = rule(validation.optional_date, field="date")
+_date_check = rule(validation.optional_date, field="date")
 #: The message names a date, not the field, for models whose messages follow the field's
 #: place ("review_on: date must be a date as YYYY-MM-DD").
-OptionalDate = Annotated[date | None, BeforeValidator(_optional_date)]
-_flag_rule = rule(validation.parse_bool, labelled=True)
+OptionalDate = Annotated[date | None, BeforeValidator(_date_check)]
+_flag_check = rule(validation.parse_bool, labelled=True)
 #: yes/no, true/false, 1/0 ("smi register must be true or false")
-Flag = Annotated[bool, BeforeValidator(_flag_rule)]
+Flag = Annotated[bool, BeforeValidator(_flag_check)]
 CareCluster = Annotated[int | None, BeforeValidator(rule(validation.parse_care_cluster))]
 
 
@@ -176,11 +185,6 @@ def parse_model(model: type[M], data: Any) -> M:
     except pydantic.ValidationError as exc:
         problems = [_message(e) for e in exc.errors(include_input=False, include_url=False)]
         raise ValidationError("; ".join(problems)) from None
-
-
-def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
-    """A choice from `allowed` (case, spaces and dashes forgiven)."""
-    return AfterValidator(rule(validation.choice, field=what, allowed=allowed))
 
 
 def problems_of(error: PydanticError, entity: str) -> list[str]:
@@ -239,7 +243,7 @@ class StrictModel(SQLModel, RulesByType):
     text is one line (`Line`) unless it says otherwise."""
 
     model_config = STRICT
-    rules_by_type = {str: rule(_line(200)), bool: _flag_rule, date | None: _optional_date}
+    rules_by_type = {str: rule(_line(200)), bool: _flag_check, date | None: _date_check}
 
 
 class CheckedModel(RulesByType):
@@ -247,7 +251,7 @@ class CheckedModel(RulesByType):
     (mhf's `ValidationError`: the CLI's one line, the UI's notice)."""
 
     model_config = SQLModelConfig(frozen=True, extra="forbid", hide_input_in_errors=True)
-    rules_by_type = {str: _on_text(_text_rule), bool: _flag_rule}
+    rules_by_type = {str: _on_text(_text_check), bool: _flag_check}
     #: what the model describes, in messages ("unknown patient field ...")
     entity: ClassVar[str] = "record"
 

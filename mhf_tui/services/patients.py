@@ -127,7 +127,7 @@ class PatientLabels:
 
 
 class PatientRead(PatientLabels, PatientRecord):
-    """A patient as the services hand it out: the table's fields (`PatientBase`), its id
+    """A patient as the services hand it out: the table's fields (`PatientRecord`), its id
     and times, and the practice's code and name. Built from stored rows without
     re-checking them (`model_construct`): a 10,000-patient caseload loads fast."""
 
