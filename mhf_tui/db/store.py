@@ -19,6 +19,17 @@ from mhf_tui.vault.engine import connect_raw, make_engine
 from mhf_tui.vault.vault import Sleeper, backup, integrity_problems, load_vault, unlock_data_key
 
 
+def get_setting(session: Session, key: str) -> str | None:
+    row = session.get(Setting, key)
+    return row.value if row else None
+
+
+def put_setting(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key) or Setting(key=key, value=value)
+    row.value = value
+    session.add(row)
+
+
 class Caseload:
     """Holds the data key only as long as it is open; `close()` forgets it."""
 
@@ -80,17 +91,11 @@ class Caseload:
 
     def get_setting(self, key: str) -> str | None:
         with self.session() as s:
-            row = s.get(Setting, key)
-            return row.value if row else None
+            return get_setting(s, key)
 
     def set_setting(self, key: str, value: str) -> None:
         with self.session() as s:
-            row = s.get(Setting, key)
-            if row is None:
-                s.add(Setting(key=key, value=value))
-            else:
-                row.value = value
-                s.add(row)
+            put_setting(s, key, value)
         if key == "facilitator_name":
             self._actor = value
 

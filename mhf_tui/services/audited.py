@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -37,6 +38,38 @@ def audited_add(
         patient_id=patient_id or getattr(row, "patient_id", None),
         detail=detail,
     )
+    return row
+
+
+def apply_changes(row: Row, values: Mapping[str, Any]) -> list[str]:
+    """Set on `row` the values that differ from what it holds; their names, sorted."""
+    changed = sorted(name for name, value in values.items() if getattr(row, name) != value)
+    for name in changed:
+        setattr(row, name, values[name])
+    return changed
+
+
+def audited_update(
+    session: Session,
+    row: R,
+    changed: Sequence[str],
+    *,
+    actor: str,
+    entity: str,
+    patient_id: uuid.UUID | None = None,
+) -> R:
+    """Write an edited `row` with one `update` event naming the fields `changed` (never
+    their values); nothing is written when nothing changed."""
+    if changed:
+        audited_add(
+            session,
+            row,
+            actor=actor,
+            action="update",
+            entity=entity,
+            patient_id=patient_id,
+            detail="fields=" + ",".join(changed),
+        )
     return row
 
 

@@ -16,23 +16,25 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, model_validator
 from sqlmodel import Session, SQLModel, col, select
 
-from mhf_tui.db.tables import CarePlan, Patient, Service
+from mhf_tui.db.tables import CarePlan, Service
 from mhf_tui.db.tables.care import CarePlanBase
 from mhf_tui.db.tables.reviews import OutcomeMeasure
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import (
     STRICT,
     AnyPhone,
+    Flag,
     Line,
     LongText,
     OptionalDate,
     RequiredLine,
-    YesNo,
+    StrictModel,
+    long_text_check,
     parse_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.retention import editable_patient
 
 GOAL_STATUSES = ("active", "achieved", "partly_achieved", "not_achieved", "withdrawn")
 GoalStatus = Literal["active", "achieved", "partly_achieved", "not_achieved", "withdrawn"]
@@ -102,7 +104,7 @@ class ActionCreate(ActionBase):
     action: RequiredLine
     owner: Line = ""
     due: OptionalDate = None
-    done: YesNo = False
+    done: Flag = False
 
 
 class CrisisContactBase(SQLModel):
@@ -124,21 +126,18 @@ class CrisisServicePublic(SQLModel):
     phone: str
 
 
-class CarePlanCreate(CarePlanBase):
-    """A whole plan, validated; saving it makes the next version."""
+class CarePlanCreate(StrictModel, CarePlanBase):
+    """A whole plan, validated; saving it makes the next version. `CarePlanBase`'s fields
+    are checked by their type: the review date as `OptionalDate`, the text as `LongText`
+    (a crisis plan runs over several lines)."""
 
-    model_config = STRICT
+    rules_by_type = {**StrictModel.rules_by_type, str: long_text_check}
     goals: list[GoalCreate] = []
     needs: list[RequiredLine] = []
     actions: list[ActionCreate] = []
-    review_on: OptionalDate = None
-    early_warning_signs: LongText = ""
-    what_helps: LongText = ""
     crisis_contacts: list[CrisisContact] = []
     #: directory services by id or name (resolved when saved)
     crisis_services: list[Annotated[str, BeforeValidator(_service_ref)]] = []
-    crisis_plan: LongText = ""
-    contingency_plan: LongText = ""
 
     @model_validator(mode="after")
     def _unique_goal_ids(self) -> CarePlanCreate:
@@ -279,10 +278,7 @@ def save_care_plan(
     """Save a new version of the patient's care plan (the first, or the next one).
     `expected_version` (the version the editor started from; 0 for a new plan) refuses a
     save over a newer version written meanwhile."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    ensure_editable(patient)
+    editable_patient(session, patient_id)
     previous = _latest(session, patient_id)
     if expected_version is not None and (previous.version if previous else 0) != expected_version:
         raise ValidationError("the care plan was changed meanwhile; reopen it and edit again")

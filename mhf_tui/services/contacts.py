@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables import Contact, Patient, utcnow
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.db.tables import Contact, utcnow
+from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
+from mhf_tui.services.fields import CheckedModel, OdsCode, Text, date_named, rule
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
 from mhf_tui.services.public import PublicModel
-from mhf_tui.services.retention import ensure_editable
-from mhf_tui.services.validation import check_fields, optional_date, optional_text
+from mhf_tui.services.retention import editable_patient
+from mhf_tui.services.validation import check_fields, optional_text
 from mhf_tui.services.when import parse_day, parse_when
 
 CONTACT_MODES = ("face_to_face", "phone", "video", "home_visit", "dna", "cancelled")
@@ -48,20 +50,6 @@ def normalise_mode(value: str) -> str:
     if text not in CONTACT_MODES:
         raise ValidationError("contact mode must be one of " + ", ".join(CONTACT_MODES))
     return text
-
-
-@dataclass(frozen=True)
-class ContactCreate:
-    mode: str
-    #: default now; must be aware (UTC) and not in the future
-    occurred_at: datetime | None = None
-    duration_minutes: int | None = None
-    #: where it happened, if at one of the practices (ODS code)
-    practice_ods: str | None = None
-    location: str = ""
-    reason: str = ""
-    outcome: str = ""
-    follow_up_on: date | str | None = None
 
 
 class ContactRead(PublicModel):
@@ -104,6 +92,27 @@ def _duration(value: int | None) -> int | None:
     if isinstance(value, bool) or not 0 <= value <= 24 * 60:
         raise ValidationError("duration must be between 0 and 1440 minutes")
     return value
+
+
+class ContactCreate(CheckedModel):
+    """A contact to record, checked as it is built."""
+
+    entity: ClassVar[str] = "contact"
+
+    mode: Annotated[str, BeforeValidator(rule(normalise_mode))]
+    #: default now; must be aware (stored in UTC) and not in the future
+    occurred_at: Annotated[datetime, BeforeValidator(rule(_occurred))] = Field(
+        default_factory=utcnow
+    )
+    duration_minutes: Annotated[int | None, BeforeValidator(rule(_duration))] = None
+    #: where it happened, if at one of the practices
+    practice_ods: OdsCode | None = None
+    location: Annotated[
+        str, AfterValidator(rule(optional_text, labelled=True, max_length=200, one_line=True))
+    ] = ""
+    reason: Text = ""
+    outcome: Text = ""
+    follow_up_on: Annotated[date | None, date_named("follow-up date")] = None
 
 
 #: the fields of the app's contact form (and of the quick note's contact), as typed
@@ -159,23 +168,14 @@ def add_contact(
     note_text: str | None = None,
 ) -> tuple[ContactRead, NoteRead | None]:
     """Record an encounter, optionally with its note (same unit of work)."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    ensure_editable(patient)
+    editable_patient(session, patient_id)
     practice_id = (
         get_practice_row_by_ods(session, data.practice_ods).id if data.practice_ods else None
     )
     row = Contact(
+        **data.model_dump(exclude={"practice_ods"}),
         patient_id=patient_id,
-        occurred_at=_occurred(data.occurred_at),
-        mode=normalise_mode(data.mode),
-        duration_minutes=_duration(data.duration_minutes),
         practice_id=practice_id,
-        location=optional_text(data.location, "location", max_length=200, one_line=True),
-        reason=optional_text(data.reason, "reason"),
-        outcome=optional_text(data.outcome, "outcome"),
-        follow_up_on=optional_date(data.follow_up_on, "follow-up date"),
         author=actor,
     )
     audited_add(session, row, actor=actor, action="create", entity="contact", patient_id=patient_id)
@@ -203,7 +203,6 @@ def list_contacts(session: Session, *, patient_id: uuid.UUID) -> list[ContactRea
 
 
 def get_contact(session: Session, *, contact_id: uuid.UUID) -> ContactRead:
-    row = session.get(Contact, contact_id)
-    if row is None:
-        raise MhfError("no such contact on this caseload")
-    return ContactRead.from_row(row)
+    return ContactRead.from_row(
+        get_row(session, Contact, contact_id, "no such contact on this caseload")
+    )

@@ -30,9 +30,10 @@ from mhf_tui.db.tables import (
     RelatedPerson,
     Signposting,
 )
-from mhf_tui.services.audit import record_event, record_events
+from mhf_tui.services.audit import record_event
 from mhf_tui.services.bulk import bulk_insert, row_values
 from mhf_tui.services.directory import ServiceRead, list_services
+from mhf_tui.services.patient_import import insert_patients
 from mhf_tui.services.patients import PatientRead
 from mhf_tui.services.practices import PracticeCreate, PracticeRead, add_practice
 from mhf_tui.services.reviews_demo import add_demo_reviews
@@ -368,8 +369,8 @@ def build_demo_caseload(
         contact["follow_up_on"] = today
 
     with caseload.session() as session:
+        insert_patients(session, actor=actor, rows=patient_rows, detail="demo")
         for model, rows in (
-            (Patient, patient_rows),
             (Contact, contacts),
             (Note, notes),
             (CarePlan, plans),
@@ -386,15 +387,6 @@ def build_demo_caseload(
             action="import",
             entity="demo",
             detail=f"patients={len(patient_rows)},contacts={len(contacts)},notes={len(notes)}",
-        )
-        # each synthetic patient's access history starts with how it got here
-        record_events(
-            session,
-            actor=actor,
-            action="import",
-            entity="patient",
-            records=[(p["id"], p["id"]) for p in patient_rows],
-            detail="demo",
         )
     return DemoSummary(
         patients=len(patient_rows),

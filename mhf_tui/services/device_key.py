@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlmodel import Session
 
-from mhf_tui.db.tables import Setting
+from mhf_tui.db.store import get_setting, put_setting
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
@@ -24,29 +24,15 @@ SIGNING_KEY_SETTING = "device_signing_key"
 DEVICE_ID_SETTING = "device_id"
 
 
-def get_setting(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value if row else None
-
-
-def _put(session: Session, key: str, value: str) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-        session.add(row)
-
-
 def ensure_device_key(session: Session) -> None:
     """Create the device id and signing key if missing (run at `mhf init`)."""
     if get_setting(session, DEVICE_ID_SETTING) is None:
-        _put(session, DEVICE_ID_SETTING, str(uuid.uuid4()))
+        put_setting(session, DEVICE_ID_SETTING, str(uuid.uuid4()))
     if get_setting(session, SIGNING_KEY_SETTING) is None:
         raw = Ed25519PrivateKey.generate().private_bytes(
             Encoding.Raw, PrivateFormat.Raw, NoEncryption()
         )
-        _put(session, SIGNING_KEY_SETTING, raw.hex())
+        put_setting(session, SIGNING_KEY_SETTING, raw.hex())
     session.flush()
 
 

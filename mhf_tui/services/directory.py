@@ -8,18 +8,21 @@ services are imported and exported as CSV. An entry is identified by name and ar
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
 from sqlmodel import Session, col, select
+from sqlmodel.main import SQLModelConfig
 
 from mhf_tui.db.store import Caseload
 from mhf_tui.db.tables import Service
+from mhf_tui.db.tables.core import ServiceBase
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.audited import audited_add
+from mhf_tui.services.audited import apply_changes, audited_add
 from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv, write_csv
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.validation import (
     normalise_service_phone,
     optional_date,
@@ -43,60 +46,30 @@ CATEGORIES = (
     "other",
 )
 REFERRAL_ROUTES = ("self", "gp", "professional")
-CSV_COLUMNS = (
-    "name",
-    "category",
-    "how_to_refer",
-    "phone",
-    "text_number",
-    "web",
-    "area",
-    "opening_hours",
-    "notes",
-    "checked_on",
-)
+#: the directory CSV's columns: an entry's fields as given
+CSV_COLUMNS = tuple(ServiceBase.model_fields)
 NATIONAL_CSV = "national_services.csv"
 
 
-@dataclass(frozen=True)
-class ServiceCreate:
-    name: str
-    category: str
+class ServiceCreate(ServiceBase):
+    """An entry as given (a CSV row: every cell text); `_clean` checks it, one rule after
+    another, and gives the values to store."""
+
+    model_config = SQLModelConfig(frozen=True)
     how_to_refer: str = "self"
-    phone: str = ""
-    text_number: str = ""
-    web: str = ""
-    area: str = ""
-    opening_hours: str = ""
-    notes: str = ""
-    checked_on: date | str | None = None
+    #: as typed (YYYY-MM-DD) until `_clean` makes it a date
+    checked_on: date | str | None = None  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
-class ServiceRead:
+class ServiceRead(ServiceBase):
+    model_config = SQLModelConfig(frozen=True)
     id: uuid.UUID
-    name: str
-    category: str
-    how_to_refer: str
-    phone: str
-    text_number: str
-    web: str
-    area: str
-    opening_hours: str
-    notes: str
     national: bool
-    checked_on: date | None
     active: bool
 
     @classmethod
     def from_row(cls, row: Service) -> ServiceRead:
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
-
-    def to_json(self) -> dict[str, object]:
-        data = asdict(self)
-        data["id"] = str(self.id)
-        data["checked_on"] = self.checked_on.isoformat() if self.checked_on else None
-        return data
+        return cls.model_validate(row)
 
 
 def _clean(data: ServiceCreate) -> dict[str, object]:
@@ -144,9 +117,7 @@ def set_service_active(
     session: Session, *, actor: str, service_id: uuid.UUID, active: bool
 ) -> ServiceRead:
     """Retire (or restore) an entry; signposting history keeps pointing at it."""
-    row = session.get(Service, service_id)
-    if row is None:
-        raise MhfError("no such service in the directory")
+    row = get_row(session, Service, service_id, "no such service in the directory")
     row.active = active
     audited_add(session, row, actor=actor, action="update", entity="service", detail="active")
     return ServiceRead.from_row(row)
@@ -236,12 +207,9 @@ def import_services_csv(
             row = Service(**clean, national=national)  # type: ignore[arg-type]
             added += 1
         else:
-            changed = [k for k, v in clean.items() if getattr(row, k) != v]
-            if not changed:
+            if not apply_changes(row, clean):
                 unchanged += 1
                 continue
-            for field_name in changed:
-                setattr(row, field_name, clean[field_name])
             updated += 1
         session.add(row)
     session.flush()

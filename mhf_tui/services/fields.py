@@ -1,16 +1,20 @@
 """Field checks as reusable pydantic types, so a model states a field's rule by its type:
 
-    class PatientCreate(CheckedModel):
+    class PatientCreate(CheckedModel, PatientBase):
         nhs_number: OptionalNhsNumber = None
         date_of_birth: BirthDate
 
 Each type is `Annotated[...]` with a validator that is one of `services.validation`'s
-rules (one rule, one message, shared with the CLI's argument types). A failed rule becomes
-a pydantic error whose message names the field and the rule, never the value. Two ways to
-build a model from input: `parse_model` (one `ValidationError` line listing every problem;
-the care-plan and related-people models, `STRICT` config) and `CheckedModel` (checked on
-construction, the first problem raised, every problem listed for the importers, which
-report each bad cell with its line).
+rules (one rule, one message, shared with the CLI's argument types), reported one way:
+`rule_failed`, a pydantic error whose message names the field and the rule, never the
+value. A Create model derives from its table's Base (`mhf_tui.db.tables`) and names only
+the fields with a rule type of their own; the others are checked by their type
+(`RulesByType`), so each field is declared once.
+
+Two ways to build a model from input: `StrictModel`s with `parse_model` (one
+`ValidationError` line listing every problem after its place: the care-plan and
+related-people models) and `CheckedModel` (checked on construction, the first problem
+raised, every problem listed for the importers, which report each bad cell with its line).
 """
 
 from __future__ import annotations
@@ -21,12 +25,19 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
+from sqlmodel import SQLModel
 from sqlmodel.main import SQLModelConfig
 
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.errors import ValidationError
 from mhf_tui.safe_text import has_control
 from mhf_tui.services import validation
 
@@ -36,26 +47,46 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 #: message carries what was typed
 STRICT = SQLModelConfig(extra="forbid", hide_input_in_errors=True)
 
+#: how a field is named in messages, where its name with spaces would not do
+LABELS = {"phone_alt": "second phone", "share_decision_on": "sharing decision date"}
 
-def _as_value_error(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """pydantic reports ValueError as a field error; our checks raise ValidationError."""
 
-    def run(value: Any) -> Any:
+def _label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " "))
+
+
+def label(info: ValidationInfo) -> str:
+    return _label(info.field_name or "value")
+
+
+def rule_failed(message: str) -> PydanticCustomError:
+    """A broken rule as a pydantic error carrying mhf's message as is: the one way every
+    type here reports a problem."""
+    return PydanticCustomError("mhf_rule", message)
+
+
+def rule(check: Callable[..., Any], *, labelled: bool = False, **options: Any) -> Any:
+    """`check(value[, label], **options)` (one of `services.validation`'s rules) as a
+    validator, with the field's label if `labelled`."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
         try:
-            return check(value)
-        except MhfError as exc:
-            raise ValueError(str(exc)) from None
+            if labelled:
+                return check(value, label(info), **options)
+            return check(value, **options)
+        except ValidationError as exc:
+            raise rule_failed(str(exc)) from None
 
-    return run
+    return validate
 
 
 def _line(max_length: int) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = str(value or "").strip()
         if has_control(text):
-            raise ValueError("must be one line without control characters")
+            raise rule_failed("must be one line without control characters")
         if len(text) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
+            raise rule_failed(f"is longer than {max_length} characters")
         return text
 
     return check
@@ -65,9 +96,9 @@ def _text(max_length: int) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = str(value or "").strip()
         if any(has_control(line) for line in text.replace("\t", " ").splitlines()):
-            raise ValueError("contains control characters")
+            raise rule_failed("contains control characters")
         if len(text) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
+            raise rule_failed(f"is longer than {max_length} characters")
         return text
 
     return check
@@ -75,29 +106,65 @@ def _text(max_length: int) -> Callable[[Any], str]:
 
 def _required(value: str) -> str:
     if not value:
-        raise ValueError("is required")
+        raise rule_failed("is required")
     return value
 
 
-def _optional_date(value: Any) -> date | None:
-    if isinstance(value, date) or value is None:
-        return value
-    return validation.optional_date(str(value), "date")
+#: "today" for the date rules while `CheckedModel.check` runs with one fixed
+_TODAY: ContextVar[date | None] = ContextVar("today", default=None)
 
 
+def _date_of_birth(value: Any) -> date:
+    """Not in the future (as of `_TODAY`, else today)."""
+    return validation.date_of_birth(value, today=_TODAY.get())
+
+
+# The types of the care-plan and related-people models, whose messages are put after the
+# field's place ("goals #2 goal: is required").
 #: a one-line field (a name, an owner, a goal): no control characters, 200 at most
 Line = Annotated[str, BeforeValidator(_line(200))]
 RequiredLine = Annotated[str, BeforeValidator(_line(500)), AfterValidator(_required)]
 #: free text over several lines (a crisis plan)
-LongText = Annotated[str, BeforeValidator(_text(20_000))]
+long_text_check = rule(_text(20_000))
+LongText = Annotated[str, BeforeValidator(long_text_check)]
+
+# The types whose messages stand alone, so they name the field.
+NhsNumber = Annotated[str, AfterValidator(rule(validation.normalise_nhs_number))]
+#: None (or blank) for patients not yet registered with an NHS number
+OptionalNhsNumber = Annotated[str | None, BeforeValidator(rule(validation.optional_nhs_number))]
+OdsCode = Annotated[str, AfterValidator(rule(validation.normalise_ods_code))]
+#: a UK phone number as the patient gave it
+Phone = Annotated[str, BeforeValidator(rule(validation.normalise_phone, labelled=True))]
 #: a helpline may be short (111, 116 123)
-AnyPhone = Annotated[str, BeforeValidator(_as_value_error(validation.normalise_service_phone))]
-#: YYYY-MM-DD, or empty for none
-OptionalDate = Annotated[date | None, BeforeValidator(_as_value_error(_optional_date))]
-#: yes/no, true/false, 1/0
-YesNo = Annotated[
-    bool, BeforeValidator(_as_value_error(lambda v: validation.parse_bool(v, "value")))
-]
+AnyPhone = Annotated[str, BeforeValidator(rule(validation.normalise_service_phone))]
+Postcode = Annotated[str, AfterValidator(rule(validation.normalise_postcode))]
+Sex = Annotated[str, AfterValidator(rule(validation.normalise_sex))]
+Name = Annotated[str, AfterValidator(rule(validation.required_text, labelled=True, max_length=100))]
+_text_check = rule(validation.optional_text, labelled=True, max_length=2000)
+Text = Annotated[str, AfterValidator(_text_check)]
+# The types below parse text as typed (a CSV cell, a form field) before checking it: once
+# checked the value is of the type named (a date, a bool, an int).
+BirthDate = Annotated[date, BeforeValidator(rule(_date_of_birth))]
+
+
+def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
+    """A choice from `allowed` (case, spaces and dashes forgiven)."""
+    return AfterValidator(rule(validation.choice, field=what, allowed=allowed))
+
+
+def date_named(what: str) -> BeforeValidator:
+    """YYYY-MM-DD, or empty for none; `what` names it in the message."""
+    return BeforeValidator(rule(validation.optional_date, field=what))
+
+
+_date_check = rule(validation.optional_date, field="date")
+#: The message names a date, not the field, for models whose messages follow the field's
+#: place ("review_on: date must be a date as YYYY-MM-DD").
+OptionalDate = Annotated[date | None, BeforeValidator(_date_check)]
+_flag_check = rule(validation.parse_bool, labelled=True)
+#: yes/no, true/false, 1/0 ("smi register must be true or false")
+Flag = Annotated[bool, BeforeValidator(_flag_check)]
+CareCluster = Annotated[int | None, BeforeValidator(rule(validation.parse_care_cluster))]
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -120,78 +187,6 @@ def parse_model(model: type[M], data: Any) -> M:
         raise ValidationError("; ".join(problems)) from None
 
 
-#: how a field is named in messages, where its name with spaces would not do
-LABELS = {"phone_alt": "second phone", "share_decision_on": "sharing decision date"}
-
-
-def label(info: ValidationInfo) -> str:
-    name = info.field_name or "value"
-    return LABELS.get(name, name.replace("_", " "))
-
-
-def rule_failed(message: str) -> PydanticCustomError:
-    """A broken rule as a pydantic error carrying mhf's message as is."""
-    return PydanticCustomError("mhf_rule", message)
-
-
-def _rule(check: Callable[..., Any], *, labelled: bool = False, **options: Any) -> Any:
-    """`check(value[, label], **options)` as a validator (with the field's label if
-    `labelled`)."""
-
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        try:
-            if labelled:
-                return check(value, label(info), **options)
-            return check(value, **options)
-        except ValidationError as exc:
-            raise rule_failed(str(exc)) from None
-
-    return validate
-
-
-#: "today" for the date rules while `CheckedModel.check` runs with one fixed
-_TODAY: ContextVar[date | None] = ContextVar("today", default=None)
-
-
-def _born(value: Any) -> date:
-    """Not in the future (as of `_TODAY`, else today)."""
-    try:
-        return validation.date_of_birth(value, today=_TODAY.get())
-    except ValidationError as exc:
-        raise rule_failed(str(exc)) from None
-
-
-NhsNumber = Annotated[str, AfterValidator(_rule(validation.normalise_nhs_number))]
-#: None (or blank) for patients not yet registered with an NHS number
-OptionalNhsNumber = Annotated[str | None, BeforeValidator(_rule(validation.optional_nhs_number))]
-OdsCode = Annotated[str, AfterValidator(_rule(validation.normalise_ods_code))]
-#: a UK phone number as the patient gave it
-Phone = Annotated[str, BeforeValidator(_rule(validation.normalise_phone, labelled=True))]
-Postcode = Annotated[str, AfterValidator(_rule(validation.normalise_postcode))]
-Sex = Annotated[str, AfterValidator(_rule(validation.normalise_sex))]
-Name = Annotated[
-    str, AfterValidator(_rule(validation.required_text, labelled=True, max_length=100))
-]
-RequiredText = Annotated[str, AfterValidator(_rule(validation.required_text, labelled=True))]
-Text = Annotated[
-    str, AfterValidator(_rule(validation.optional_text, labelled=True, max_length=2000))
-]
-# The types below parse text as typed (a CSV cell, a form field), so they accept it too:
-# once checked the value is always the first type (a date, a bool, an int).
-BirthDate = Annotated[date | str, BeforeValidator(_born)]
-Day = Annotated[date | str, BeforeValidator(_rule(validation.parse_date, labelled=True))]
-OptionalDay = Annotated[
-    date | str | None, BeforeValidator(_rule(validation.optional_date, labelled=True))
-]
-Flag = Annotated[bool | str, BeforeValidator(_rule(validation.parse_bool, labelled=True))]
-CareCluster = Annotated[int | str | None, BeforeValidator(_rule(validation.parse_care_cluster))]
-
-
-def one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
-    """A choice from `allowed` (case, spaces and dashes forgiven)."""
-    return AfterValidator(_rule(validation.choice, field=what, allowed=allowed))
-
-
 def problems_of(error: PydanticError, entity: str) -> list[str]:
     """Every problem in a pydantic error as a message fit to show (no values)."""
     messages = []
@@ -200,17 +195,13 @@ def problems_of(error: PydanticError, entity: str) -> list[str]:
         if item["type"] == "mhf_rule":
             messages.append(item["msg"])
         elif item["type"] == "value_error":
-            messages.append(
-                f"{LABELS.get(name, name.replace('_', ' '))} {item['msg']}".replace(
-                    "Value error, ", ""
-                )
-            )
+            messages.append(f"{_label(name)} {item['msg'].removeprefix('Value error, ')}")
         elif item["type"] == "extra_forbidden":
             messages.append(f"unknown {entity} field {name}")
         elif item["type"] == "missing":
-            messages.append(f"{LABELS.get(name, name.replace('_', ' '))} is required")
+            messages.append(f"{_label(name)} is required")
         else:
-            messages.append(f"{LABELS.get(name, name.replace('_', ' '))}: {item['msg']}")
+            messages.append(f"{_label(name)}: {item['msg']}")
     return messages
 
 
@@ -222,11 +213,45 @@ class InvalidRecord(ValidationError):
         super().__init__(problems[0])
 
 
-class CheckedModel(BaseModel):
+#: a validator: the value as given and where it is
+Check = Callable[[Any, ValidationInfo], Any]
+
+
+def _on_text(check: Check) -> Check:
+    """`check` for text only: anything else is left to pydantic's own check ("Input
+    should be a valid string"), as when the rule runs after it."""
+    return lambda value, info: check(value, info) if isinstance(value, str) else value
+
+
+class RulesByType(BaseModel):
+    """A Create model derived from a table's Base names only the fields with a rule type
+    of their own; every other field is checked by the rule `rules_by_type` gives its
+    type (its text as `Text`, its yes/no as `Flag`, ...), so each field is declared once."""
+
+    rules_by_type: ClassVar[Mapping[Any, Check]] = {}
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _rule_by_type(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields[info.field_name or ""]
+        check = None if field.metadata else cls.rules_by_type.get(field.annotation)
+        return value if check is None else check(value, info)
+
+
+class StrictModel(SQLModel, RulesByType):
+    """A Create model read with `parse_model` (its messages follow the field's place):
+    text is one line (`Line`) unless it says otherwise."""
+
+    model_config = STRICT
+    rules_by_type = {str: rule(_line(200)), bool: _flag_check, date | None: _date_check}
+
+
+class CheckedModel(RulesByType):
     """Input checked field by field on construction; a problem raises `InvalidRecord`
     (mhf's `ValidationError`: the CLI's one line, the UI's notice)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = SQLModelConfig(frozen=True, extra="forbid", hide_input_in_errors=True)
+    rules_by_type = {str: _on_text(_text_check), bool: _flag_check}
     #: what the model describes, in messages ("unknown patient field ...")
     entity: ClassVar[str] = "record"
 

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from mhf_tui.db.tables import Patient, Practice
-from mhf_tui.services.validation import format_nhs_number
+from mhf_tui.services.patients import PatientLabels
 
 _CLUSTER_WORDS = re.compile(r"\bcluster\s*([0-9]{1,2})\b")
 _NUMBER_ONLY = re.compile(r"[0-9][0-9\s-]*")
@@ -60,7 +60,7 @@ def _practice_words(ods: str, name: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class FinderRow:
+class FinderRow(PatientLabels):
     id: uuid.UUID
     family_name: str
     given_name: str
@@ -79,24 +79,6 @@ class FinderRow:
     #: lower-case words a query word may be the start of (names, practice, cluster, dob)
     words: tuple[str, ...] = field(repr=False, compare=False)
     sort_key: tuple[str, str] = field(repr=False, compare=False)
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name}"
-
-    @property
-    def nhs_number_formatted(self) -> str:
-        return format_nhs_number(self.nhs_number)
-
-    @property
-    def alerts(self) -> list[str]:
-        labels = [
-            ("risk", self.alert_risk),
-            ("safeguarding", self.alert_safeguarding),
-            ("lone worker", self.alert_lone_worker),
-            ("do not text", self.alert_do_not_text),
-        ]
-        return [label for label, on in labels if on]
 
 
 _COLUMNS: tuple[Any, ...] = (

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from mhf_tui.db.tables import Row
 from mhf_tui.errors import MhfError, ValidationError
+
+R = TypeVar("R", bound=Row)
 
 #: tables whose ids may be given by prefix (the name goes into SQL, so only these)
 TABLES = frozenset({"note", "contact", "signposting", "care_plan", "related_person", "service"})
@@ -33,3 +37,11 @@ def resolve_id(session: Session, *, table: str, ref: str, what: str) -> uuid.UUI
     if len(rows) > 1:
         raise ValidationError(f"more than one {what} starts with that id; give more digits")
     return uuid.UUID(hex=str(rows[0][0]))
+
+
+def get_row(session: Session, model: type[R], row_id: uuid.UUID, missing: str) -> R:
+    """The row with this id; `MhfError(missing)` ("no such ... on this caseload") if none."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise MhfError(missing)
+    return row

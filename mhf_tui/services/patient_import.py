@@ -107,12 +107,21 @@ def import_patients_csv(
     if problems:
         raise CsvImportError(by_line(problems))
     new_rows = [row_values(Patient, **values) for values in to_add]
-    bulk_insert(session, Patient, new_rows)
+    insert_patients(session, actor=actor, rows=new_rows)
+    return PatientImportResult(added=len(new_rows), already_present=already)
+
+
+def insert_patients(
+    session: Session, *, actor: str, rows: list[dict[str, Any]], detail: str = ""
+) -> None:
+    """Bulk-insert patient rows, each with its `import` audit event: a patient's access
+    history starts with how it got onto the caseload."""
+    bulk_insert(session, Patient, rows)
     record_events(
         session,
         actor=actor,
         action="import",
         entity="patient",
-        records=[(row["id"], row["id"]) for row in new_rows],
+        records=[(row["id"], row["id"]) for row in rows],
+        detail=detail,
     )
-    return PatientImportResult(added=len(new_rows), already_present=already)

@@ -11,72 +11,58 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from functools import partial
-from typing import Annotated, Any, ClassVar, Self, get_type_hints
+from typing import Annotated, Any, ClassVar, Protocol, Self, get_type_hints
 
 from pydantic import create_model, model_validator
 from sqlmodel import Session, col, select
 from sqlmodel.main import SQLModelConfig
 
 from mhf_tui.db.tables import Patient, Practice
-from mhf_tui.db.tables.core import PatientBase
+from mhf_tui.db.tables.core import PatientBase, PatientRecord
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services import validation as v
 from mhf_tui.services.audit import record_event
-from mhf_tui.services.audited import audited_add
+from mhf_tui.services.audited import apply_changes, audited_add, audited_update
 from mhf_tui.services.fields import (
     BirthDate,
     CareCluster,
     CheckedModel,
-    Flag,
     Name,
     OdsCode,
-    OptionalDay,
     OptionalNhsNumber,
     Phone,
     Postcode,
     Sex,
-    Text,
+    date_named,
     one_of,
     rule_failed,
 )
 from mhf_tui.services.practices import PracticeRead, get_practice_row_by_ods
+from mhf_tui.services.validation import PATIENT_STATUSES, PREFERRED_CONTACT
 
 
-class PatientCreate(CheckedModel):
-    """A new patient, checked field by field as it is built (strings as typed are
-    normalised: NHS number to ten digits, postcode to its two halves, ...)."""
+class PatientCreate(CheckedModel, PatientBase):
+    """A new patient, checked field by field as it is built: the fields below by their
+    rule types (strings as typed are normalised: NHS number to ten digits, postcode to its
+    two halves, ...), the rest of `PatientBase`'s by their type (text, yes/no)."""
 
     entity: ClassVar[str] = "patient"
 
+    #: None only for patients not yet registered with an NHS number
+    nhs_number: OptionalNhsNumber = None
     family_name: Name
     given_name: Name
     date_of_birth: BirthDate
+    #: the practice, by its ODS code (the table keeps its id)
     practice_ods: OdsCode
-    #: None only for patients not yet registered with an NHS number
-    nhs_number: OptionalNhsNumber = None
     sex: Sex = "unknown"
-    gender_identity: Text = ""
-    pronouns: Text = ""
     phone: Phone = ""
     phone_alt: Phone = ""
-    address: Text = ""
     postcode: Postcode = ""
-    preferred_contact: Annotated[str, one_of(v.PREFERRED_CONTACT, "preferred contact")] = ""
-    usual_gp: Text = ""
+    preferred_contact: Annotated[str, one_of(PREFERRED_CONTACT, "preferred contact")] = ""
     care_cluster: CareCluster = None
-    smi_register: Flag = False
-    raised_cv_risk: Flag = False
-    status: Annotated[str, one_of(v.PATIENT_STATUSES, "status")] = "active"
-    alert_risk: Flag = False
-    alert_safeguarding: Flag = False
-    alert_lone_worker: Flag = False
-    alert_do_not_text: Flag = False
-    alert_note: Text = ""
-    interpreter_needs: Text = ""
-    accessibility_needs: Text = ""
-    share_with_practice: Flag = True
-    share_objection_reason: Text = ""
-    share_decision_on: OptionalDay = None
+    status: Annotated[str, one_of(PATIENT_STATUSES, "status")] = "active"
+    share_decision_on: Annotated[date | None, date_named("sharing decision date")] = None
 
     @model_validator(mode="after")
     def _objection_has_a_reason(self) -> Self:
@@ -104,8 +90,44 @@ PatientUpdate.entity = "patient"
 EDITABLE_FIELDS = frozenset(PatientCreate.model_fields)
 
 
-class PatientRead(PatientBase):
-    """A patient as the services hand it out: the table's fields (`PatientBase`), its id
+class _Shown(Protocol):
+    family_name: str
+    given_name: str
+    nhs_number: str | None
+    alert_risk: bool
+    alert_safeguarding: bool
+    alert_lone_worker: bool
+    alert_do_not_text: bool
+
+
+class PatientLabels:
+    """How a patient is named and flagged on screen, for the read model and the finder's
+    light rows alike."""
+
+    __slots__ = ()
+
+    @property
+    def display_name(self: _Shown) -> str:
+        return f"{self.family_name.upper()}, {self.given_name}"
+
+    @property
+    def nhs_number_formatted(self: _Shown) -> str:
+        return v.format_nhs_number(self.nhs_number)
+
+    @property
+    def alerts(self: _Shown) -> list[str]:
+        """Short labels for the alert banner, most serious first."""
+        labels = [
+            ("risk", self.alert_risk),
+            ("safeguarding", self.alert_safeguarding),
+            ("lone worker", self.alert_lone_worker),
+            ("do not text", self.alert_do_not_text),
+        ]
+        return [label for label, on in labels if on]
+
+
+class PatientRead(PatientLabels, PatientRecord):
+    """A patient as the services hand it out: the table's fields (`PatientRecord`), its id
     and times, and the practice's code and name. Built from stored rows without
     re-checking them (`model_construct`): a 10,000-patient caseload loads fast."""
 
@@ -133,29 +155,10 @@ class PatientRead(PatientBase):
             **data, practice_ods=practice.ods_code, practice_name=practice.name
         )
 
-    @property
-    def display_name(self) -> str:
-        return f"{self.family_name.upper()}, {self.given_name}"
-
-    @property
-    def nhs_number_formatted(self) -> str:
-        return v.format_nhs_number(self.nhs_number)
-
     def age(self, on: date | None = None) -> int:
         today = on or date.today()
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-    @property
-    def alerts(self) -> list[str]:
-        """Short labels for the alert banner, most serious first."""
-        labels = [
-            ("risk", self.alert_risk),
-            ("safeguarding", self.alert_safeguarding),
-            ("lone worker", self.alert_lone_worker),
-            ("do not text", self.alert_do_not_text),
-        ]
-        return [label for label, on in labels if on]
 
 
 class PatientNotFound(MhfError):
@@ -308,22 +311,10 @@ def edit_patient(
         row.discharged_on = date.today()
     elif clean.get("status") in ("active", "on_hold"):
         row.discharged_on = None
-    changed = sorted(k for k, val in clean.items() if getattr(row, k) != val)
-    for key in changed:
-        setattr(row, key, clean[key])
+    changed = apply_changes(row, clean)
     if moved:
         changed.append("practice")
-    if changed:
-        detail = "fields=" + ",".join(changed)
-        audited_add(
-            session,
-            row,
-            actor=actor,
-            action="update",
-            entity="patient",
-            patient_id=row.id,
-            detail=detail,
-        )
+    audited_update(session, row, changed, actor=actor, entity="patient", patient_id=row.id)
     assert practice is not None
     return PatientRead.from_row(row, practice)
 

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from sqlmodel import Session, col, func, select
 
 from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audited import audited_add
+from mhf_tui.services.fields import CheckedModel, OdsCode, rule
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.validation import normalise_ods_code, optional_text, required_text
 
 
-@dataclass(frozen=True)
-class PracticeCreate:
-    ods_code: str
-    name: str
-    #: age X25519 public key (age1...) the practice's sync files are encrypted to
-    recipient: str | None = None
+def _recipient(value: str | None) -> str | None:
+    text = optional_text(value, "recipient", max_length=200, one_line=True)
+    if not text:
+        return None
+    if not text.startswith("age1") or not text.isalnum():
+        raise ValidationError("recipient must be an age public key (starts with age1)")
+    return text
+
+
+PracticeName = Annotated[str, AfterValidator(rule(required_text, field="practice name"))]
+#: age X25519 public key (age1...) the practice's sync files are encrypted to; "" for none
+Recipient = Annotated[str | None, BeforeValidator(rule(_recipient))]
+
+
+class PracticeCreate(CheckedModel):
+    """A new practice, checked as it is built (the ODS code normalised)."""
+
+    entity: ClassVar[str] = "practice"
+
+    ods_code: OdsCode
+    name: PracticeName
+    recipient: Recipient = None
 
 
 class PracticeRead(PublicModel):
@@ -48,21 +66,10 @@ class PracticeNotFound(MhfError):
         )
 
 
-def _recipient(value: str | None) -> str | None:
-    text = optional_text(value, "recipient", max_length=200, one_line=True)
-    if not text:
-        return None
-    if not text.startswith("age1") or not text.isalnum():
-        raise ValidationError("recipient must be an age public key (starts with age1)")
-    return text
-
-
 def add_practice(session: Session, *, actor: str, data: PracticeCreate) -> PracticeRead:
-    ods = normalise_ods_code(data.ods_code)
-    name = required_text(data.name, "practice name")
-    if session.exec(select(Practice).where(Practice.ods_code == ods)).first():
-        raise ValidationError(f"practice {ods} is already on this caseload")
-    row = Practice(ods_code=ods, name=name, recipient=_recipient(data.recipient))
+    if session.exec(select(Practice).where(Practice.ods_code == data.ods_code)).first():
+        raise ValidationError(f"practice {data.ods_code} is already on this caseload")
+    row = Practice(**data.model_dump())
     audited_add(session, row, actor=actor, action="create", entity="practice")
     return PracticeRead.from_row(row)
 
@@ -76,9 +83,7 @@ def update_practice(
     recipient: str | None = None,
 ) -> PracticeRead:
     """Rename, or set the sync recipient (pass "" to clear it)."""
-    row = session.get(Practice, practice_id)
-    if row is None:
-        raise MhfError("no such practice")
+    row = get_row(session, Practice, practice_id, "no such practice")
     changed: list[str] = []
     if name is not None:
         row.name = required_text(name, "practice name")

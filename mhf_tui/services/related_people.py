@@ -11,12 +11,28 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator
 from sqlmodel import Session, SQLModel, col, select
 
-from mhf_tui.db.tables import Patient, RelatedPerson
+from mhf_tui.db.tables import RelatedPerson
 from mhf_tui.db.tables.care import RelatedPersonBase
-from mhf_tui.errors import MhfError, ValidationError
-from mhf_tui.services.audited import audited_add, audited_delete
-from mhf_tui.services.fields import STRICT, Line, LongText, OptionalDate, Phone, RequiredLine, YesNo
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.errors import ValidationError
+from mhf_tui.services.audited import (
+    apply_changes,
+    audited_add,
+    audited_delete,
+    audited_update,
+)
+from mhf_tui.services.fields import (
+    STRICT,
+    Flag,
+    Line,
+    LongText,
+    OptionalDate,
+    Phone,
+    RequiredLine,
+    StrictModel,
+    rule_failed,
+)
+from mhf_tui.services.ids import get_row
+from mhf_tui.services.retention import editable_patient
 
 ROLES = ("carer", "next_of_kin", "advocate", "family", "professional", "other")
 Role = Literal["carer", "next_of_kin", "advocate", "family", "professional", "other"]
@@ -36,7 +52,7 @@ def _role(value: Any) -> str:
 
 def _email(value: str) -> str:
     if value and ("@" not in value or " " in value):
-        raise ValueError("is not a valid email address")
+        raise rule_failed("is not a valid email address")
     return value
 
 
@@ -44,16 +60,14 @@ RoleField = Annotated[Role, BeforeValidator(_role)]
 Email = Annotated[Line, AfterValidator(_email)]
 
 
-class RelatedPersonCreate(RelatedPersonBase):
-    model_config = STRICT
+class RelatedPersonCreate(StrictModel, RelatedPersonBase):
+    """`RelatedPersonBase`'s fields checked: these by their rule types, the others by
+    their type (one-line text, yes/no)."""
+
     name: RequiredLine
     role: RoleField = "carer"
-    relationship: Line = ""
-    organisation: Line = ""
     phone: Phone = ""
     email: Email = ""
-    consent_to_contact: YesNo = False
-    consent_to_share: YesNo = False
     notes: LongText = ""
     #: when the patient gave (or refused) the consents; today if not given
     consent_on: OptionalDate = None
@@ -69,8 +83,8 @@ class RelatedPersonUpdate(SQLModel):
     organisation: Line | None = None
     phone: Phone | None = None
     email: Email | None = None
-    consent_to_contact: YesNo | None = None
-    consent_to_share: YesNo | None = None
+    consent_to_contact: Flag | None = None
+    consent_to_share: Flag | None = None
     notes: LongText | None = None
     consent_on: OptionalDate = None
 
@@ -90,17 +104,10 @@ class RelatedPersonPublic(RelatedPersonBase):
 _CONSENTS = {"consent_to_contact", "consent_to_share"}
 
 
-def _editable_patient(session: Session, patient_id: uuid.UUID) -> None:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    ensure_editable(patient)
-
-
 def add_related_person(
     session: Session, *, actor: str, patient_id: uuid.UUID, data: RelatedPersonCreate
 ) -> RelatedPersonPublic:
-    _editable_patient(session, patient_id)
+    editable_patient(session, patient_id)
     row = RelatedPerson(
         **data.model_dump(exclude={"consent_on"}),
         patient_id=patient_id,
@@ -114,10 +121,7 @@ def add_related_person(
 
 
 def _row(session: Session, person_id: uuid.UUID) -> RelatedPerson:
-    row = session.get(RelatedPerson, person_id)
-    if row is None:
-        raise MhfError("no such person on this caseload")
-    return row
+    return get_row(session, RelatedPerson, person_id, "no such person on this caseload")
 
 
 def edit_related_person(
@@ -125,32 +129,23 @@ def edit_related_person(
 ) -> RelatedPersonPublic:
     """Change the fields given; a change to either consent is dated and attributed."""
     row = _row(session, person_id)
-    _editable_patient(session, row.patient_id)
+    editable_patient(session, row.patient_id)
     clean = update.model_dump(exclude_unset=True, exclude={"consent_on"})
-    changed = sorted(k for k, value in clean.items() if getattr(row, k) != value)
-    for key in changed:
-        setattr(row, key, clean[key])
+    changed = apply_changes(row, clean)
     if _CONSENTS & set(changed) or "consent_on" in update.model_fields_set:
         row.consent_on = update.consent_on or date.today()
         row.consent_recorded_by = actor
         changed = sorted({*changed, "consent_on", "consent_recorded_by"})
-    if changed:
-        audited_add(
-            session,
-            row,
-            actor=actor,
-            action="update",
-            entity="related_person",
-            patient_id=row.patient_id,
-            detail="fields=" + ",".join(changed),
-        )
+    audited_update(
+        session, row, changed, actor=actor, entity="related_person", patient_id=row.patient_id
+    )
     return RelatedPersonPublic.model_validate(row.model_dump())
 
 
 def remove_related_person(session: Session, *, actor: str, person_id: uuid.UUID) -> None:
     """No longer involved: the person's details go; the audit trail keeps that they did."""
     row = _row(session, person_id)
-    _editable_patient(session, row.patient_id)
+    editable_patient(session, row.patient_id)
     audited_delete(session, row, actor=actor, entity="related_person", patient_id=row.patient_id)
 
 

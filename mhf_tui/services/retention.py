@@ -35,6 +35,7 @@ from mhf_tui.db.tables import Contact, Note, Patient, Setting
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.audited import audited_add
+from mhf_tui.services.ids import get_row
 
 #: Appendix II minimums for mental health records (see the module docstring).
 CODE_YEARS_AFTER_CARE = 20
@@ -221,9 +222,16 @@ def due_for_destruction(session: Session, *, today: date) -> list[DueRecord]:
 
 
 def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient")
+    return get_row(session, Patient, patient_id, "no such patient on this caseload")
+
+
+def editable_patient(
+    session: Session, patient_id: uuid.UUID, *, correction: bool = False
+) -> Patient:
+    """The patient's row, for a service about to add to or change the record
+    (`ensure_editable`)."""
+    patient = _patient(session, patient_id)
+    ensure_editable(patient, correction=correction)
     return patient
 
 
@@ -232,7 +240,7 @@ def ensure_patient_editable(
 ) -> None:
     """`ensure_editable` by id: lets a screen refuse before the user types an entry that
     could not be saved."""
-    ensure_editable(_patient(session, patient_id), correction=correction)
+    editable_patient(session, patient_id, correction=correction)
 
 
 def discharge(

@@ -26,7 +26,8 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from mhf_tui.db.tables import Contact, Patient, Practice, Service, Setting, Signposting
+from mhf_tui.db.store import get_setting, put_setting
+from mhf_tui.db.tables import Contact, Patient, Practice, Service, Signposting
 from mhf_tui.db.tables.reviews import OutcomeMeasure, Review, ReviewAnswer
 from mhf_tui.errors import MhfError
 from mhf_tui.paths import private_dirs
@@ -66,23 +67,12 @@ def parse_period(label: str | None, start: str | None, end: str | None) -> Perio
     return Period(first, last, f"{first.isoformat()}_{last.isoformat()}")
 
 
-def _setting(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value if row else None
-
-
-def _put(session: Session, key: str, value: str) -> None:
-    row = session.get(Setting, key) or Setting(key=key, value=value)
-    row.value = value
-    session.add(row)
-
-
 def setup_returns(session: Session, *, recipient: str, key_text: str, actor: str) -> None:
     """Keep the hub's recipient and the service key (inside the encrypted caseload)."""
     parse_recipient(recipient)
     key = parse_service_key(key_text)
-    _put(session, RECIPIENT_SETTING, recipient.strip())
-    _put(session, KEY_SETTING, key.hex())
+    put_setting(session, RECIPIENT_SETTING, recipient.strip())
+    put_setting(session, KEY_SETTING, key.hex())
     record_event(session, actor=actor, action="update", entity="returns_setup", detail=key_id(key))
 
 
@@ -229,13 +219,14 @@ class ReturnResult:
 
 def export_return(session: Session, *, period: Period, out_dir: Path, actor: str) -> ReturnResult:
     """Write this device's return for the period (re-exporting replaces it at the hub)."""
-    recipient_text, key_hex = _setting(session, RECIPIENT_SETTING), _setting(session, KEY_SETTING)
+    recipient_text = get_setting(session, RECIPIENT_SETTING)
+    key_hex = get_setting(session, KEY_SETTING)
     if not recipient_text or not key_hex:
         raise MhfError("returns are not set up on this device: run `mhf returns setup` first")
     key = bytes.fromhex(key_hex)
     device = load_device(session)
     records, counts = collect_records(session, key=key, device_id=device.device_id, period=period)
-    sequence = int(_setting(session, SEQUENCE_SETTING) or "0") + 1
+    sequence = int(get_setting(session, SEQUENCE_SETTING) or "0") + 1
     ciphertext = build_return(
         records,
         device=device,
@@ -252,7 +243,7 @@ def export_return(session: Session, *, period: Period, out_dir: Path, actor: str
         raise MhfError(f"cannot create {out_dir} ({exc.strerror})") from None
     path = out_dir / f"return-{period.label}-{device.device_id[:8]}-{sequence}{RETURN_SUFFIX}"
     write_atomic(path, ciphertext)
-    _put(session, SEQUENCE_SETTING, str(sequence))
+    put_setting(session, SEQUENCE_SETTING, str(sequence))
     record_event(
         session, actor=actor, action="export", entity="service_return", detail=period.label
     )

@@ -48,8 +48,9 @@ class Practice(Row, table=True):
 
 
 class PatientBase(SQLModel):
-    """A patient's own fields, declared once: the table below and the services' read model
-    (`PatientRead`) are both built on it (the input models check them with rule types)."""
+    """A patient's fields as the user gives them, declared once: the services' Create model
+    checks them (each by a rule type, or by its type: text, yes/no), and the table and the
+    read model store and show them with `PatientRecord`'s."""
 
     nhs_number: str | None = Field(default=None, unique=True, index=True)
     family_name: str = Field(index=True)
@@ -63,7 +64,6 @@ class PatientBase(SQLModel):
     address: str = ""
     postcode: str = ""
     preferred_contact: str = ""  # phone, text, letter, email, in person
-    practice_id: uuid.UUID = Field(foreign_key="practice.id", index=True)
     usual_gp: str = ""
     care_cluster: int | None = None
     smi_register: bool = False
@@ -82,6 +82,13 @@ class PatientBase(SQLModel):
     share_with_practice: bool = True
     share_decision_on: date | None = None
     share_objection_reason: str = ""
+
+
+class PatientRecord(PatientBase):
+    """What the services keep beside what the user gives: the practice (given by its
+    code), who recorded the decisions, discharge and death."""
+
+    practice_id: uuid.UUID = Field(foreign_key="practice.id", index=True)
     share_recorded_by: str = ""
     # Consent to contact carers/family.
     carer_contact_consent: bool | None = None
@@ -92,7 +99,7 @@ class PatientBase(SQLModel):
     date_of_death: date | None = None
 
 
-class Patient(PatientBase, Row, table=True):
+class Patient(PatientRecord, Row, table=True):
     __tablename__ = "patient"
 
 
@@ -132,11 +139,10 @@ class Note(Row, table=True):
     amend_reason: str = ""
 
 
-class Service(Row, table=True):
-    """An entry in the service directory (national set shipped, local ones imported)."""
+class ServiceBase(SQLModel):
+    """A directory entry as it is given (the directory CSV's columns, in order), declared
+    once: the table, the services' Create and read models are built on it."""
 
-    __tablename__ = "service"
-    __table_args__ = (UniqueConstraint("name", "area"),)
     name: str = Field(index=True)
     category: str  # iapt, cmht, crisis, housing, debt, employment, peer_support, carers...
     how_to_refer: str = ""  # self, gp, professional (comma separated)
@@ -146,8 +152,15 @@ class Service(Row, table=True):
     area: str = ""
     opening_hours: str = ""
     notes: str = ""
-    national: bool = False
     checked_on: date | None = None
+
+
+class Service(ServiceBase, Row, table=True):
+    """An entry in the service directory (national set shipped, local ones imported)."""
+
+    __tablename__ = "service"
+    __table_args__ = (UniqueConstraint("name", "area"),)
+    national: bool = False
     active: bool = True
 
 
