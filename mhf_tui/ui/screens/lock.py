@@ -7,7 +7,7 @@ as an empty Textual app. While the user types, a worker imports what unlocking w
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,10 +22,11 @@ from mhf_tui.ui.messages import Unlocked, UnlockFailed
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.finder import PatientIndex
     from mhf_tui.ui.app import MhfApp
 
 
-def build_finder(caseload: Caseload) -> Any:
+def build_finder(caseload: Caseload) -> PatientIndex:
     """The in-memory patient index the caseload filter searches (built once per unlock)."""
     from mhf_tui.services.finder import PatientIndex
 
@@ -191,13 +192,9 @@ class SetupScreen(GateScreen):
         strength.update(Text(f"Strength {score}/4: {hint}"))
         strength.set_class(score == 0, "error")
 
-    @on(Input.Submitted, "#facilitator")
-    def name_submitted(self) -> None:
-        self.query_one("#passphrase", Input).focus()
-
-    @on(Input.Submitted, "#passphrase")
-    def passphrase_submitted(self) -> None:
-        self.query_one("#repeat", Input).focus()
+    @on(Input.Submitted, "#facilitator, #passphrase")
+    def next_field(self) -> None:
+        self.focus_next()
 
     @on(Input.Submitted, "#repeat")
     def repeat_submitted(self) -> None:

@@ -83,13 +83,9 @@ class SummaryExportScreen(MhfModal[Path]):
     def on_mount(self) -> None:
         self.query_one("#summary-passphrase", Input).focus()
 
-    @on(Input.Submitted, "#summary-path")
-    def path_entered(self) -> None:
-        self.query_one("#summary-passphrase", Input).focus()
-
-    @on(Input.Submitted, "#summary-passphrase")
-    def passphrase_entered(self) -> None:
-        self.query_one("#summary-passphrase-again", Input).focus()
+    @on(Input.Submitted, "#summary-path, #summary-passphrase")
+    def next_field(self) -> None:
+        self.focus_next()
 
     @on(Input.Submitted, "#summary-passphrase-again")
     def again_entered(self) -> None:
