@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from mhf_tui.services.templates import ReviewTemplate, TemplateItem, TemplateSet
 
-_TEMPLATES: dict[str, Any] = {}
+_TEMPLATES: dict[str, TemplateSet] = {}
 
 
 def ui_templates(app: Any) -> TemplateSet:
@@ -27,8 +27,7 @@ def ui_templates(app: Any) -> TemplateSet:
     key = str(app.data.templates)
     if key not in _TEMPLATES:
         _TEMPLATES[key] = load_templates(app.data.templates)
-    templates: TemplateSet = _TEMPLATES[key]
-    return templates
+    return _TEMPLATES[key]
 
 
 @dataclass
