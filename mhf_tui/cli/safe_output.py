@@ -10,7 +10,6 @@ runs; JSON output escapes the same characters as `\\uXXXX` so it stays exact and
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -69,5 +68,7 @@ def _escape(match: re.Match[str]) -> str:
 
 def json_text(value: Any) -> str:
     """`value` as indented JSON in which every control and bidi character is escaped."""
+    import json  # here, not at the top: plain `mhf` (the app) never needs it
+
     text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
     return _JSON_RAW.sub(_escape, text)

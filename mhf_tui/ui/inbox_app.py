@@ -234,7 +234,7 @@ class InboxScreen(Screen[None]):
 
 
 class InboxApp(App[int]):
-    CSS_PATH = ["app.tcss", "inbox.tcss"]
+    CSS_PATH = ["start.tcss", "app.tcss", "inbox.tcss"]
     TITLE = "mhf inbox"
 
     def __init__(self, root: Path, letters_dir: Path) -> None:

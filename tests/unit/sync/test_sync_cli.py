@@ -143,28 +143,32 @@ def test_standard_age_tool_decrypts_the_file(world: World, tmp_path: Path):
         assert tar.getnames() == ["manifest.json", "manifest.sig", "bundle.json"]
 
 
-def _recent_files(roots: list[Path], tmp_path: Path, since: float) -> list[tuple[Path, bytes]]:
-    """Files changed since `since` under `roots` and the system temp dir, with their bytes.
-    Other tests' pytest dirs are skipped: some (a practice's FHIR hand-over file) hold
-    synthetic data in clear on purpose, and another run may be going on at the same time.
-    Other processes' temp files that vanish before they are read are skipped too."""
-    pytest_dirs = tmp_path.parents[1]  # .../pytest-of-<user>/pytest-<n>/<test>
+@pytest.fixture
+def system_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temp dir mhf (Python's tempfile and SQLCipher alike) writes to during the test:
+    a private one, so the scan sees every temp file mhf writes and none of another
+    process's (other test runs on the same machine write synthetic data in clear)."""
+    private = tmp_path / "system-tmp"
+    private.mkdir()
+    for name in ("TMPDIR", "SQLITE_TMPDIR"):
+        monkeypatch.setenv(name, str(private))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    assert Path(tempfile.gettempdir()) == private
+    return private
+
+
+def _recent_files(roots: list[Path], since: float) -> list[tuple[Path, bytes]]:
+    """Files changed since `since` under `roots`, with their bytes."""
     found = []
-    for root in [*roots, Path(tempfile.gettempdir())]:
+    for root in roots:
         for path in root.rglob("*"):
-            inside_pytest = path.is_relative_to(pytest_dirs)
-            if inside_pytest and not any(path.is_relative_to(r) for r in roots):
-                continue
-            try:
-                if path.is_file() and path.stat().st_mtime >= since:
-                    found.append((path, path.read_bytes()))
-            except OSError:
-                continue
+            if path.is_file() and path.stat().st_mtime >= since:
+                found.append((path, path.read_bytes()))
     return found
 
 
 def test_no_plaintext_reaches_the_disk_during_export(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: World, tmp_path: Path, system_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ):
     renamed: list[bytes] = []
     real_replace = os.replace
@@ -181,7 +185,7 @@ def test_no_plaintext_reaches_the_disk_during_export(
     assert len(renamed) == 1 and renamed[0].startswith(b"age-encryption.org/v1\n")
     needles = [MARKER.encode(), MARKER.encode("utf-16-le"), MARKER.upper().encode()]
     scanned = 0
-    for path, data in _recent_files([out, world.home], tmp_path, start):
+    for path, data in _recent_files([out, world.home, system_tmp], start):
         scanned += 1
         for needle in needles:
             assert needle not in data, f"{needle!r} in clear in {path}"
@@ -230,7 +234,9 @@ def test_inbox_show_makes_control_characters_visible(world: World, mhf: Callable
     assert "before\u241b[2Jafter <U+202E>evil" in r.out
 
 
-def test_no_plaintext_reaches_the_disk_during_import(world: World, tmp_path: Path):
+def test_no_plaintext_reaches_the_disk_during_import(
+    world: World, tmp_path: Path, system_tmp: Path
+):
     from tests.unit.sync.helpers import do_import
 
     path = export(world, tmp_path / "out").path
@@ -239,7 +245,7 @@ def test_no_plaintext_reaches_the_disk_during_import(world: World, tmp_path: Pat
     summary = do_import(world, path, store)
     needles = [MARKER.encode(), MARKER.upper().encode(), MARKER.encode("utf-16-le")]
     scanned = 0
-    for file, data in _recent_files([store, Path(summary.ack_path).parent], tmp_path, start):
+    for file, data in _recent_files([store, Path(summary.ack_path).parent, system_tmp], start):
         scanned += 1
         assert not any(n in data for n in needles), f"patient data in clear in {file}"
     assert scanned >= 3  # the store's database and vault file, the ack
