@@ -35,6 +35,7 @@ from mhf_tui.ui.themes import themes
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.finder import PatientIndex
     from mhf_tui.ui.screens.base import DraftSnapshot
 
 #: actions that need an unlocked caseload
@@ -81,8 +82,8 @@ class MhfApp(App[int]):
         self.demo_passphrase = demo_passphrase
         self._auto_lock_override = auto_lock_seconds
         self.caseload: Caseload | None = None
-        #: the in-memory patient finder built at unlock (services.finder.PatientIndex)
-        self.finder: Any = None
+        #: the in-memory patient finder built at unlock
+        self.finder: PatientIndex | None = None
         self._resume: list[Screen[Any]] = []
         self._last_activity = time.monotonic()
         #: set while no lock is in progress; unlock waits for drafts to be saved first
@@ -395,22 +396,8 @@ def _describe(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, MhfError) else f"unexpected error ({type(exc).__name__})"
 
 
-def create_app(
-    data_dir: DataDir,
-    *,
-    settings: Settings | None = None,
-    today: Callable[[], date] = date.today,
-    demo_passphrase: str | None = None,
-    auto_lock_seconds: float | None = None,
-) -> MhfApp:
-    """The app on a data dir. Tests inject settings, a fixed `today` and a short auto-lock."""
-    return MhfApp(
-        data_dir,
-        settings=settings,
-        today=today,
-        demo_passphrase=demo_passphrase,
-        auto_lock_seconds=auto_lock_seconds,
-    )
+#: the app on a data dir; tests inject settings, a fixed `today` and a short auto-lock
+create_app = MhfApp
 
 
 def run(data_dir: DataDir, *, demo_passphrase: str | None = None) -> int:
@@ -419,6 +406,6 @@ def run(data_dir: DataDir, *, demo_passphrase: str | None = None) -> int:
 
     data_dir.ensure()
     with InstanceLock(data_dir.lock):
-        app = create_app(data_dir, demo_passphrase=demo_passphrase)
+        app = MhfApp(data_dir, demo_passphrase=demo_passphrase)
         app.run()
     return app.return_code or 0

@@ -35,6 +35,11 @@ class AppKey:
         )
 
 
+def _go(screen: str, key: str, label: str, help: str) -> AppKey:
+    """A key that goes to one of the main screens (in Help, not the footer)."""
+    return AppKey(f"go_{screen}", key, f"go('{screen}')", label, "Go", help, show=False)
+
+
 # Keys that type a character (`/`, `n`, `?`) are not priority: in a text field they type.
 # Help comes first so the footer always shows `f1 Help`, however narrow the terminal.
 APP_KEYS: tuple[AppKey, ...] = (
@@ -66,13 +71,11 @@ APP_KEYS: tuple[AppKey, ...] = (
         show=False,
         priority=True,
     ),
-    AppKey("go_dashboard", "f2", "go('dashboard')", "Dashboard", "Go", "dashboard", show=False),
-    AppKey("go_caseload", "f3", "go('caseload')", "Caseload", "Go", "caseload list", show=False),
-    AppKey(
-        "go_directory", "f4", "go('directory')", "Directory", "Go", "service directory", show=False
-    ),
-    AppKey("go_sync", "f5", "go('sync')", "Sync", "Go", "sync with practices", show=False),
-    AppKey("go_settings", "f6", "go('settings')", "Settings", "Go", "settings", show=False),
+    _go("dashboard", "f2", "Dashboard", "dashboard"),
+    _go("caseload", "f3", "Caseload", "caseload list"),
+    _go("directory", "f4", "Directory", "service directory"),
+    _go("sync", "f5", "Sync", "sync with practices"),
+    _go("settings", "f6", "Settings", "settings"),
     AppKey(
         "quit",
         "ctrl+q",

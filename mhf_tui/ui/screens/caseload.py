@@ -9,8 +9,9 @@ costs the search plus one screenful whatever the number of patients (see
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +24,7 @@ from mhf_tui.ui.widgets.patient_table import Column, PatientTable
 from mhf_tui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
+    from mhf_tui.services.finder import FinderRow
     from mhf_tui.ui.app import MhfApp
 
 #: filter results kept for reuse while typing and deleting
@@ -41,7 +43,7 @@ def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def alert_markers(row: Any) -> str:
+def alert_markers(row: FinderRow) -> str:
     """Short markers: R risk, SG safeguarding, LW lone worker, DNT do not text."""
     flags = (
         ("R", row.alert_risk),
@@ -53,7 +55,7 @@ def alert_markers(row: Any) -> str:
 
 
 def columns(today: date) -> list[Column]:
-    def status(r: Any) -> tuple[str, str]:
+    def status(r: FinderRow) -> tuple[str, str]:
         return STATUS_LABELS.get(r.status, r.status), "" if r.status == "active" else "dim"
 
     return [
@@ -97,12 +99,12 @@ class CaseloadScreen(MhfScreen):
         super().__init__(id="caseload")
         self.initial_query = query
         self.sort_index = 0
-        self.matched: list[Any] = []
+        self.matched: list[FinderRow] = []
         #: the query the table shows, so `LineInput.Changed` does not filter a second time
         self.applied_query: str | None = None
         #: recent results by (finder, query, sort): deleting what was typed brings back the
         #: same queries, and a short one (an NHS number's first digits) matches thousands
-        self.recent: dict[tuple[int, str, int], list[Any]] = {}
+        self.recent: dict[tuple[int, str, int], list[FinderRow]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Caseload", classes="screen-title")
@@ -196,7 +198,7 @@ class CaseloadScreen(MhfScreen):
         return CaseloadScreen(self.query_one("#filter", LineInput).value)
 
 
-def _sort_key(sort: str) -> Any:
+def _sort_key(sort: str) -> Callable[[FinderRow], tuple[object, ...] | str]:
     if sort == "nhs":
         return lambda r: r.nhs_number or "~"
     if sort == "practice":

@@ -7,7 +7,9 @@ as an empty Textual app. While the user types, a worker imports what unlocking w
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,15 +24,34 @@ from mhf_tui.ui.messages import Unlocked, UnlockFailed
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.finder import PatientIndex
     from mhf_tui.ui.app import MhfApp
 
 
-def build_finder(caseload: Caseload) -> Any:
+def build_finder(caseload: Caseload) -> PatientIndex:
     """The in-memory patient index the caseload filter searches (built once per unlock)."""
     from mhf_tui.services.finder import PatientIndex
 
     with caseload.session() as session:
         return PatientIndex.load(session)
+
+
+def new_passphrase(first: Input, again: Input, refuse: Callable[[str], None]) -> str | None:
+    """A new passphrase typed twice: it, or None once `refuse` has been told why and the
+    field to fix has the focus (a repeat that does not match is cleared)."""
+    from mhf_tui.vault.keys import passphrase_strength
+
+    score, hint = passphrase_strength(first.value)
+    if score == 0:
+        refuse(f"Passphrase {hint}.")
+        first.focus()
+        return None
+    if again.value != first.value:
+        refuse("The two passphrases do not match.")
+        again.value = ""
+        again.focus()
+        return None
+    return first.value
 
 
 def _preload() -> None:
@@ -191,38 +212,28 @@ class SetupScreen(GateScreen):
         strength.update(Text(f"Strength {score}/4: {hint}"))
         strength.set_class(score == 0, "error")
 
-    @on(Input.Submitted, "#facilitator")
-    def name_submitted(self) -> None:
-        self.query_one("#passphrase", Input).focus()
-
-    @on(Input.Submitted, "#passphrase")
-    def passphrase_submitted(self) -> None:
-        self.query_one("#repeat", Input).focus()
+    @on(Input.Submitted, "#facilitator, #passphrase")
+    def next_field(self) -> None:
+        self.focus_next()
 
     @on(Input.Submitted, "#repeat")
     def repeat_submitted(self) -> None:
-        from mhf_tui.vault.keys import passphrase_strength
-
         if self.busy:
             return
         name = self.query_one("#facilitator", Input).value.strip()
-        first = self.query_one("#passphrase", Input).value
-        second = self.query_one("#repeat", Input).value
-        score, hint = passphrase_strength(first)
         if not name:
             self.set_status("Type your name first.", error=True)
             self.query_one("#facilitator", Input).focus()
-        elif score == 0:
-            self.set_status(f"Passphrase {hint}", error=True)
-            self.query_one("#passphrase", Input).focus()
-        elif first != second:
-            self.set_status("The two passphrases do not match.", error=True)
-            self.query_one("#repeat", Input).value = ""
-            self.query_one("#repeat", Input).focus()
-        else:
+            return
+        passphrase = new_passphrase(
+            self.query_one("#passphrase", Input),
+            self.query_one("#repeat", Input),
+            partial(self.set_status, error=True),
+        )
+        if passphrase is not None:
             self.busy = True
             self.set_status("Creating the encrypted caseload…")
-            self.create(name, first)
+            self.create(name, passphrase)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def create(self, name: str, passphrase: str) -> None:

@@ -6,22 +6,22 @@ the audit event are the same; a refusal is shown in the form and nothing is writ
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from mhf_tui.ui.messages import DataChanged, ServiceFailed
+from mhf_tui.ui.forms import FormModal, save_key
 from mhf_tui.ui.screens.base import MhfModal
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.ui.app import MhfApp
+    from mhf_tui.services.patients import PatientRead
 
 ALERTS = (
     ("alert_risk", "Risk"),
@@ -37,63 +37,37 @@ STATUS_CHOICES = {
 }
 
 
-class PatientModal(MhfModal[bool]):
+class PatientModal(FormModal):
     """Title, fields, a status line; `ctrl+s` runs `write` in a worker."""
 
     CATEGORY = "Patient"
     TITLE = ""
-    app: MhfApp
+    STATUS_ID = "modal-status"
+    STATUS_TEXT = "ctrl+s save · escape cancel"
 
-    def __init__(self, patient: Any) -> None:
+    def __init__(self, patient: PatientRead) -> None:
         super().__init__(classes="patient-modal")
         self.patient = patient
+        self.patient_id = patient.id
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(
-                Text(f"{self.TITLE} · ") + literal(self.patient.display_name),
-                classes="dialog-title",
-            )
-            yield from self.fields()
-            yield Static("ctrl+s save · escape cancel", id="modal-status")
-        yield Footer(compact=True)
-
-    def fields(self) -> ComposeResult:
-        yield from ()
-
-    def set_status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#modal-status", Static)
-        status.update(Text(text))
-        status.set_class(error, "error")
+    def dialog_title(self) -> Text:
+        return Text(f"{self.TITLE} · ") + literal(self.patient.display_name)
 
     def save(self, action: str, write: Callable[[Session], None]) -> None:
         self.set_status("Saving…")
         self.db_call(action, write, self.saved)
 
-    def on_service_failed(self, message: ServiceFailed) -> None:
-        message.stop()
-        self.set_status(message.message, error=True)
-
-    def saved(self, _: None) -> None:
-        self.notify(f"{self.TITLE} saved.")
-        self.app.post_message(DataChanged(self.patient.id))
-        self.dismiss(True)
-
-    @property
-    def actor(self) -> str:
-        return self.app.caseload.actor if self.app.caseload else ""
+    def saved_notice(self) -> str:
+        return f"{self.TITLE} saved."
 
 
-def _row(label: str, widget: Any) -> Horizontal:
+def _row(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field-row")
 
 
 class AlertsScreen(PatientModal):
     TITLE = "Alerts"
-    BINDINGS = [
-        *MhfModal.BINDINGS,
-        Binding("ctrl+s", "save", "Save", id="alerts_save", tooltip="save the alerts"),
-    ]
+    BINDINGS = [*MhfModal.BINDINGS, save_key("alerts_save", "save the alerts")]
 
     def fields(self) -> ComposeResult:
         for name, label in ALERTS:
@@ -104,7 +78,7 @@ class AlertsScreen(PatientModal):
         self.query_one(Checkbox).focus()
 
     def action_save(self) -> None:
-        changes: dict[str, Any] = {
+        changes: dict[str, object] = {
             name: self.query_one(f"#a-{name}", Checkbox).value for name, _label in ALERTS
         }
         changes["alert_note"] = self.query_one("#a-alert_note", Input).value
@@ -120,10 +94,7 @@ class AlertsScreen(PatientModal):
 
 class ConsentScreen(PatientModal):
     TITLE = "Consent"
-    BINDINGS = [
-        *MhfModal.BINDINGS,
-        Binding("ctrl+s", "save", "Save", id="consent_save", tooltip="save the consent"),
-    ]
+    BINDINGS = [*MhfModal.BINDINGS, save_key("consent_save", "save the consent")]
 
     def fields(self) -> ComposeResult:
         p = self.patient
@@ -183,10 +154,7 @@ class ConsentScreen(PatientModal):
 
 class StatusScreen(PatientModal):
     TITLE = "Status"
-    BINDINGS = [
-        *MhfModal.BINDINGS,
-        Binding("ctrl+s", "save", "Save", id="status_save", tooltip="change the status"),
-    ]
+    BINDINGS = [*MhfModal.BINDINGS, save_key("status_save", "change the status")]
 
     def fields(self) -> ComposeResult:
         status = self.patient.status

@@ -7,15 +7,16 @@ the form asks before discarding it."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
+from mhf_tui.ui.forms import mark_refused, save_key
 from mhf_tui.ui.messages import DataChanged, ServiceFailed
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.widgets.safe import literal
@@ -23,7 +24,12 @@ from mhf_tui.ui.widgets.safe import literal
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from mhf_tui.services.patients import PatientRead
+    from mhf_tui.services.practices import PracticeRead
     from mhf_tui.ui.app import MhfApp
+
+#: a form's values by field name: text, a choice, or a ticked box
+Values = dict[str, str | bool]
 
 #: (field, label, placeholder); a placeholder starting "choose" makes a Select
 NEW_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -91,7 +97,7 @@ class PatientFormScreen(MhfScreen):
     def __init__(self, screen_id: str) -> None:
         super().__init__(id=screen_id)
         self.allow_duplicate = False
-        self.initial: dict[str, Any] = {}
+        self.initial: Values = {}
 
     def compose(self) -> ComposeResult:
         yield Static(self.TITLE_TEXT, classes="screen-title", id="form-title")
@@ -115,22 +121,26 @@ class PatientFormScreen(MhfScreen):
     def on_mount(self) -> None:
         self.query_one(f"#f-{self.FIELDS[0][0]}").focus()
 
-        def practices(session: Session) -> list[Any]:
+        def practices(session: Session) -> list[PracticeRead]:
             from mhf_tui.services.practices import list_practices
 
             return list_practices(session)
 
         self.db_call("load the practices", practices, self.show_practices)
 
-    def show_practices(self, practices: list[Any]) -> None:
+    def show_practices(self, practices: list[PracticeRead]) -> None:
         select = self.query_one("#f-practice_ods", Select)
         select.set_options((literal(f"{p.ods_code} {p.name}"), p.ods_code) for p in practices)
-        if len(practices) == 1:
-            select.value = practices[0].ods_code
+        self.fill(practices)
         self.initial = self.values()
 
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def fill(self, practices: list[PracticeRead]) -> None:
+        """The values the form starts with: a new patient's only practice is chosen."""
+        if len(practices) == 1:
+            self.query_one("#f-practice_ods", Select).value = practices[0].ods_code
+
+    def values(self) -> Values:
+        out: Values = {}
         for name, _label, _placeholder in self.FIELDS:
             widget = self.query_one(f"#f-{name}")
             if isinstance(widget, Select):
@@ -149,7 +159,7 @@ class PatientFormScreen(MhfScreen):
         status.update(Text(text, style="bold" if error else ""))
         status.set_class(error, "error")
 
-    def checked(self) -> dict[str, Any] | None:
+    def checked(self) -> Values | None:
         """The values, or None after marking every refused field and focusing the first."""
         from mhf_tui.services.patients import check_patient_fields
         from mhf_tui.services.validation import FieldErrors
@@ -169,14 +179,26 @@ class PatientFormScreen(MhfScreen):
         return next((label for n, label, _p in self.FIELDS if n == name), name)
 
     def mark(self, errors: dict[str, str]) -> None:
-        first = None
-        for name, _label, _placeholder in self.FIELDS:
-            widget = self.query_one(f"#f-{name}")
-            widget.set_class(name in errors, "-refused")
-            if name in errors and first is None:
-                first = widget
-        if first is not None:
-            first.focus()
+        mark_refused(((name, self.query_one(f"#f-{name}")) for name, _l, _p in self.FIELDS), errors)
+
+    def save_patient(self, action: str, write: Callable[[Session, bool], uuid.UUID],
+                     then: Callable[[uuid.UUID], None]) -> None:  # fmt: skip
+        """Run `write(session, allow_possible_duplicate)` in a worker, then bring the
+        caseload filter's copy of the patient it returns up to date."""
+        allow, finder = self.allow_duplicate, self.app.finder
+
+        def unit(session: Session) -> uuid.UUID:
+            patient_id = write(session, allow)
+            if finder is not None:
+                finder.refresh_patient(session, patient_id)
+            return patient_id
+
+        self.set_status("Saving…", error=False)
+        self.db_call(action, unit, then)
+
+    @property
+    def actor(self) -> str:
+        return self.app.caseload.actor if self.app.caseload else ""
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         message.stop()
@@ -203,10 +225,7 @@ class NewPatientScreen(PatientFormScreen):
     TITLE_TEXT = "New patient"
     FIELDS = NEW_FIELDS
     CHECKS = FLAGS
-    BINDINGS = [
-        *MhfScreen.BINDINGS,
-        Binding("ctrl+s", "save", "Save", id="patient_save", tooltip="add the patient"),
-    ]
+    BINDINGS = [*MhfScreen.BINDINGS, save_key("patient_save", "add the patient")]
 
     def __init__(self) -> None:
         super().__init__("new-patient")
@@ -215,26 +234,22 @@ class NewPatientScreen(PatientFormScreen):
         values = self.checked()
         if values is None:
             return
-        actor = self.app.caseload.actor if self.app.caseload else ""
-        allow = self.allow_duplicate
-        finder = self.app.finder
+        actor = self.actor
 
-        def write(session: Session) -> uuid.UUID:
+        def write(session: Session, allow: bool) -> uuid.UUID:
             from mhf_tui.services.patients import PatientCreate, add_patient
 
             # Built here, so a rule across fields is reported like any refusal.
-            data = PatientCreate(
-                **{k: v for k, v in values.items() if k not in ("nhs_number", "care_cluster")},
-                nhs_number=values["nhs_number"] or None,
-                care_cluster=values["care_cluster"] or None,
+            data = PatientCreate.check(
+                {
+                    **values,
+                    "nhs_number": values["nhs_number"] or None,
+                    "care_cluster": values["care_cluster"] or None,
+                }
             )
-            patient = add_patient(session, actor=actor, data=data, allow_possible_duplicate=allow)
-            if finder is not None:
-                finder.refresh_patient(session, patient.id)
-            return patient.id
+            return add_patient(session, actor=actor, data=data, allow_possible_duplicate=allow).id
 
-        self.set_status("Saving…", error=False)
-        self.db_call("add the patient", write, self.added)
+        self.save_patient("add the patient", write, self.added)
 
     def added(self, patient_id: uuid.UUID) -> None:
         from mhf_tui.ui.screens import navigation
@@ -251,18 +266,13 @@ class EditDetailsScreen(PatientFormScreen):
     TITLE_TEXT = "Edit details"
     FIELDS = EDIT_FIELDS
     CHECKS = EDIT_FLAGS
-    BINDINGS = [
-        *MhfScreen.BINDINGS,
-        Binding("ctrl+s", "save", "Save", id="details_save", tooltip="save the changes"),
-    ]
+    BINDINGS = [*MhfScreen.BINDINGS, save_key("details_save", "save the changes")]
 
-    def __init__(self, patient: Any) -> None:
+    def __init__(self, patient: PatientRead) -> None:
         super().__init__("edit-patient")
         self.patient = patient
 
-    def show_practices(self, practices: list[Any]) -> None:
-        select = self.query_one("#f-practice_ods", Select)
-        select.set_options((literal(f"{p.ods_code} {p.name}"), p.ods_code) for p in practices)
+    def fill(self, practices: list[PracticeRead]) -> None:
         p = self.patient
         self.query_one("#form-title", Static).update(
             Text("Edit details · ") + literal(p.display_name)
@@ -276,7 +286,6 @@ class EditDetailsScreen(PatientFormScreen):
                 widget.value = "" if value is None else str(value)
         for name, _label in self.CHECKS:
             self.query_one(f"#f-{name}", Checkbox).value = bool(getattr(p, name))
-        self.initial = self.values()
 
     def action_save(self) -> None:
         values = self.checked()
@@ -287,28 +296,18 @@ class EditDetailsScreen(PatientFormScreen):
             self.notify("Nothing changed.")
             self.app.pop_screen()
             return
-        actor = self.app.caseload.actor if self.app.caseload else ""
-        allow = self.allow_duplicate
-        finder = self.app.finder
-        pid = self.patient.id
+        actor, pid = self.actor, self.patient.id
 
-        def write(session: Session) -> None:
+        def write(session: Session, allow: bool) -> uuid.UUID:
             from mhf_tui.services.patients import edit_patient
 
-            edit_patient(
-                session,
-                actor=actor,
-                patient_id=pid,
-                changes=changes,
-                allow_possible_duplicate=allow,
-            )
-            if finder is not None:
-                finder.refresh_patient(session, pid)
+            edit_patient(session, actor=actor, patient_id=pid, changes=changes,
+                         allow_possible_duplicate=allow)  # fmt: skip
+            return pid
 
-        self.set_status("Saving…", error=False)
-        self.db_call("save the details", write, self.saved)
+        self.save_patient("save the details", write, self.saved)
 
-    def saved(self, _: None) -> None:
+    def saved(self, _: uuid.UUID) -> None:
         self.notify("Details saved.")
         self.app.post_message(DataChanged(self.patient.id))
         self.app.pop_screen()

@@ -10,44 +10,33 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
-from mhf_tui.ui.messages import ServiceFailed
+from mhf_tui.ui.forms import FormModal, save_key
 from mhf_tui.ui.screens.base import MhfModal
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.ui.app import MhfApp
 
-
-class PracticeKeyScreen(MhfModal[bool]):
+class PracticeKeyScreen(FormModal):
     CATEGORY = "Sync"
     HELP_TITLE = "Practice key"
-    BINDINGS = [
-        *MhfModal.BINDINGS,
-        Binding("ctrl+s", "save", "Save", id="practice_key_save", tooltip="save the key"),
-    ]
-    app: MhfApp
+    BINDINGS = [*MhfModal.BINDINGS, save_key("practice_key_save", "save the key")]
+    STATUS_ID = "practice-key-status"
 
     def __init__(self, ods: str, name: str) -> None:
         super().__init__(id="practice-key")
         self.ods = ods
         self.practice_name = name
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(
-                Text("Practice key · ") + literal(f"{self.ods} {self.practice_name}"),
-                classes="dialog-title",
-            )
-            yield Static("Paste the practice's age public key (age1…), then enter.")
-            yield Input(id="practice-key-input", placeholder="age1…")
-            yield Static("", id="practice-key-status")
-        yield Footer(compact=True)
+    def dialog_title(self) -> Text:
+        return Text("Practice key · ") + literal(f"{self.ods} {self.practice_name}")
+
+    def fields(self) -> ComposeResult:
+        yield Static("Paste the practice's age public key (age1…), then enter.")
+        yield Input(id="practice-key-input", placeholder="age1…")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -55,8 +44,7 @@ class PracticeKeyScreen(MhfModal[bool]):
     @on(Input.Submitted)
     def action_save(self) -> None:
         recipient = self.query_one(Input).value.strip()
-        actor = self.app.caseload.actor if self.app.caseload else ""
-        ods = self.ods
+        actor, ods = self.actor, self.ods
 
         def write(session: Session) -> None:
             from mhf_tui.sync.status import set_recipient
@@ -65,12 +53,5 @@ class PracticeKeyScreen(MhfModal[bool]):
 
         self.db_call("set the practice key", write, self.saved)
 
-    def on_service_failed(self, message: ServiceFailed) -> None:
-        message.stop()
-        status = self.query_one("#practice-key-status", Static)
-        status.update(Text(message.message))
-        status.add_class("error")
-
-    def saved(self, _: None) -> None:
-        self.notify(f"{self.ods}: sync files will be encrypted to this key.")
-        self.dismiss(True)
+    def saved_notice(self) -> str:
+        return f"{self.ods}: sync files will be encrypted to this key."

@@ -14,8 +14,8 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -26,15 +26,15 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from mhf_tui.ui.messages import DataChanged
-from mhf_tui.ui.screens.base import DraftSnapshot, MhfModal
+from mhf_tui.ui.forms import FormModal, PickerModal, save_key
+from mhf_tui.ui.messages import ServiceFailed
+from mhf_tui.ui.screens.base import DraftSnapshot
 from mhf_tui.ui.widgets.contact_fields import ContactFields
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.services.contacts import ContactCreate
     from mhf_tui.ui.app import MhfApp
 
 AUTOSAVE_DELAY = 0.4
@@ -45,7 +45,7 @@ class Opened:
     title: str
     draft_id: uuid.UUID | None
     text: str
-    fields: dict[str, Any]
+    fields: dict[str, object]
 
 
 def _open(session: Session, patient_id: uuid.UUID, draft_id: uuid.UUID | None) -> Opened:
@@ -63,21 +63,14 @@ def _open(session: Session, patient_id: uuid.UUID, draft_id: uuid.UUID | None) -
     return Opened(title, draft.id, draft.text, dict(draft.fields))
 
 
-class QuickNoteScreen(MhfModal[bool]):
+class QuickNoteScreen(FormModal):
     CATEGORY = "Note"
     HELP_TITLE = "Quick note"
     HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
         ("tab", "move to the contact's fields: mode, when, minutes, … (all optional)"),
     )
     BINDINGS = [
-        Binding(
-            "ctrl+s",
-            "save",
-            "Save",
-            id="note_save",
-            priority=True,
-            tooltip="save the note and go back",
-        ),
+        save_key("note_save", "save the note and go back", priority=True),
         Binding(
             "escape",
             "cancel",
@@ -86,11 +79,14 @@ class QuickNoteScreen(MhfModal[bool]):
             tooltip="close; the text is kept as a draft",
         ),
     ]
-    app: MhfApp
+    FRAME_ID = "note-dialog"
+    TITLE_ID = "note-title"
+    STATUS_ID = "note-status"
+    STATUS_TEXT = "ctrl+s save · escape close (kept as draft)"
 
     def __init__(self, patient_id: uuid.UUID, *, draft_id: uuid.UUID | None = None) -> None:
         super().__init__(id="quick-note")
-        self.patient_id = patient_id
+        self.patient_id: uuid.UUID = patient_id
         self.requested_draft = draft_id
         self.draft_id = draft_id or uuid.uuid4()
         #: saved or closed: no draft write may land after this
@@ -101,15 +97,14 @@ class QuickNoteScreen(MhfModal[bool]):
         #: the draft the note save just deleted
         self._write_lock = threading.Lock()
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="note-dialog"):
-            yield Static("Quick note", classes="dialog-title", id="note-title")
-            yield TextArea(
-                id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
-            )
-            yield ContactFields(id="note-contact")
-            yield Static("ctrl+s save · escape close (kept as draft)", id="note-status")
-        yield Footer(compact=True)
+    def dialog_title(self) -> str:
+        return "Quick note"
+
+    def fields(self) -> ComposeResult:
+        yield TextArea(
+            id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
+        )
+        yield ContactFields(id="note-contact")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -127,15 +122,10 @@ class QuickNoteScreen(MhfModal[bool]):
             self.set_status("Your unsaved draft is back.")
         self.loaded = True
 
-    def set_status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#note-status", Static)
-        status.update(Text(text))
-        status.set_class(error, "error")
-
     # --- drafts ---------------------------------------------------------------------
 
     def snapshot(self) -> DraftSnapshot:
-        fields: dict[str, Any] = dict(self.query_one(ContactFields).values())
+        fields: dict[str, object] = dict(self.query_one(ContactFields).values())
         return DraftSnapshot(self.draft_id, self.patient_id, self.query_one(TextArea).text, fields)
 
     @on(TextArea.Changed)
@@ -202,12 +192,15 @@ class QuickNoteScreen(MhfModal[bool]):
         if patient_id is None:
             self.set_status("Choose the patient first.", error=True)
             return
-        contact_data = self.contact_data()
-        if contact_data is False:
-            return
+        contact = self.query_one(ContactFields)
+        contact_data = None
+        if not contact.is_blank():  # the contact is optional: recorded only if filled in
+            contact_data = contact.checked(partial(self.set_status, error=True))
+            if contact_data is None:
+                return
         if self._autosave is not None:
             self._autosave.stop()
-        actor = self.app.caseload.actor if self.app.caseload else ""
+        actor = self.actor
         lock = self._write_lock
 
         def write(session: Session) -> None:
@@ -234,35 +227,15 @@ class QuickNoteScreen(MhfModal[bool]):
                 self.finished = True
 
         self.set_status("Saving…")
-        self.db_call("save the note", write, self.done, exclusive=False)
+        self.db_call("save the note", write, self.saved, exclusive=False)
 
-    def contact_data(self) -> ContactCreate | Literal[False] | None:
-        """The contact to record with the note: None when its fields are left empty, False
-        (fields marked, status set) when some were refused."""
-        from mhf_tui.services.contacts import contact_from_form
-        from mhf_tui.services.validation import FieldErrors
-
-        fields = self.query_one(ContactFields)
-        if fields.is_blank():
-            return None
-        try:
-            data = contact_from_form(fields.values(), now=datetime.now().astimezone())
-        except FieldErrors as exc:
-            fields.mark(exc.errors)
-            self.set_status("; ".join(exc.errors.values()), error=True)
-            return False
-        fields.mark({})
-        return data
-
-    def on_service_failed(self, message: Any) -> None:
+    def on_service_failed(self, message: ServiceFailed) -> None:
         if message.action == "save the note":
             self.finished = False  # nothing was committed: keep editing, keep the draft
             self.set_status(message.message, error=True)
 
-    def done(self, _: None) -> None:
-        self.app.post_message(DataChanged(self.patient_id))
-        self.notify("Note saved.")
-        self.dismiss(True)
+    def saved_notice(self) -> str:
+        return "Note saved."
 
     def action_cancel(self) -> None:
         if self._autosave is not None:
@@ -276,7 +249,7 @@ class QuickNoteScreen(MhfModal[bool]):
         self.dismiss(False)
 
 
-class PatientPicker(MhfModal[uuid.UUID]):
+class PatientPicker(PickerModal[uuid.UUID]):
     """Type part of a name (or NHS number); `enter` picks the highlighted match."""
 
     CATEGORY = "Note"
@@ -311,15 +284,11 @@ class PatientPicker(MhfModal[uuid.UUID]):
     def refresh_list(self, query: str) -> None:
         from mhf_tui.ui.screens.caseload import age_on
 
-        options = self.query_one(OptionList)
-        options.clear_options()
         finder = self.app.finder
-        if finder is None:
-            return
-        rows = finder.search(query, limit=self.LIMIT)
+        rows = finder.search(query, limit=self.LIMIT) if finder is not None else []
         self.ids = [r.id for r in rows]
         today = self.app.today()
-        options.add_options(
+        self.show_options(
             [
                 Option(
                     literal(r.display_name)
@@ -332,14 +301,6 @@ class PatientPicker(MhfModal[uuid.UUID]):
                 for r in rows
             ]
         )
-        if rows:
-            options.highlighted = 0
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            current = options.highlighted or 0
-            options.highlighted = max(0, min(options.option_count - 1, current + step))
 
     @on(Input.Submitted)
     def submitted(self) -> None:

@@ -12,13 +12,14 @@ reason, the originals kept. Unsaved values survive auto-lock as an encrypted dra
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from mhf_tui.errors import MhfError
@@ -26,6 +27,7 @@ from mhf_tui.ui.messages import DataChanged, ServiceFailed
 from mhf_tui.ui.screens.base import DraftSnapshot, MhfScreen
 from mhf_tui.ui.screens.review_form_data import (
     FormData,
+    FormScope,
     Saved,
     display_value,
     formula_values,
@@ -108,24 +110,21 @@ class ReviewFormScreen(MhfScreen):
         yield VerticalScroll(id="review-items")
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
+    def _scope(self, *, draft_id: uuid.UUID | None) -> FormScope | None:
+        """This form's review as the data side wants it (None when locked)."""
         caseload = self.app.caseload
         if caseload is None:
+            return None
+        return FormScope(self.patient_id, caseload.actor, self.review_id, draft_id)
+
+    def on_mount(self) -> None:
+        scope = self._scope(draft_id=self.draft_id if self._load_draft else None)
+        if scope is None:
             return
-        actor, app = caseload.actor, self.app
-        pid, tid, rid = self.patient_id, self.template_id, self.review_id
-        did = self.draft_id if self._load_draft else None
+        app, tid = self.app, self.template_id
 
         def load(session: Session) -> FormData:
-            return load_form(
-                session,
-                templates=ui_templates(app),
-                patient_id=pid,
-                template_id=tid,
-                review_id=rid,
-                draft_id=did,
-                actor=actor,
-            )
+            return load_form(session, ui_templates(app), scope, template_id=tid)
 
         self.db_call("open the review", load, self.show)
 
@@ -196,7 +195,7 @@ class ReviewFormScreen(MhfScreen):
 
     # --- checking ---------------------------------------------------------------------
 
-    def _item_for(self, widget: Any) -> TemplateItem | None:
+    def _item_for(self, widget: Widget) -> TemplateItem | None:
         if self.form is None or not isinstance(widget, Input) or not widget.id:
             return None
         item_id = widget.id.removeprefix("item-")
@@ -383,28 +382,16 @@ class ReviewFormScreen(MhfScreen):
 
     def _write(self, changes: dict[str, str], *, complete: bool, close: bool, reason: str) -> None:
         form = self.form
-        caseload = self.app.caseload
-        if form is None or caseload is None:
+        scope = self._scope(draft_id=self.draft_id)
+        if form is None or scope is None:
             return
-        actor, app, today = caseload.actor, self.app, self.app.today()
-        pid, rid, did = self.patient_id, self.review_id, self.draft_id
-        template = form.template
+        app, today, template = self.app, self.app.today(), form.template
         self.saving = True
 
         def write(session: Session) -> Saved:
-            return save_form(
-                session,
-                templates=ui_templates(app),
-                patient_id=pid,
-                template=template,
-                review_id=rid,
-                answers=changes,
-                actor=actor,
-                today=today,
-                complete=complete,
-                reason=reason,
-                draft_id=did,
-            )
+            templates = ui_templates(app)
+            return save_form(session, templates, scope, template, changes,
+                             today=today, complete=complete, reason=reason)  # fmt: skip
 
         def done(saved: Saved) -> None:
             self.saving = False

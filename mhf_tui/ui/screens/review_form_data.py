@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from mhf_tui.services.templates import ReviewTemplate, TemplateItem, TemplateSet
 
-_TEMPLATES: dict[str, Any] = {}
+_TEMPLATES: dict[str, TemplateSet] = {}
 
 
 def ui_templates(app: Any) -> TemplateSet:
@@ -27,8 +27,7 @@ def ui_templates(app: Any) -> TemplateSet:
     key = str(app.data.templates)
     if key not in _TEMPLATES:
         _TEMPLATES[key] = load_templates(app.data.templates)
-    templates: TemplateSet = _TEMPLATES[key]
-    return templates
+    return _TEMPLATES[key]
 
 
 @dataclass
@@ -51,20 +50,26 @@ def display_value(item: TemplateItem, value: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class FormScope:
+    """What opening and saving a review form both need: whose review, who is working on
+    it, and which review and draft (None: a new one, no draft)."""
+
+    patient_id: uuid.UUID
+    actor: str
+    review_id: uuid.UUID | None
+    draft_id: uuid.UUID | None
+
+
 def load_form(
-    session: Session,
-    *,
-    templates: TemplateSet,
-    patient_id: uuid.UUID,
-    template_id: str | None,
-    review_id: uuid.UUID | None,
-    draft_id: uuid.UUID | None,
-    actor: str,
+    session: Session, templates: TemplateSet, scope: FormScope, *, template_id: str | None
 ) -> FormData:
     from mhf_tui.services import drafts, patients
     from mhf_tui.services.retention import ensure_patient_editable
     from mhf_tui.services.reviews import open_review, review_detail
 
+    patient_id, actor = scope.patient_id, scope.actor
+    review_id, draft_id = scope.review_id, scope.draft_id
     patient = patients.get_patient(session, patient_id=patient_id)
     if review_id is None and template_id is not None:
         existing = open_review(session, patient_id=patient_id, template_id=template_id)
@@ -125,22 +130,21 @@ class Saved:
 
 def save_form(
     session: Session,
-    *,
     templates: TemplateSet,
-    patient_id: uuid.UUID,
+    scope: FormScope,
     template: ReviewTemplate,
-    review_id: uuid.UUID | None,
     answers: dict[str, str],
-    actor: str,
+    *,
     today: date,
     complete: bool,
     reason: str,
-    draft_id: uuid.UUID | None,
 ) -> Saved:
     """One unit of work: start the review if needed, store changed answers, complete."""
     from mhf_tui.services import drafts
     from mhf_tui.services.reviews import answer_items, complete_review, start_review
 
+    patient_id, actor = scope.patient_id, scope.actor
+    review_id, draft_id = scope.review_id, scope.draft_id
     if review_id is None:
         review = start_review(
             session, patient_id=patient_id, template=template, actor=actor, performed_on=today

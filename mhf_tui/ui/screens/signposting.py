@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -16,12 +16,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from mhf_tui.ui.forms import PickerModal
 from mhf_tui.ui.screens.base import MhfModal
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from mhf_tui.services.directory import ServiceRead
     from mhf_tui.ui.app import MhfApp
 
 START_STATUSES = (("Suggested", "suggested"), ("Referred", "referred"))
@@ -40,18 +42,18 @@ class StatusUpdate:
     note: str
 
 
-def _services(session: Session) -> list[Any]:
+def _services(session: Session) -> list[ServiceRead]:
     from mhf_tui.services.directory import list_services
 
     return list_services(session)
 
 
-def service_matches(service: Any, words: list[str]) -> bool:
+def service_matches(service: ServiceRead, words: list[str]) -> bool:
     hay = " ".join((service.name, service.category, service.area, service.notes)).lower()
     return all(w in hay for w in words)
 
 
-class ServicePicker(MhfModal[SignpostChoice]):
+class ServicePicker(PickerModal[SignpostChoice]):
     """Type to filter the directory, `enter` picks the highlighted service; set the status
     and an optional follow-up date, then `ctrl+s` (or `enter` in the date)."""
 
@@ -67,9 +69,9 @@ class ServicePicker(MhfModal[SignpostChoice]):
 
     def __init__(self) -> None:
         super().__init__(id="service-picker")
-        self.services: list[Any] = []
-        self.shown: list[Any] = []
-        self.chosen: Any | None = None
+        self.services: list[ServiceRead] = []
+        self.shown: list[ServiceRead] = []
+        self.chosen: ServiceRead | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog"):
@@ -90,7 +92,7 @@ class ServicePicker(MhfModal[SignpostChoice]):
         self.query_one("#service-filter", Input).focus()
         self.db_call("load the directory", _services, self.loaded)
 
-    def loaded(self, services: list[Any]) -> None:
+    def loaded(self, services: list[ServiceRead]) -> None:
         self.services = services
         self.refresh_list(self.query_one("#service-filter", Input).value)
 
@@ -101,9 +103,7 @@ class ServicePicker(MhfModal[SignpostChoice]):
     def refresh_list(self, query: str) -> None:
         words = query.lower().split()
         self.shown = [s for s in self.services if service_matches(s, words)][:50]
-        options = self.query_one(OptionList)
-        options.clear_options()
-        options.add_options(
+        self.show_options(
             [
                 Option(
                     literal(s.name)
@@ -113,14 +113,6 @@ class ServicePicker(MhfModal[SignpostChoice]):
                 for s in self.shown
             ]
         )
-        if self.shown:
-            options.highlighted = 0
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            current = options.highlighted or 0
-            options.highlighted = max(0, min(options.option_count - 1, current + step))
 
     def choose(self, index: int | None) -> None:
         if not self.shown:

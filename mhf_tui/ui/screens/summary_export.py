@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from mhf_tui.ui.messages import ServiceFailed
 from mhf_tui.ui.screens.base import MhfModal
+from mhf_tui.ui.screens.lock import new_passphrase
 from mhf_tui.ui.widgets.safe import literal
 
 if TYPE_CHECKING:
@@ -83,13 +84,9 @@ class SummaryExportScreen(MhfModal[Path]):
     def on_mount(self) -> None:
         self.query_one("#summary-passphrase", Input).focus()
 
-    @on(Input.Submitted, "#summary-path")
-    def path_entered(self) -> None:
-        self.query_one("#summary-passphrase", Input).focus()
-
-    @on(Input.Submitted, "#summary-passphrase")
-    def passphrase_entered(self) -> None:
-        self.query_one("#summary-passphrase-again", Input).focus()
+    @on(Input.Submitted, "#summary-path, #summary-passphrase")
+    def next_field(self) -> None:
+        self.focus_next()
 
     @on(Input.Submitted, "#summary-passphrase-again")
     def again_entered(self) -> None:
@@ -99,26 +96,19 @@ class SummaryExportScreen(MhfModal[Path]):
         self.query_one("#summary-status", Static).update(Text(message))
 
     def action_export(self) -> None:
-        from mhf_tui.vault.keys import passphrase_strength
-
         if self.writing:
             return
         raw_path = self.query_one("#summary-path", Input).value.strip()
-        passphrase = self.query_one("#summary-passphrase", Input).value
-        again = self.query_one("#summary-passphrase-again", Input).value
         if not raw_path:
             self._status("Give a file to save to.")
             self.query_one("#summary-path", Input).focus()
             return
-        score, hint = passphrase_strength(passphrase)
-        if score == 0:
-            self._status(f"Passphrase {hint}.")
-            self.query_one("#summary-passphrase", Input).focus()
-            return
-        if again != passphrase:
-            self._status("The two passphrases do not match.")
-            self.query_one("#summary-passphrase-again", Input).value = ""
-            self.query_one("#summary-passphrase-again", Input).focus()
+        passphrase = new_passphrase(
+            self.query_one("#summary-passphrase", Input),
+            self.query_one("#summary-passphrase-again", Input),
+            self._status,
+        )
+        if passphrase is None:
             return
         caseload = self.app.caseload
         if caseload is None:

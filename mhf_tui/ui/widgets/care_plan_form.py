@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -75,85 +75,68 @@ def _s(value: object) -> str:
 
 
 class PlanRow(Horizontal):
-    """One item of a list in the plan; `value` is None when the row was left empty."""
+    """One item of a list in the plan: its text fields, then any other widget of the row;
+    `value` is None when the text fields were left empty."""
 
-    def value(self) -> dict[str, Any] | None:
-        raise NotImplementedError
+    #: the text fields: (key in the plan, placeholder, CSS class)
+    INPUTS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
+    def __init__(self, item: dict[str, object] | None = None) -> None:
+        super().__init__(classes="plan-row")
+        self.item = item or {}
+
+    def compose(self) -> ComposeResult:
+        for key, placeholder, css in self.INPUTS:
+            yield Input(_s(self.item.get(key)), placeholder=placeholder, classes=css, compact=True)
+        yield from self.more()
+
+    def more(self) -> ComposeResult:
+        yield from ()
+
+    def value(self) -> dict[str, object] | None:
+        inputs = zip(self.INPUTS, self.query(Input), strict=True)
+        typed: dict[str, object] = {key: i.value.strip() for (key, _p, _c), i in inputs}
+        if not any(typed.values()):
+            return None
+        return {**typed, **self.more_value()}
+
+    def more_value(self) -> dict[str, object]:
+        return {}
 
 
 class GoalRow(PlanRow):
-    def __init__(self, goal: dict[str, Any] | None = None) -> None:
-        super().__init__(classes="plan-row")
-        self.goal = goal or {}
+    INPUTS = (("goal", "goal, in their words", "wide"), ("target_on", "target date", "date"))
 
-    def compose(self) -> ComposeResult:
-        yield Input(
-            _s(self.goal.get("goal")),
-            placeholder="goal, in their words",
-            classes="wide",
-            compact=True,
-        )
-        yield Input(
-            _s(self.goal.get("target_on")), placeholder="target date", classes="date", compact=True
-        )
+    def more(self) -> ComposeResult:
         yield Select(
             [(label, value) for value, label in STATUS_LABELS.items()],
-            value=self.goal.get("status") or "active",
+            value=self.item.get("status") or "active",
             allow_blank=False,
             classes="status",
             compact=True,
         )
 
-    def value(self) -> dict[str, Any] | None:
-        text, target = (i.value.strip() for i in self.query(Input))
-        if not text and not target:
-            return None
-        row = {"goal": text, "target_on": target, "status": self.query_one(Select).value}
-        return {**row, "id": self.goal["id"]} if self.goal.get("id") else row
+    def more_value(self) -> dict[str, object]:
+        kept = {"id": self.item["id"]} if self.item.get("id") else {}
+        return {"status": self.query_one(Select).value, **kept}
 
 
 class ActionRow(PlanRow):
-    def __init__(self, action: dict[str, Any] | None = None) -> None:
-        super().__init__(classes="plan-row")
-        self.action = action or {}
+    INPUTS = (("action", "action", "wide"), ("owner", "who", "owner"), ("due", "due date", "date"))
 
-    def compose(self) -> ComposeResult:
-        yield Input(
-            _s(self.action.get("action")), placeholder="action", classes="wide", compact=True
-        )
-        yield Input(_s(self.action.get("owner")), placeholder="who", classes="owner", compact=True)
-        yield Input(
-            _s(self.action.get("due")), placeholder="due date", classes="date", compact=True
-        )
-        yield Checkbox("done", bool(self.action.get("done")), classes="done", compact=True)
+    def more(self) -> ComposeResult:
+        yield Checkbox("done", bool(self.item.get("done")), classes="done", compact=True)
 
-    def value(self) -> dict[str, Any] | None:
-        text, owner, due = (i.value.strip() for i in self.query(Input))
-        if not (text or owner or due):
-            return None
-        return {"action": text, "owner": owner, "due": due, "done": self.query_one(Checkbox).value}
+    def more_value(self) -> dict[str, object]:
+        return {"done": self.query_one(Checkbox).value}
 
 
 class ContactRow(PlanRow):
-    def __init__(self, contact: dict[str, Any] | None = None) -> None:
-        super().__init__(classes="plan-row")
-        self.contact = contact or {}
-
-    def compose(self) -> ComposeResult:
-        yield Input(
-            _s(self.contact.get("name")), placeholder="who to contact", classes="wide", compact=True
-        )
-        yield Input(_s(self.contact.get("relationship")), placeholder="relationship",
-                    classes="owner", compact=True)  # fmt: skip
-        yield Input(
-            _s(self.contact.get("phone")), placeholder="phone", classes="phone", compact=True
-        )
-
-    def value(self) -> dict[str, Any] | None:
-        name, relationship, phone = (i.value.strip() for i in self.query(Input))
-        if not (name or relationship or phone):
-            return None
-        return {"name": name, "relationship": relationship, "phone": phone}
+    INPUTS = (
+        ("name", "who to contact", "wide"),
+        ("relationship", "relationship", "owner"),
+        ("phone", "phone", "phone"),
+    )
 
 
 ROWS: dict[str, type[PlanRow]] = {

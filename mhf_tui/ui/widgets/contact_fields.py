@@ -5,12 +5,19 @@ only holds the typed text and marks the fields the service refused."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
+
+from mhf_tui.ui.forms import mark_refused
+
+if TYPE_CHECKING:
+    from mhf_tui.services.contacts import ContactCreate
 
 #: (label, value) as Select wants them
 MODES = (
@@ -85,11 +92,20 @@ class ContactFields(Widget):
 
     def mark(self, refused: Mapping[str, str]) -> None:
         """Mark the refused fields (clearing the others) and focus the first of them."""
-        first = None
-        for name in ("mode", *(n for n, _l, _p in TEXT_FIELDS)):
-            widget = self.query_one(f"#cf-{name}")
-            widget.set_class(name in refused, "-refused")
-            if name in refused and first is None:
-                first = widget
-        if first is not None:
-            first.focus()
+        names = ("mode", *(n for n, _l, _p in TEXT_FIELDS))
+        mark_refused(((name, self.query_one(f"#cf-{name}")) for name in names), refused)
+
+    def checked(self, refused: Callable[[str], None]) -> ContactCreate | None:
+        """The contact as typed, checked by the service; None once the refused fields are
+        marked and `refused` has been told why."""
+        from mhf_tui.services.contacts import contact_from_form
+        from mhf_tui.services.validation import FieldErrors
+
+        try:
+            data = contact_from_form(self.values(), now=datetime.now().astimezone())
+        except FieldErrors as exc:
+            self.mark(exc.errors)
+            refused("; ".join(exc.errors.values()))
+            return None
+        self.mark({})
+        return data

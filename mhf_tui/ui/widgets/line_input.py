@@ -11,6 +11,7 @@ so the field and whatever it filters repaint together.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
@@ -19,6 +20,15 @@ from textual.message import Message
 from textual.widget import Widget
 
 from mhf_tui.safe_text import has_control
+
+#: the keys that move the cursor: (key, action, its argument); with shift, the same move
+#: extends the selection
+_MOVES = (
+    ("left", "move", -1),
+    ("right", "move", 1),
+    ("home", "move_to", 0),
+    ("end", "move_to", -1),
+)
 
 
 class LineInput(Widget, can_focus=True):
@@ -51,14 +61,11 @@ class LineInput(Widget, can_focus=True):
     """
     COMPONENT_CLASSES = {"line-input--cursor", "line-input--selection", "line-input--placeholder"}
     BINDINGS = [
-        Binding("left", "move(-1)", show=False),
-        Binding("right", "move(1)", show=False),
-        Binding("home", "move_to(0)", show=False),
-        Binding("end", "move_to(-1)", show=False),
-        Binding("shift+left", "move(-1, True)", show=False),
-        Binding("shift+right", "move(1, True)", show=False),
-        Binding("shift+home", "move_to(0, True)", show=False),
-        Binding("shift+end", "move_to(-1, True)", show=False),
+        *(Binding(key, f"{action}({arg})", show=False) for key, action, arg in _MOVES),
+        *(
+            Binding(f"shift+{key}", f"{action}({arg}, True)", show=False)
+            for key, action, arg in _MOVES
+        ),
         Binding("ctrl+a", "select_all", show=False),
         Binding("backspace", "delete(-1)", show=False),
         Binding("delete", "delete(1)", show=False),
@@ -66,11 +73,10 @@ class LineInput(Widget, can_focus=True):
         Binding("enter", "submit", show=False),
     ]
 
+    @dataclass(repr=False, eq=False)
     class Changed(Message):
-        def __init__(self, line_input: LineInput, value: str) -> None:
-            super().__init__()
-            self.line_input = line_input
-            self.value = value
+        line_input: LineInput
+        value: str
 
         @property
         def control(self) -> LineInput:

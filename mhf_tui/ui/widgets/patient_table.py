@@ -77,16 +77,14 @@ class PatientTable(Widget, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0)
 
+    @dataclass(repr=False, eq=False)
     class Selected(Message):
-        def __init__(self, table: PatientTable, row: int) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
+        table: PatientTable
+        row: int
 
+    @dataclass(repr=False, eq=False)
     class HeaderClicked(Message):
-        def __init__(self, column: Column) -> None:
-            super().__init__()
-            self.column = column
+        column: Column
 
     def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
         super().__init__(id=id)

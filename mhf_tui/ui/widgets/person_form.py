@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -65,7 +65,7 @@ class PersonForm(ModalScreen[PersonEntry | None]):
         super().__init__(id="person-form")
         self.person = person
         self.today = today
-        self.initial: dict[str, Any] = {}
+        self.initial: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         from mhf_tui.services.related_people import ROLE_LABELS
@@ -125,8 +125,8 @@ class PersonForm(ModalScreen[PersonEntry | None]):
         if when.value == self.initial.get("consent_on"):
             when.value = self.today.isoformat()
 
-    def collect(self) -> dict[str, Any]:
-        values: dict[str, Any] = {
+    def collect(self) -> dict[str, object]:
+        values: dict[str, object] = {
             name: self.query_one(f"#person-{name}", Input).value for name, _l, _p in TEXT_FIELDS
         }
         values["role"] = self.query_one("#person-role", Select).value
