@@ -91,13 +91,22 @@ EDITABLE_FIELDS = frozenset(PatientCreate.model_fields)
 
 
 class _Shown(Protocol):
-    family_name: str
-    given_name: str
-    nhs_number: str | None
-    alert_risk: bool
-    alert_safeguarding: bool
-    alert_lone_worker: bool
-    alert_do_not_text: bool
+    """What `PatientLabels` reads: read-only, so the finder's frozen rows qualify too."""
+
+    @property
+    def family_name(self) -> str: ...
+    @property
+    def given_name(self) -> str: ...
+    @property
+    def nhs_number(self) -> str | None: ...
+    @property
+    def alert_risk(self) -> bool: ...
+    @property
+    def alert_safeguarding(self) -> bool: ...
+    @property
+    def alert_lone_worker(self) -> bool: ...
+    @property
+    def alert_do_not_text(self) -> bool: ...
 
 
 class PatientLabels:
