@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number
-from mhf_tui.cli.common import local, patient_id, with_caseload
+from mhf_tui.cli.common import local, on_patient, patient_id, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
@@ -176,10 +176,7 @@ def careplan_edit(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import edit_care_plan, update_from_document
 
     update = update_from_document(parse_document(_read_document(args)))
-    with caseload.session() as session:
-        plan = edit_care_plan(
-            session, actor=caseload.actor, patient_id=patient_id(session, args.nhs), update=update
-        )
+    plan = on_patient(args, caseload, edit_care_plan, update=update)
     print(f"Care plan version {plan.version} saved")
     return 0
 
@@ -194,10 +191,7 @@ def goal_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.fields import parse_model
 
     goal = parse_model(GoalCreate, {"goal": args.text, "target_on": args.target})
-    with caseload.session() as session:
-        plan, added = add_goal(
-            session, actor=caseload.actor, patient_id=patient_id(session, args.nhs), goal=goal
-        )
+    plan, added = on_patient(args, caseload, add_goal, goal=goal)
     number = [g.id for g in plan.goals].index(added.id) + 1
     print(f"Goal {number} added (id {added.id[:8]}); care plan version {plan.version}")
     return 0
@@ -212,15 +206,9 @@ def goal_add(args: argparse.Namespace, caseload: Caseload) -> int:
 def goal_score(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import score_goal
 
-    with caseload.session() as session:
-        goal = score_goal(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            goal_ref=args.goal,
-            score=args.score,
-            taken_on=args.on,
-        )
+    goal = on_patient(
+        args, caseload, score_goal, goal_ref=args.goal, score=args.score, taken_on=args.on
+    )
     trail = " -> ".join(str(s.score) for s in goal.scores)
     print(f"Goal {goal.id[:8]} scored {args.score}/10 (scores so far: {trail})")
     return 0
@@ -234,14 +222,7 @@ def goal_score(args: argparse.Namespace, caseload: Caseload) -> int:
 def goal_close(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import set_goal_status
 
-    with caseload.session() as session:
-        plan, goal = set_goal_status(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            goal_ref=args.goal,
-            status=args.status,
-        )
+    plan, goal = on_patient(args, caseload, set_goal_status, goal_ref=args.goal, status=args.status)
     status = goal.status.replace("_", " ")
     print(f"Goal {goal.id[:8]} closed as {status}; care plan version {plan.version}")
     return 0

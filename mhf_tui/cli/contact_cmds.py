@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import iso_date, local_time, nhs_number
-from mhf_tui.cli.common import audit_view, local, patient_id, with_caseload
+from mhf_tui.cli.common import local, on_patient, patient_records, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 
@@ -33,23 +33,22 @@ register = cli.register
 def contact_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.contacts import ContactCreate, add_contact
 
-    with caseload.session() as session:
-        contact, note = add_contact(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            data=ContactCreate(
-                mode=args.mode,
-                occurred_at=args.at,
-                duration_minutes=args.minutes,
-                practice_ods=args.practice,
-                location=args.location or "",
-                reason=args.reason or "",
-                outcome=args.outcome or "",
-                follow_up_on=args.follow_up,
-            ),
-            note_text=args.note,
-        )
+    contact, note = on_patient(
+        args,
+        caseload,
+        add_contact,
+        data=ContactCreate(
+            mode=args.mode,
+            occurred_at=args.at,
+            duration_minutes=args.minutes,
+            practice_ods=args.practice,
+            location=args.location or "",
+            reason=args.reason or "",
+            outcome=args.outcome or "",
+            follow_up_on=args.follow_up,
+        ),
+        note_text=args.note,
+    )
     print(f"Recorded {contact.mode_label.lower()} contact {contact.id}")
     if note is not None:
         print(f"Saved note {note.id}")
@@ -64,13 +63,9 @@ def contact_add(args: argparse.Namespace, caseload: Caseload) -> int:
 def contact_list(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.contacts import list_contacts
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        contacts = list_contacts(session, patient_id=patient)
-        audit_view(session, caseload.actor, "contact", patient=patient, rows=len(contacts))
     return emit(
         args,
-        contacts,
+        patient_records(args, caseload, "contact", list_contacts),
         columns=[
             ("When", lambda c: local(c.occurred_at)),
             ("Mode", lambda c: c.mode_label),

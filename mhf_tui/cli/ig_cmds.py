@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, yes_no, yes_no_unknown
-from mhf_tui.cli.common import patient_id, print_json, secrets_from, with_caseload
+from mhf_tui.cli.common import on_patient, patient_id, print_json, secrets_from, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
@@ -88,18 +88,17 @@ def _summary(args: argparse.Namespace, caseload: Caseload) -> int:
 
     out = Path(args.out)
     passphrase = None if (args.plaintext or args.to) else _file_passphrase(args)
-    with caseload.session() as session:
-        result = export_summary(
-            session,
-            patient_id=patient_id(session, args.nhs),
-            actor=caseload.actor,
-            out=out,
-            fmt=args.format,
-            passphrase=passphrase,
-            recipients=args.to or (),
-            plaintext=args.plaintext,
-            overwrite=args.force,
-        )
+    result = on_patient(
+        args,
+        caseload,
+        export_summary,
+        out=out,
+        fmt=args.format,
+        passphrase=passphrase,
+        recipients=args.to or (),
+        plaintext=args.plaintext,
+        overwrite=args.force,
+    )
     if result.protection == "plaintext":
         print(PLAINTEXT_WARNING, file=sys.stderr)
         print(f"Wrote {out} ({result.size} bytes, readable {args.format})")
@@ -142,8 +141,7 @@ def discharge(args: argparse.Namespace, caseload: Caseload) -> int:
 def reopen(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.retention import reopen
 
-    with caseload.session() as session:
-        reopen(session, patient_id=patient_id(session, args.nhs), actor=caseload.actor)
+    on_patient(args, caseload, reopen)
     print("Reopened: the record can be added to again; its retention period restarts.")
     return 0
 

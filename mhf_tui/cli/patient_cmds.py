@@ -6,7 +6,15 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, ods_code, yes_no
-from mhf_tui.cli.common import audit_view, local, patient_id, read_text_file, with_caseload
+from mhf_tui.cli.common import (
+    audit_view,
+    local,
+    on_patient,
+    patient_id,
+    patient_records,
+    read_text_file,
+    with_caseload,
+)
 from mhf_tui.cli.output import emit, jsonable
 from mhf_tui.cli.registry import Commands, arg, args
 from mhf_tui.errors import MhfError
@@ -146,14 +154,13 @@ def patient_edit(args: argparse.Namespace) -> int:
 def _edit(args: argparse.Namespace, caseload: Caseload, changes: dict[str, Any]) -> int:
     from mhf_tui.services.patients import edit_patient
 
-    with caseload.session() as session:
-        patient = edit_patient(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            changes=changes,
-            allow_possible_duplicate=args.allow_duplicate,
-        )
+    patient = on_patient(
+        args,
+        caseload,
+        edit_patient,
+        changes=changes,
+        allow_possible_duplicate=args.allow_duplicate,
+    )
     return emit(args, patient, lines=lambda p: [f"Updated {p.display_name}"])
 
 
@@ -213,13 +220,9 @@ def _record_lines(p: PatientRead, counts: dict[str, Any]) -> list[str]:
 def patient_access(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.audit import patient_access_history
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        events = patient_access_history(session, patient_id=patient)
-        audit_view(session, caseload.actor, "access_history", patient=patient, rows=len(events))
     return emit(
         args,
-        events,
+        patient_records(args, caseload, "access_history", patient_access_history),
         columns=[
             ("When", lambda e: local(e.at)),
             ("Who", lambda e: e.actor),
