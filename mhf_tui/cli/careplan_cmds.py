@@ -11,12 +11,13 @@ import argparse
 import json
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number
 from mhf_tui.cli.common import local, on_patient, patient_id, with_caseload
-from mhf_tui.cli.output import emit
+from mhf_tui.cli.output import Column, emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.safe_text import neutralise
@@ -24,6 +25,8 @@ from mhf_tui.safe_text import neutralise
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
     from mhf_tui.services.care_plans import CarePlanPublic
+
+T = TypeVar("T")
 
 NO_PLAN = "No care plan yet. Start one with: mhf careplan edit (or careplan goal add)"
 GOAL_ENDINGS = ("achieved", "partly_achieved", "not_achieved", "withdrawn")
@@ -112,18 +115,30 @@ def _crisis_lines(plan: CarePlanPublic) -> list[str]:
     return out
 
 
-def _audit_view(session: Any, actor: str, patient: Any, plan: CarePlanPublic | None) -> None:
+def _viewed(
+    args: argparse.Namespace,
+    caseload: Caseload,
+    fetch: Callable[..., T],
+    newest: Callable[[T], CarePlanPublic | None],
+) -> T:
+    """What `fetch` finds of the patient's care plan; the view is audited with the version
+    the facilitator sees as current (`newest` of it)."""
     from mhf_tui.services.audit import record_event
 
-    record_event(
-        session,
-        actor=actor,
-        action="view",
-        entity="care_plan",
-        entity_id=plan.id if plan else "",
-        patient_id=patient,
-        detail=f"version={plan.version if plan else 0}",
-    )
+    with caseload.session() as session:
+        patient = patient_id(session, args.nhs)
+        found = fetch(session, patient_id=patient)
+        plan = newest(found)
+        record_event(
+            session,
+            actor=caseload.actor,
+            action="view",
+            entity="care_plan",
+            entity_id=plan.id if plan else "",
+            patient_id=patient,
+            detail=f"version={plan.version if plan else 0}",
+        )
+    return found
 
 
 @cli.command("careplan show", help="the current care plan (audited)", json=True)
@@ -132,13 +147,17 @@ def _audit_view(session: Any, actor: str, patient: Any, plan: CarePlanPublic | N
 def careplan_show(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import current_care_plan
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        plan = current_care_plan(session, patient_id=patient)
-        _audit_view(session, caseload.actor, patient, plan)
+    plan = _viewed(args, caseload, current_care_plan, lambda current: current)
     if plan is None:
         return emit(args, [], empty=NO_PLAN) if not args.json else emit(args, None)
     return emit(args, plan, lines=plan_lines)
+
+
+HISTORY_COLUMNS: list[Column[CarePlanPublic]] = [
+    ("Version", lambda p: p.version),
+    ("Saved", lambda p: local(p.created_at)),
+    ("By", lambda p: p.author),
+]
 
 
 @cli.command("careplan history", help="every saved version", json=True)
@@ -147,18 +166,13 @@ def careplan_show(args: argparse.Namespace, caseload: Caseload) -> int:
 def careplan_history(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import care_plan_history
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        plans = care_plan_history(session, patient_id=patient)
-        _audit_view(session, caseload.actor, patient, plans[-1] if plans else None)
+    plans = _viewed(
+        args, caseload, care_plan_history, lambda versions: versions[-1] if versions else None
+    )
     return emit(
         args,
         plans,
-        columns=[
-            ("Version", lambda p: p.version),
-            ("Saved", lambda p: local(p.created_at)),
-            ("By", lambda p: p.author),
-        ],
+        columns=HISTORY_COLUMNS,
         empty="No care plan yet",
     )
 

@@ -176,6 +176,12 @@ def audit_view(
     )
 
 
+def in_session(caseload: Caseload, call: Callable[..., R], **kwargs: Any) -> R:
+    """`call(session, **kwargs)` in a unit of work of its own: durable when this returns."""
+    with caseload.session() as session:
+        return call(session, **kwargs)
+
+
 def on_patient(
     args: argparse.Namespace, caseload: Caseload, service: Callable[..., R], **fields: Any
 ) -> R:
@@ -192,12 +198,11 @@ def patient_records(
     caseload: Caseload,
     entity: str,
     fetch: Callable[..., list[R]],
-    **filters: Any,
 ) -> list[R]:
     """The `--nhs` patient's records of one kind, their viewing audited."""
     with caseload.session() as session:
         patient = patient_id(session, args.nhs)
-        records = fetch(session, patient_id=patient, **filters)
+        records = fetch(session, patient_id=patient)
         audit_view(session, caseload.actor, entity, patient=patient, rows=len(records))
     return records
 

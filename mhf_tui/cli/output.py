@@ -55,14 +55,7 @@ def emit(
 
 @overload
 def emit(
-    args: argparse.Namespace,
-    data: T,
-    *,
-    columns: Sequence[Column[T]] = (),
-    lines: Callable[[T], Iterable[str]] | None = None,
-    empty: str | None = None,
-    header: str | None = None,
-    footer: str | None = None,
+    args: argparse.Namespace, data: T, *, lines: Callable[[T], Iterable[str]] | None = None
 ) -> int: ...
 
 

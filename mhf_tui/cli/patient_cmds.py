@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from mhf_tui.cli.argtypes import iso_date, nhs_number, ods_code, yes_no
 from mhf_tui.cli.common import (
     audit_view,
+    in_session,
     local,
     on_patient,
     patient_id,
@@ -15,12 +16,13 @@ from mhf_tui.cli.common import (
     read_text_file,
     with_caseload,
 )
-from mhf_tui.cli.output import emit, jsonable
+from mhf_tui.cli.output import Column, emit, jsonable
 from mhf_tui.cli.registry import Commands, arg, args
 from mhf_tui.errors import MhfError
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.audit import AccessEvent
     from mhf_tui.services.patients import PatientRead
 
 cli = Commands()
@@ -117,14 +119,13 @@ def _patient_fields(args: argparse.Namespace) -> dict[str, Any]:
 def patient_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.patients import PatientCreate, add_patient
 
-    fields = _patient_fields(args)
-    with caseload.session() as session:
-        patient = add_patient(
-            session,
-            actor=caseload.actor,
-            data=PatientCreate(nhs_number=args.nhs, **fields),
-            allow_possible_duplicate=args.allow_duplicate,
-        )
+    patient = in_session(
+        caseload,
+        add_patient,
+        actor=caseload.actor,
+        data=PatientCreate(nhs_number=args.nhs, **_patient_fields(args)),
+        allow_possible_duplicate=args.allow_duplicate,
+    )
     return emit(args, patient, lines=_added)
 
 
@@ -214,6 +215,16 @@ def _record_lines(p: PatientRead, counts: dict[str, Any]) -> list[str]:
     return lines
 
 
+ACCESS_COLUMNS: list[Column[AccessEvent]] = [
+    ("When", lambda e: local(e.at)),
+    ("Who", lambda e: e.actor),
+    ("Action", lambda e: e.action),
+    ("Record", lambda e: e.entity),
+    ("Id", lambda e: e.entity_id[:8]),
+    ("Detail", lambda e: e.detail),
+]
+
+
 @cli.command("patient access", help="who created, changed or viewed a patient's record", json=True)
 @arg("--nhs", required=True, type=nhs_number)
 @with_caseload
@@ -223,15 +234,19 @@ def patient_access(args: argparse.Namespace, caseload: Caseload) -> int:
     return emit(
         args,
         patient_records(args, caseload, "access_history", patient_access_history),
-        columns=[
-            ("When", lambda e: local(e.at)),
-            ("Who", lambda e: e.actor),
-            ("Action", lambda e: e.action),
-            ("Record", lambda e: e.entity),
-            ("Id", lambda e: e.entity_id[:8]),
-            ("Detail", lambda e: e.detail),
-        ],
+        columns=ACCESS_COLUMNS,
     )
+
+
+PATIENT_COLUMNS: list[Column[PatientRead]] = [
+    ("NHS number", lambda p: p.nhs_number_formatted or "-"),
+    ("Name", lambda p: p.display_name),
+    ("Born", lambda p: p.date_of_birth.isoformat()),
+    ("Practice", lambda p: p.practice_ods),
+    ("Cluster", lambda p: p.care_cluster if p.care_cluster is not None else ""),
+    ("Status", lambda p: p.status),
+    ("Alerts", lambda p: ",".join(p.alerts)),
+]
 
 
 @cli.command("patients list", help="list patients", json=True)
@@ -248,15 +263,7 @@ def patients_list(args: argparse.Namespace, caseload: Caseload) -> int:
     return emit(
         args,
         patients,
-        columns=[
-            ("NHS number", lambda p: p.nhs_number_formatted or "-"),
-            ("Name", lambda p: p.display_name),
-            ("Born", lambda p: p.date_of_birth.isoformat()),
-            ("Practice", lambda p: p.practice_ods),
-            ("Cluster", lambda p: p.care_cluster if p.care_cluster is not None else ""),
-            ("Status", lambda p: p.status),
-            ("Alerts", lambda p: ",".join(p.alerts)),
-        ],
+        columns=PATIENT_COLUMNS,
         footer=f"{len(patients)} patient(s)",
     )
 
@@ -283,13 +290,13 @@ def patients_import(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace, caseload: Caseload, text: str) -> int:
     from mhf_tui.services.patient_import import import_patients_csv
 
-    with caseload.session() as session:
-        result = import_patients_csv(
-            session,
-            actor=caseload.actor,
-            text=text,
-            allow_possible_duplicates=args.allow_duplicates,
-        )
+    result = in_session(
+        caseload,
+        import_patients_csv,
+        actor=caseload.actor,
+        text=text,
+        allow_possible_duplicates=args.allow_duplicates,
+    )
     print(
         f"Imported {result.added} patient(s); {result.already_present} already on the "
         "caseload (matched by NHS number) left unchanged."

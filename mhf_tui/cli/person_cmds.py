@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, yes_no
 from mhf_tui.cli.common import on_patient, patient_id, patient_records, with_caseload
@@ -14,8 +14,12 @@ from mhf_tui.cli.registry import Arg, Commands, arg, args
 from mhf_tui.safe_text import neutralise
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from mhf_tui.db.store import Caseload
     from mhf_tui.services.related_people import RelatedPersonPublic
+
+M = TypeVar("M", bound="BaseModel")
 
 cli = Commands()
 cli.group("person", "carers, next of kin, advocates: add, edit, remove, list")
@@ -58,10 +62,14 @@ def _details(*, adding: bool) -> tuple[Arg, ...]:
     )  # fmt: skip
 
 
-def _given(ns: argparse.Namespace) -> dict[str, Any]:
-    return {
+def _given(ns: argparse.Namespace, model: type[M]) -> M:
+    """The details given on the command line, checked as `model` (a create or an update)."""
+    from mhf_tui.services.fields import parse_model
+
+    given = {
         field: getattr(ns, dest) for dest, field in _FIELDS.items() if getattr(ns, dest) is not None
     }
+    return parse_model(model, given)
 
 
 def _line(text: str) -> str:
@@ -77,11 +85,9 @@ def _yes_no(value: bool) -> str:
 @args(*_details(adding=True))
 @with_caseload
 def person_add(ns: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.fields import parse_model
     from mhf_tui.services.related_people import RelatedPersonCreate, add_related_person
 
-    data = parse_model(RelatedPersonCreate, _given(ns))
-    person = on_patient(ns, caseload, add_related_person, data=data)
+    person = on_patient(ns, caseload, add_related_person, data=_given(ns, RelatedPersonCreate))
     print(f"{person.role_label} added (id {str(person.id)[:8]})")
     return 0
 
@@ -105,10 +111,9 @@ def _on_person(
 @args(*_details(adding=False))
 @with_caseload
 def person_edit(ns: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.fields import parse_model
     from mhf_tui.services.related_people import RelatedPersonUpdate, edit_related_person
 
-    update = parse_model(RelatedPersonUpdate, _given(ns))
+    update = _given(ns, RelatedPersonUpdate)
     person = _on_person(ns, caseload, edit_related_person, update=update)
     print(f"Person {str(person.id)[:8]} updated")
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mhf_tui.cli.common import data_dir, with_caseload
+from mhf_tui.cli.common import data_dir, in_session, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg, one_of
 from mhf_tui.errors import MhfError
@@ -37,10 +37,10 @@ def sync_export(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.sync.export import export_practice
 
     out = Path(args.out) if args.out else data_dir(args).exports
-    results = []
-    for ods in _practices_with_recipient(caseload) if args.all else [args.practice]:
-        with caseload.session() as session:
-            results.append(export_practice(session, ods=ods, out_dir=out, actor=caseload.actor))
+    results = [
+        in_session(caseload, export_practice, ods=ods, out_dir=out, actor=caseload.actor)
+        for ods in (_practices_with_recipient(caseload) if args.all else [args.practice])
+    ]
     if args.json:
         return emit(args, results)
     for r in results:
@@ -87,10 +87,7 @@ def sync_ack(args: argparse.Namespace) -> int:
 def _apply_acks(args: argparse.Namespace, caseload: Caseload, acks: list[Any]) -> int:
     from mhf_tui.sync.ack import apply_ack
 
-    results = []
-    for ack in acks:
-        with caseload.session() as session:
-            results.append(apply_ack(session, ack=ack, actor=caseload.actor))
+    results = [in_session(caseload, apply_ack, ack=ack, actor=caseload.actor) for ack in acks]
     return emit(args, results, lines=_ack_lines)
 
 
@@ -111,8 +108,7 @@ def _ack_lines(r: AckResult) -> list[str]:
 def sync_whoami(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.sync.device import load_device
 
-    with caseload.session() as session:
-        device = load_device(session)
+    device = in_session(caseload, load_device)
     info = {
         "device_id": device.device_id,
         "facilitator": device.facilitator,
@@ -143,11 +139,9 @@ def _device_lines(info: dict[str, str]) -> list[str]:
 def show_status(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.sync.status import sync_status
 
-    with caseload.session() as session:
-        rows = sync_status(session)
     return emit(
         args,
-        rows,
+        in_session(caseload, sync_status),
         header=f"{'ODS':<8} {'recipient':<9} {'exported':>8} {'acked':>6} {'waiting':>8}  "
         "last export",
         lines=_status_lines,
@@ -170,10 +164,8 @@ def _status_lines(r: PracticeSyncStatus) -> list[str]:
 def sync_recipient(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.sync.status import set_recipient
 
-    with caseload.session() as session:
-        practice = set_recipient(
-            session, ods=args.ods, recipient=args.recipient, actor=caseload.actor
-        )
-        ods = practice.ods_code
-    print(f"{ods}: sync files will be encrypted to {args.recipient.strip()}")
+    practice = in_session(
+        caseload, set_recipient, ods=args.ods, recipient=args.recipient, actor=caseload.actor
+    )
+    print(f"{practice.ods_code}: sync files will be encrypted to {args.recipient.strip()}")
     return 0
