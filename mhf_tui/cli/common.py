@@ -176,14 +176,19 @@ def audit_view(
     )
 
 
-def in_session(caseload: Caseload, call: Callable[..., R], **kwargs: Any) -> R:
+def in_session(caseload: Caseload, call: Callable[..., R], /, **kwargs: Any) -> R:
     """`call(session, **kwargs)` in a unit of work of its own: durable when this returns."""
     with caseload.session() as session:
         return call(session, **kwargs)
 
 
+def as_facilitator(caseload: Caseload, service: Callable[..., R], /, **fields: Any) -> R:
+    """A service call that records the facilitator as its actor, in its own unit of work."""
+    return in_session(caseload, service, actor=caseload.actor, **fields)
+
+
 def on_patient(
-    args: argparse.Namespace, caseload: Caseload, service: Callable[..., R], **fields: Any
+    args: argparse.Namespace, caseload: Caseload, service: Callable[..., R], /, **fields: Any
 ) -> R:
     """One service call on the `--nhs` patient, by the facilitator, in its own unit of work
     (durable when this returns)."""

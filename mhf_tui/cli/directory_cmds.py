@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mhf_tui.cli.common import in_session, read_text_file, with_caseload
+from mhf_tui.cli.common import as_facilitator, in_session, read_text_file, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 
@@ -65,7 +65,7 @@ def directory_import(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace, caseload: Caseload, text: str) -> int:
     from mhf_tui.services.directory import import_services_csv
 
-    result = in_session(caseload, import_services_csv, actor=caseload.actor, text=text)
+    result = as_facilitator(caseload, import_services_csv, text=text)
     print(
         f"Directory: {result.added} added, {result.updated} updated, {result.unchanged} unchanged"
     )
@@ -79,7 +79,7 @@ def directory_export(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.paths import write_private
     from mhf_tui.services.directory import export_services_csv
 
-    text = in_session(caseload, export_services_csv, actor=caseload.actor)
+    text = as_facilitator(caseload, export_services_csv)
     if args.file:
         write_private(Path(args.file), text.encode("utf-8"))
         print(f"Wrote {args.file}", file=sys.stderr)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, yes_no, yes_no_unknown
-from mhf_tui.cli.common import in_session, on_patient, patient_id, secrets_from, with_caseload
+from mhf_tui.cli.common import as_facilitator, on_patient, patient_id, secrets_from, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
@@ -213,7 +213,7 @@ def _purge(args: argparse.Namespace, caseload: Caseload) -> int:
 
     today = args.today or date.today()
     started = date.today()
-    report = in_session(caseload, purge_due, actor=caseload.actor, today=today)
+    report = as_facilitator(caseload, purge_due, today=today)
     scrub_free_space(caseload.engine)
     backups = sorted(p for p in caseload.data.backups.glob("*") if p.is_file())
     total = sum(report.rows.values())

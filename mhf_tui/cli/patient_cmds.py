@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, ods_code, yes_no
 from mhf_tui.cli.common import (
+    as_facilitator,
     audit_view,
-    in_session,
     local,
     on_patient,
     patient_id,
@@ -119,10 +119,9 @@ def _patient_fields(args: argparse.Namespace) -> dict[str, Any]:
 def patient_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.patients import PatientCreate, add_patient
 
-    patient = in_session(
+    patient = as_facilitator(
         caseload,
         add_patient,
-        actor=caseload.actor,
         data=PatientCreate(nhs_number=args.nhs, **_patient_fields(args)),
         allow_possible_duplicate=args.allow_duplicate,
     )
@@ -290,10 +289,9 @@ def patients_import(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace, caseload: Caseload, text: str) -> int:
     from mhf_tui.services.patient_import import import_patients_csv
 
-    result = in_session(
+    result = as_facilitator(
         caseload,
         import_patients_csv,
-        actor=caseload.actor,
         text=text,
         allow_possible_duplicates=args.allow_duplicates,
     )

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import ods_code
-from mhf_tui.cli.common import in_session, with_caseload
+from mhf_tui.cli.common import as_facilitator, in_session, with_caseload
 from mhf_tui.cli.output import Column, emit
 from mhf_tui.cli.registry import Commands, arg
 
@@ -28,7 +28,7 @@ def practice_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.practices import PracticeCreate, add_practice
 
     data = PracticeCreate(ods_code=args.ods, name=args.name, recipient=args.recipient)
-    practice = in_session(caseload, add_practice, actor=caseload.actor, data=data)
+    practice = as_facilitator(caseload, add_practice, data=data)
     print(f"Added practice {practice.ods_code} {practice.name}")
     return 0
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mhf_tui.cli.common import data_dir, in_session, with_caseload
+from mhf_tui.cli.common import as_facilitator, data_dir, in_session, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg, one_of
 from mhf_tui.errors import MhfError
@@ -37,10 +37,8 @@ def sync_export(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.sync.export import export_practice
 
     out = Path(args.out) if args.out else data_dir(args).exports
-    results = [
-        in_session(caseload, export_practice, ods=ods, out_dir=out, actor=caseload.actor)
-        for ods in (_practices_with_recipient(caseload) if args.all else [args.practice])
-    ]
+    codes = _practices_with_recipient(caseload) if args.all else [args.practice]
+    results = [as_facilitator(caseload, export_practice, ods=ods, out_dir=out) for ods in codes]
     if args.json:
         return emit(args, results)
     for r in results:
@@ -87,7 +85,7 @@ def sync_ack(args: argparse.Namespace) -> int:
 def _apply_acks(args: argparse.Namespace, caseload: Caseload, acks: list[Any]) -> int:
     from mhf_tui.sync.ack import apply_ack
 
-    results = [in_session(caseload, apply_ack, ack=ack, actor=caseload.actor) for ack in acks]
+    results = [as_facilitator(caseload, apply_ack, ack=ack) for ack in acks]
     return emit(args, results, lines=_ack_lines)
 
 
@@ -164,8 +162,6 @@ def _status_lines(r: PracticeSyncStatus) -> list[str]:
 def sync_recipient(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.sync.status import set_recipient
 
-    practice = in_session(
-        caseload, set_recipient, ods=args.ods, recipient=args.recipient, actor=caseload.actor
-    )
+    practice = as_facilitator(caseload, set_recipient, ods=args.ods, recipient=args.recipient)
     print(f"{practice.ods_code}: sync files will be encrypted to {args.recipient.strip()}")
     return 0
