@@ -8,8 +8,10 @@
     @with_caseload
     def note_list(args, caseload): ...
 
-A module's `register = cli.register` then adds its parsers when (and only when) `mhf`
-builds the parser for one of its commands (see `COMMANDS` in `cli/main.py`)."""
+`one_of(arg(...), arg(...))` declares options that exclude each other; a command named
+under another command (`"backup prune"` under `"backup"`) is that command's optional
+sub-command. A module's `register = cli.register` then adds its parsers when (and only
+when) `mhf` builds the parser for one of its commands (see `COMMANDS` in `cli/main.py`)."""
 
 from __future__ import annotations
 
