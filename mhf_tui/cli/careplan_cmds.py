@@ -11,12 +11,13 @@ import argparse
 import json
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number
-from mhf_tui.cli.common import local, patient_id, with_caseload
-from mhf_tui.cli.output import emit
+from mhf_tui.cli.common import local, on_patient, patient_id, with_caseload
+from mhf_tui.cli.output import Column, emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.safe_text import neutralise
@@ -24,6 +25,8 @@ from mhf_tui.safe_text import neutralise
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
     from mhf_tui.services.care_plans import CarePlanPublic
+
+T = TypeVar("T")
 
 NO_PLAN = "No care plan yet. Start one with: mhf careplan edit (or careplan goal add)"
 GOAL_ENDINGS = ("achieved", "partly_achieved", "not_achieved", "withdrawn")
@@ -112,18 +115,30 @@ def _crisis_lines(plan: CarePlanPublic) -> list[str]:
     return out
 
 
-def _audit_view(session: Any, actor: str, patient: Any, plan: CarePlanPublic | None) -> None:
+def _viewed(
+    args: argparse.Namespace,
+    caseload: Caseload,
+    fetch: Callable[..., T],
+    newest: Callable[[T], CarePlanPublic | None],
+) -> T:
+    """What `fetch` finds of the patient's care plan; the view is audited with the version
+    the facilitator sees as current (`newest` of it)."""
     from mhf_tui.services.audit import record_event
 
-    record_event(
-        session,
-        actor=actor,
-        action="view",
-        entity="care_plan",
-        entity_id=plan.id if plan else "",
-        patient_id=patient,
-        detail=f"version={plan.version if plan else 0}",
-    )
+    with caseload.session() as session:
+        patient = patient_id(session, args.nhs)
+        found = fetch(session, patient_id=patient)
+        plan = newest(found)
+        record_event(
+            session,
+            actor=caseload.actor,
+            action="view",
+            entity="care_plan",
+            entity_id=plan.id if plan else "",
+            patient_id=patient,
+            detail=f"version={plan.version if plan else 0}",
+        )
+    return found
 
 
 @cli.command("careplan show", help="the current care plan (audited)", json=True)
@@ -132,13 +147,17 @@ def _audit_view(session: Any, actor: str, patient: Any, plan: CarePlanPublic | N
 def careplan_show(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import current_care_plan
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        plan = current_care_plan(session, patient_id=patient)
-        _audit_view(session, caseload.actor, patient, plan)
+    plan = _viewed(args, caseload, current_care_plan, lambda current: current)
     if plan is None:
         return emit(args, [], empty=NO_PLAN) if not args.json else emit(args, None)
     return emit(args, plan, lines=plan_lines)
+
+
+HISTORY_COLUMNS: list[Column[CarePlanPublic]] = [
+    ("Version", lambda p: p.version),
+    ("Saved", lambda p: local(p.created_at)),
+    ("By", lambda p: p.author),
+]
 
 
 @cli.command("careplan history", help="every saved version", json=True)
@@ -147,18 +166,13 @@ def careplan_show(args: argparse.Namespace, caseload: Caseload) -> int:
 def careplan_history(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import care_plan_history
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        plans = care_plan_history(session, patient_id=patient)
-        _audit_view(session, caseload.actor, patient, plans[-1] if plans else None)
+    plans = _viewed(
+        args, caseload, care_plan_history, lambda versions: versions[-1] if versions else None
+    )
     return emit(
         args,
         plans,
-        columns=[
-            ("Version", lambda p: p.version),
-            ("Saved", lambda p: local(p.created_at)),
-            ("By", lambda p: p.author),
-        ],
+        columns=HISTORY_COLUMNS,
         empty="No care plan yet",
     )
 
@@ -176,10 +190,7 @@ def careplan_edit(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import edit_care_plan, update_from_document
 
     update = update_from_document(parse_document(_read_document(args)))
-    with caseload.session() as session:
-        plan = edit_care_plan(
-            session, actor=caseload.actor, patient_id=patient_id(session, args.nhs), update=update
-        )
+    plan = on_patient(args, caseload, edit_care_plan, update=update)
     print(f"Care plan version {plan.version} saved")
     return 0
 
@@ -194,10 +205,7 @@ def goal_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.fields import parse_model
 
     goal = parse_model(GoalCreate, {"goal": args.text, "target_on": args.target})
-    with caseload.session() as session:
-        plan, added = add_goal(
-            session, actor=caseload.actor, patient_id=patient_id(session, args.nhs), goal=goal
-        )
+    plan, added = on_patient(args, caseload, add_goal, goal=goal)
     number = [g.id for g in plan.goals].index(added.id) + 1
     print(f"Goal {number} added (id {added.id[:8]}); care plan version {plan.version}")
     return 0
@@ -212,15 +220,9 @@ def goal_add(args: argparse.Namespace, caseload: Caseload) -> int:
 def goal_score(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import score_goal
 
-    with caseload.session() as session:
-        goal = score_goal(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            goal_ref=args.goal,
-            score=args.score,
-            taken_on=args.on,
-        )
+    goal = on_patient(
+        args, caseload, score_goal, goal_ref=args.goal, score=args.score, taken_on=args.on
+    )
     trail = " -> ".join(str(s.score) for s in goal.scores)
     print(f"Goal {goal.id[:8]} scored {args.score}/10 (scores so far: {trail})")
     return 0
@@ -234,14 +236,7 @@ def goal_score(args: argparse.Namespace, caseload: Caseload) -> int:
 def goal_close(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.care_plans import set_goal_status
 
-    with caseload.session() as session:
-        plan, goal = set_goal_status(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            goal_ref=args.goal,
-            status=args.status,
-        )
+    plan, goal = on_patient(args, caseload, set_goal_status, goal_ref=args.goal, status=args.status)
     status = goal.status.replace("_", " ")
     print(f"Goal {goal.id[:8]} closed as {status}; care plan version {plan.version}")
     return 0

@@ -65,15 +65,27 @@ def secrets_from(args: argparse.Namespace) -> SecretReader:
 
 
 @contextmanager
-def open_caseload(args: argparse.Namespace) -> Iterator[Caseload]:
-    """Lock the data dir, ask for the passphrase and yield an open `Caseload`."""
-    from mhf_tui.db.store import Caseload
+def locked_vault(args: argparse.Namespace, *, check_kdf: bool = False) -> Iterator[DataDir]:
+    """The data dir of an existing caseload, locked against a second process. The vault is
+    read first: a clear "run mhf init" (or a refused key derivation) before anything is
+    asked."""
     from mhf_tui.vault.lock import InstanceLock
     from mhf_tui.vault.vault import load_vault
 
     data = data_dir(args)
-    load_vault(data)  # a clear "run mhf init" before asking for anything
+    vault = load_vault(data)
+    if check_kdf:
+        vault.check_kdf()
     with InstanceLock(data.lock):
+        yield data
+
+
+@contextmanager
+def open_caseload(args: argparse.Namespace) -> Iterator[Caseload]:
+    """Lock the data dir, ask for the passphrase and yield an open `Caseload`."""
+    from mhf_tui.db.store import Caseload
+
+    with locked_vault(args) as data:
         passphrase = secrets_from(args).read("Passphrase: ")
         caseload = Caseload.open(data, passphrase, sleep=_sleep_with_notice)
         try:
@@ -162,6 +174,42 @@ def audit_view(
         patient_id=patient,
         detail=f"rows={rows}",
     )
+
+
+def in_session(caseload: Caseload, call: Callable[..., R], /, **kwargs: Any) -> R:
+    """`call(session, **kwargs)` in a unit of work of its own: durable when this returns."""
+    with caseload.session() as session:
+        return call(session, **kwargs)
+
+
+def as_facilitator(caseload: Caseload, service: Callable[..., R], /, **fields: Any) -> R:
+    """A service call that records the facilitator as its actor, in its own unit of work."""
+    return in_session(caseload, service, actor=caseload.actor, **fields)
+
+
+def on_patient(
+    args: argparse.Namespace, caseload: Caseload, service: Callable[..., R], /, **fields: Any
+) -> R:
+    """One service call on the `--nhs` patient, by the facilitator, in its own unit of work
+    (durable when this returns)."""
+    with caseload.session() as session:
+        return service(
+            session, actor=caseload.actor, patient_id=patient_id(session, args.nhs), **fields
+        )
+
+
+def patient_records(
+    args: argparse.Namespace,
+    caseload: Caseload,
+    entity: str,
+    fetch: Callable[..., list[R]],
+) -> list[R]:
+    """The `--nhs` patient's records of one kind, their viewing audited."""
+    with caseload.session() as session:
+        patient = patient_id(session, args.nhs)
+        records = fetch(session, patient_id=patient)
+        audit_view(session, caseload.actor, entity, patient=patient, rows=len(records))
+    return records
 
 
 def read_text_file(path: str) -> str:

@@ -6,12 +6,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import iso_date, local_time, nhs_number
-from mhf_tui.cli.common import audit_view, local, patient_id, with_caseload
-from mhf_tui.cli.output import emit
+from mhf_tui.cli.common import in_session, local, on_patient, patient_records, with_caseload
+from mhf_tui.cli.output import Column, emit
 from mhf_tui.cli.registry import Commands, arg
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.contacts import ContactRead
+    from mhf_tui.services.followups import FollowUp
 
 cli = Commands()
 cli.group("contact", "contacts (encounters): add, list")
@@ -33,23 +35,22 @@ register = cli.register
 def contact_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.contacts import ContactCreate, add_contact
 
-    with caseload.session() as session:
-        contact, note = add_contact(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            data=ContactCreate(
-                mode=args.mode,
-                occurred_at=args.at,
-                duration_minutes=args.minutes,
-                practice_ods=args.practice,
-                location=args.location or "",
-                reason=args.reason or "",
-                outcome=args.outcome or "",
-                follow_up_on=args.follow_up,
-            ),
-            note_text=args.note,
-        )
+    contact, note = on_patient(
+        args,
+        caseload,
+        add_contact,
+        data=ContactCreate(
+            mode=args.mode,
+            occurred_at=args.at,
+            duration_minutes=args.minutes,
+            practice_ods=args.practice,
+            location=args.location or "",
+            reason=args.reason or "",
+            outcome=args.outcome or "",
+            follow_up_on=args.follow_up,
+        ),
+        note_text=args.note,
+    )
     print(f"Recorded {contact.mode_label.lower()} contact {contact.id}")
     if note is not None:
         print(f"Saved note {note.id}")
@@ -58,27 +59,34 @@ def contact_add(args: argparse.Namespace, caseload: Caseload) -> int:
     return 0
 
 
+CONTACT_COLUMNS: list[Column[ContactRead]] = [
+    ("When", lambda c: local(c.occurred_at)),
+    ("Mode", lambda c: c.mode_label),
+    ("Min", lambda c: c.duration_minutes or ""),
+    ("Outcome", lambda c: c.outcome),
+    ("Follow-up", lambda c: c.follow_up_on.isoformat() if c.follow_up_on else ""),
+]
+
+
 @cli.command("contact list", help="a patient's contacts", json=True)
 @arg("--nhs", required=True, type=nhs_number)
 @with_caseload
 def contact_list(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.contacts import list_contacts
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        contacts = list_contacts(session, patient_id=patient)
-        audit_view(session, caseload.actor, "contact", patient=patient, rows=len(contacts))
     return emit(
         args,
-        contacts,
-        columns=[
-            ("When", lambda c: local(c.occurred_at)),
-            ("Mode", lambda c: c.mode_label),
-            ("Min", lambda c: c.duration_minutes or ""),
-            ("Outcome", lambda c: c.outcome),
-            ("Follow-up", lambda c: c.follow_up_on.isoformat() if c.follow_up_on else ""),
-        ],
+        patient_records(args, caseload, "contact", list_contacts),
+        columns=CONTACT_COLUMNS,
     )
+
+
+FOLLOW_UP_COLUMNS: list[Column[FollowUp]] = [
+    ("Due", lambda f: f.due_on.isoformat() + (" OVERDUE" if f.overdue else "")),
+    ("Patient", lambda f: f.patient_name),
+    ("NHS number", lambda f: f.nhs_number or "-"),
+    ("What", lambda f: f.label),
+]
 
 
 @cli.command("followups", help="follow-ups due and overdue", json=True)
@@ -87,15 +95,8 @@ def contact_list(args: argparse.Namespace, caseload: Caseload) -> int:
 def followups(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.followups import follow_ups_due
 
-    with caseload.session() as session:
-        items = follow_ups_due(session, within_days=args.days)
     return emit(
         args,
-        items,
-        columns=[
-            ("Due", lambda f: f.due_on.isoformat() + (" OVERDUE" if f.overdue else "")),
-            ("Patient", lambda f: f.patient_name),
-            ("NHS number", lambda f: f.nhs_number or "-"),
-            ("What", lambda f: f.label),
-        ],
+        in_session(caseload, follow_ups_due, within_days=args.days),
+        columns=FOLLOW_UP_COLUMNS,
     )

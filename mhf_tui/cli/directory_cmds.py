@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mhf_tui.cli.common import read_text_file, with_caseload
+from mhf_tui.cli.common import as_facilitator, in_session, read_text_file, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 
@@ -28,10 +28,13 @@ register = cli.register
 def directory_list(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.directory import list_services
 
-    with caseload.session() as session:
-        services = list_services(
-            session, query=args.query or "", category=args.category, include_inactive=args.all
-        )
+    services = in_session(
+        caseload,
+        list_services,
+        query=args.query or "",
+        category=args.category,
+        include_inactive=args.all,
+    )
     return emit(args, services, lines=_service_lines, footer=f"{len(services)} service(s)")
 
 
@@ -62,8 +65,7 @@ def directory_import(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace, caseload: Caseload, text: str) -> int:
     from mhf_tui.services.directory import import_services_csv
 
-    with caseload.session() as session:
-        result = import_services_csv(session, actor=caseload.actor, text=text)
+    result = as_facilitator(caseload, import_services_csv, text=text)
     print(
         f"Directory: {result.added} added, {result.updated} updated, {result.unchanged} unchanged"
     )
@@ -77,8 +79,7 @@ def directory_export(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.paths import write_private
     from mhf_tui.services.directory import export_services_csv
 
-    with caseload.session() as session:
-        text = export_services_csv(session, actor=caseload.actor)
+    text = as_facilitator(caseload, export_services_csv)
     if args.file:
         write_private(Path(args.file), text.encode("utf-8"))
         print(f"Wrote {args.file}", file=sys.stderr)

@@ -11,10 +11,10 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, yes_no, yes_no_unknown
-from mhf_tui.cli.common import patient_id, print_json, secrets_from, with_caseload
+from mhf_tui.cli.common import as_facilitator, on_patient, patient_id, secrets_from, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import MhfError, ValidationError
@@ -88,18 +88,17 @@ def _summary(args: argparse.Namespace, caseload: Caseload) -> int:
 
     out = Path(args.out)
     passphrase = None if (args.plaintext or args.to) else _file_passphrase(args)
-    with caseload.session() as session:
-        result = export_summary(
-            session,
-            patient_id=patient_id(session, args.nhs),
-            actor=caseload.actor,
-            out=out,
-            fmt=args.format,
-            passphrase=passphrase,
-            recipients=args.to or (),
-            plaintext=args.plaintext,
-            overwrite=args.force,
-        )
+    result = on_patient(
+        args,
+        caseload,
+        export_summary,
+        out=out,
+        fmt=args.format,
+        passphrase=passphrase,
+        recipients=args.to or (),
+        plaintext=args.plaintext,
+        overwrite=args.force,
+    )
     if result.protection == "plaintext":
         print(PLAINTEXT_WARNING, file=sys.stderr)
         print(f"Wrote {out} ({result.size} bytes, readable {args.format})")
@@ -142,8 +141,7 @@ def discharge(args: argparse.Namespace, caseload: Caseload) -> int:
 def reopen(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.retention import reopen
 
-    with caseload.session() as session:
-        reopen(session, patient_id=patient_id(session, args.nhs), actor=caseload.actor)
+    on_patient(args, caseload, reopen)
     print("Reopened: the record can be added to again; its retention period restarts.")
     return 0
 
@@ -159,7 +157,8 @@ def retention_review(args: argparse.Namespace, caseload: Caseload) -> int:
         policy = load_policy(session)
         due = due_for_destruction(session, today=today)
     if args.json:
-        print_json(
+        return emit(
+            args,
             {
                 "policy": {
                     "years_after_care": policy.years_after_care,
@@ -177,9 +176,8 @@ def retention_review(args: argparse.Namespace, caseload: Caseload) -> int:
                     }
                     for d in due
                 ],
-            }
+            },
         )
-        return 0
     print(
         f"Retention: {policy.years_after_care} years after care ended, or "
         f"{policy.years_after_death} years after death if sooner."
@@ -215,8 +213,7 @@ def _purge(args: argparse.Namespace, caseload: Caseload) -> int:
 
     today = args.today or date.today()
     started = date.today()
-    with caseload.session() as session:
-        report = purge_due(session, actor=caseload.actor, today=today)
+    report = as_facilitator(caseload, purge_due, today=today)
     scrub_free_space(caseload.engine)
     backups = sorted(p for p in caseload.data.backups.glob("*") if p.is_file())
     total = sum(report.rows.values())
@@ -297,25 +294,15 @@ def _consent_set(args: argparse.Namespace, caseload: Caseload) -> int:
     on = args.on or today
     with caseload.session() as session:
         patient = patient_id(session, args.nhs)
+        decision: dict[str, Any] = dict(
+            patient_id=patient, actor=caseload.actor, on=on, today=today
+        )
         if args.share_with_practice is not None:
             set_sharing(
-                session,
-                patient_id=patient,
-                actor=caseload.actor,
-                share=args.share_with_practice,
-                on=on,
-                reason=args.reason or "",
-                today=today,
+                session, share=args.share_with_practice, reason=args.reason or "", **decision
             )
         if hasattr(args, "carer_contact"):
-            set_carer_contact(
-                session,
-                patient_id=patient,
-                actor=caseload.actor,
-                consent=args.carer_contact,
-                on=on,
-                today=today,
-            )
+            set_carer_contact(session, consent=args.carer_contact, **decision)
         state = consent_state(session, patient_id=patient)
     return emit(args, state, lines=_consent_lines)
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import nhs_number
-from mhf_tui.cli.common import audit_view, local, patient_id, with_caseload
+from mhf_tui.cli.common import (
+    audit_view,
+    local,
+    on_patient,
+    patient_id,
+    patient_records,
+    with_caseload,
+)
 from mhf_tui.cli.output import emit, indented
 from mhf_tui.cli.registry import Commands, arg
 
@@ -44,14 +52,7 @@ def note_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.notes import add_note
 
     text = _read_text(args, "note")
-    with caseload.session() as session:
-        note = add_note(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            text=text,
-            kind=args.kind,
-        )
+    note = on_patient(args, caseload, add_note, text=text, kind=args.kind)
     # The unit of work has committed (synchronous=FULL): the note is on disk.
     print(f"Saved note {note.id}")
     return 0
@@ -63,10 +64,7 @@ def note_add(args: argparse.Namespace, caseload: Caseload) -> int:
 def note_list(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.notes import current_notes
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        notes = current_notes(session, patient_id=patient)
-        audit_view(session, caseload.actor, "note", patient=patient, rows=len(notes))
+    notes = patient_records(args, caseload, "note", current_notes)
     return emit(args, notes, lines=_current_lines)
 
 
@@ -76,23 +74,27 @@ def _current_lines(n: NoteRead) -> list[str]:
     return [heading, *indented(n.text)]
 
 
+def _on_note(
+    args: argparse.Namespace, caseload: Caseload, change: Callable[..., NoteRead], **fields: Any
+) -> NoteRead:
+    """A change to the note NOTE_ID names (a new version), by the facilitator."""
+    from mhf_tui.services.notes import resolve_note_id
+
+    with caseload.session() as session:
+        note_id = resolve_note_id(session, ref=args.note_id)
+        return change(session, actor=caseload.actor, note_id=note_id, **fields)
+
+
 @cli.command("note amend", help="correct a note (a new version)")
 @arg("note_id", metavar="NOTE_ID", help="id or its first 6+ characters")
 @arg("text", nargs="?", help="the corrected text (default: read stdin)")
 @arg("--reason")
 @with_caseload
 def note_amend(args: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.notes import amend_note, resolve_note_id
+    from mhf_tui.services.notes import amend_note
 
     text = _read_text(args, "amended note")
-    with caseload.session() as session:
-        note = amend_note(
-            session,
-            actor=caseload.actor,
-            note_id=resolve_note_id(session, ref=args.note_id),
-            text=text,
-            reason=args.reason or "",
-        )
+    note = _on_note(args, caseload, amend_note, text=text, reason=args.reason or "")
     print(f"Saved version {note.version} as {note.id}; earlier versions are kept")
     return 0
 
@@ -102,15 +104,9 @@ def note_amend(args: argparse.Namespace, caseload: Caseload) -> int:
 @arg("--reason", required=True)
 @with_caseload
 def note_error(args: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.notes import mark_entered_in_error, resolve_note_id
+    from mhf_tui.services.notes import mark_entered_in_error
 
-    with caseload.session() as session:
-        note = mark_entered_in_error(
-            session,
-            actor=caseload.actor,
-            note_id=resolve_note_id(session, ref=args.note_id),
-            reason=args.reason,
-        )
+    note = _on_note(args, caseload, mark_entered_in_error, reason=args.reason)
     print(f"Marked entered in error (version {note.version}, {note.id}); nothing was deleted")
     return 0
 

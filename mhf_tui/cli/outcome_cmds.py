@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number
-from mhf_tui.cli.common import patient_id, with_caseload
+from mhf_tui.cli.common import on_patient, patient_id, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.errors import ValidationError
@@ -47,15 +47,9 @@ def outcome_add(args: argparse.Namespace) -> int:
 def _add_goal_score(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.outcomes import add_goal_score
 
-    with caseload.session() as session:
-        add_goal_score(
-            session,
-            patient_id=patient_id(session, args.nhs),
-            goal_id=args.goal,
-            score_value=args.score,
-            actor=caseload.actor,
-            taken_on=args.on,
-        )
+    on_patient(
+        args, caseload, add_goal_score, goal_id=args.goal, score_value=args.score, taken_on=args.on
+    )
     print(f"Goal score {args.score}/10 recorded")
     return 0
 
@@ -64,15 +58,9 @@ def _add_goal_score(args: argparse.Namespace, caseload: Caseload) -> int:
 def _add_outcome(args: argparse.Namespace, caseload: Caseload, items: list[int]) -> int:
     from mhf_tui.services.outcomes import add_outcome
 
-    with caseload.session() as session:
-        _row, result = add_outcome(
-            session,
-            patient_id=patient_id(session, args.nhs),
-            measure=args.measure,
-            items=items,
-            actor=caseload.actor,
-            taken_on=args.on,
-        )
+    _row, result = on_patient(
+        args, caseload, add_outcome, measure=args.measure, items=items, taken_on=args.on
+    )
     print(result.summary)
     if result.risk_prompt:
         print(result.risk_prompt)

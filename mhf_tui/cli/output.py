@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import is_dataclass
 from typing import Any, TypeVar, overload
 
 from mhf_tui.cli.common import print_json
@@ -18,13 +19,16 @@ Column = tuple[str, Callable[[T], object]]
 
 def jsonable(record: Any) -> Any:
     """A record as JSON-ready data: pydantic models dump themselves (with their JSON names);
-    anything with `to_json()` or `as_json()` says what it is; plain data is already JSON."""
+    anything with `to_json()` or `as_json()` says what it is; another dataclass is its fields;
+    plain data is already JSON."""
     if hasattr(record, "model_dump"):
         return record.model_dump(mode="json", by_alias=True)
     if hasattr(record, "to_json"):
         return record.to_json()
     if hasattr(record, "as_json"):
         return record.as_json()
+    if is_dataclass(record) and not isinstance(record, type):
+        return vars(record)
     return record
 
 
@@ -44,19 +48,14 @@ def emit(
     columns: Sequence[Column[T]] = (),
     lines: Callable[[T], Iterable[str]] | None = None,
     empty: str | None = None,
+    header: str | None = None,
     footer: str | None = None,
 ) -> int: ...
 
 
 @overload
 def emit(
-    args: argparse.Namespace,
-    data: T,
-    *,
-    columns: Sequence[Column[T]] = (),
-    lines: Callable[[T], Iterable[str]] | None = None,
-    empty: str | None = None,
-    footer: str | None = None,
+    args: argparse.Namespace, data: T, *, lines: Callable[[T], Iterable[str]] | None = None
 ) -> int: ...
 
 
@@ -67,11 +66,12 @@ def emit(
     columns: Sequence[Column[T]] = (),
     lines: Callable[[T], Iterable[str]] | None = None,
     empty: str | None = None,
+    header: str | None = None,
     footer: str | None = None,
 ) -> int:
     """Print `data` (one record or a list) as JSON with --json, else as a table of
     `columns` or the `lines` of each record; `empty` instead when the list is empty,
-    `footer` after. Returns the exit code, 0."""
+    `header` before and `footer` after. Returns the exit code, 0."""
     records: list[T] = data if isinstance(data, list) else [data]
     if getattr(args, "json", False):
         print_json([jsonable(r) for r in records] if isinstance(data, list) else jsonable(data))
@@ -79,6 +79,8 @@ def emit(
     if not records and empty is not None:
         print(empty)
         return 0
+    if header is not None:
+        print(header)
     if columns:
         print_table(
             ([get(r) for _, get in columns] for r in records), [name for name, _ in columns]

@@ -6,13 +6,23 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, ods_code, yes_no
-from mhf_tui.cli.common import audit_view, local, patient_id, read_text_file, with_caseload
-from mhf_tui.cli.output import emit, jsonable
+from mhf_tui.cli.common import (
+    as_facilitator,
+    audit_view,
+    local,
+    on_patient,
+    patient_id,
+    patient_records,
+    read_text_file,
+    with_caseload,
+)
+from mhf_tui.cli.output import Column, emit, jsonable
 from mhf_tui.cli.registry import Commands, arg, args
 from mhf_tui.errors import MhfError
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.audit import AccessEvent
     from mhf_tui.services.patients import PatientRead
 
 cli = Commands()
@@ -109,14 +119,12 @@ def _patient_fields(args: argparse.Namespace) -> dict[str, Any]:
 def patient_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.patients import PatientCreate, add_patient
 
-    fields = _patient_fields(args)
-    with caseload.session() as session:
-        patient = add_patient(
-            session,
-            actor=caseload.actor,
-            data=PatientCreate(nhs_number=args.nhs, **fields),
-            allow_possible_duplicate=args.allow_duplicate,
-        )
+    patient = as_facilitator(
+        caseload,
+        add_patient,
+        data=PatientCreate(nhs_number=args.nhs, **_patient_fields(args)),
+        allow_possible_duplicate=args.allow_duplicate,
+    )
     return emit(args, patient, lines=_added)
 
 
@@ -146,14 +154,13 @@ def patient_edit(args: argparse.Namespace) -> int:
 def _edit(args: argparse.Namespace, caseload: Caseload, changes: dict[str, Any]) -> int:
     from mhf_tui.services.patients import edit_patient
 
-    with caseload.session() as session:
-        patient = edit_patient(
-            session,
-            actor=caseload.actor,
-            patient_id=patient_id(session, args.nhs),
-            changes=changes,
-            allow_possible_duplicate=args.allow_duplicate,
-        )
+    patient = on_patient(
+        args,
+        caseload,
+        edit_patient,
+        changes=changes,
+        allow_possible_duplicate=args.allow_duplicate,
+    )
     return emit(args, patient, lines=lambda p: [f"Updated {p.display_name}"])
 
 
@@ -207,28 +214,38 @@ def _record_lines(p: PatientRead, counts: dict[str, Any]) -> list[str]:
     return lines
 
 
+ACCESS_COLUMNS: list[Column[AccessEvent]] = [
+    ("When", lambda e: local(e.at)),
+    ("Who", lambda e: e.actor),
+    ("Action", lambda e: e.action),
+    ("Record", lambda e: e.entity),
+    ("Id", lambda e: e.entity_id[:8]),
+    ("Detail", lambda e: e.detail),
+]
+
+
 @cli.command("patient access", help="who created, changed or viewed a patient's record", json=True)
 @arg("--nhs", required=True, type=nhs_number)
 @with_caseload
 def patient_access(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.audit import patient_access_history
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        events = patient_access_history(session, patient_id=patient)
-        audit_view(session, caseload.actor, "access_history", patient=patient, rows=len(events))
     return emit(
         args,
-        events,
-        columns=[
-            ("When", lambda e: local(e.at)),
-            ("Who", lambda e: e.actor),
-            ("Action", lambda e: e.action),
-            ("Record", lambda e: e.entity),
-            ("Id", lambda e: e.entity_id[:8]),
-            ("Detail", lambda e: e.detail),
-        ],
+        patient_records(args, caseload, "access_history", patient_access_history),
+        columns=ACCESS_COLUMNS,
     )
+
+
+PATIENT_COLUMNS: list[Column[PatientRead]] = [
+    ("NHS number", lambda p: p.nhs_number_formatted or "-"),
+    ("Name", lambda p: p.display_name),
+    ("Born", lambda p: p.date_of_birth.isoformat()),
+    ("Practice", lambda p: p.practice_ods),
+    ("Cluster", lambda p: p.care_cluster if p.care_cluster is not None else ""),
+    ("Status", lambda p: p.status),
+    ("Alerts", lambda p: ",".join(p.alerts)),
+]
 
 
 @cli.command("patients list", help="list patients", json=True)
@@ -245,15 +262,7 @@ def patients_list(args: argparse.Namespace, caseload: Caseload) -> int:
     return emit(
         args,
         patients,
-        columns=[
-            ("NHS number", lambda p: p.nhs_number_formatted or "-"),
-            ("Name", lambda p: p.display_name),
-            ("Born", lambda p: p.date_of_birth.isoformat()),
-            ("Practice", lambda p: p.practice_ods),
-            ("Cluster", lambda p: p.care_cluster if p.care_cluster is not None else ""),
-            ("Status", lambda p: p.status),
-            ("Alerts", lambda p: ",".join(p.alerts)),
-        ],
+        columns=PATIENT_COLUMNS,
         footer=f"{len(patients)} patient(s)",
     )
 
@@ -280,13 +289,12 @@ def patients_import(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace, caseload: Caseload, text: str) -> int:
     from mhf_tui.services.patient_import import import_patients_csv
 
-    with caseload.session() as session:
-        result = import_patients_csv(
-            session,
-            actor=caseload.actor,
-            text=text,
-            allow_possible_duplicates=args.allow_duplicates,
-        )
+    result = as_facilitator(
+        caseload,
+        import_patients_csv,
+        text=text,
+        allow_possible_duplicates=args.allow_duplicates,
+    )
     print(
         f"Imported {result.added} patient(s); {result.already_present} already on the "
         "caseload (matched by NHS number) left unchanged."

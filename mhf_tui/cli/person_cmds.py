@@ -4,17 +4,22 @@ patient, with the patient's consent to contacting them and to sharing with them.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number, yes_no
-from mhf_tui.cli.common import audit_view, patient_id, with_caseload
+from mhf_tui.cli.common import on_patient, patient_id, patient_records, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Arg, Commands, arg, args
 from mhf_tui.safe_text import neutralise
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from mhf_tui.db.store import Caseload
     from mhf_tui.services.related_people import RelatedPersonPublic
+
+M = TypeVar("M", bound="BaseModel")
 
 cli = Commands()
 cli.group("person", "carers, next of kin, advocates: add, edit, remove, list")
@@ -57,10 +62,14 @@ def _details(*, adding: bool) -> tuple[Arg, ...]:
     )  # fmt: skip
 
 
-def _given(ns: argparse.Namespace) -> dict[str, Any]:
-    return {
+def _given(ns: argparse.Namespace, model: type[M]) -> M:
+    """The details given on the command line, checked as `model` (a create or an update)."""
+    from mhf_tui.services.fields import parse_model
+
+    given = {
         field: getattr(ns, dest) for dest, field in _FIELDS.items() if getattr(ns, dest) is not None
     }
+    return parse_model(model, given)
 
 
 def _line(text: str) -> str:
@@ -76,16 +85,24 @@ def _yes_no(value: bool) -> str:
 @args(*_details(adding=True))
 @with_caseload
 def person_add(ns: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.fields import parse_model
     from mhf_tui.services.related_people import RelatedPersonCreate, add_related_person
 
-    data = parse_model(RelatedPersonCreate, _given(ns))
-    with caseload.session() as session:
-        person = add_related_person(
-            session, actor=caseload.actor, patient_id=patient_id(session, ns.nhs), data=data
-        )
+    person = on_patient(ns, caseload, add_related_person, data=_given(ns, RelatedPersonCreate))
     print(f"{person.role_label} added (id {str(person.id)[:8]})")
     return 0
+
+
+def _on_person(
+    ns: argparse.Namespace, caseload: Caseload, change: Callable[..., object], **fields: Any
+) -> RelatedPersonPublic:
+    """A change to the patient's person PERSON names, by the facilitator."""
+    from mhf_tui.services.related_people import find_related_person
+
+    with caseload.session() as session:
+        pid = patient_id(session, ns.nhs)
+        person = find_related_person(session, patient_id=pid, ref=ns.person)
+        change(session, actor=caseload.actor, person_id=person.id, **fields)
+    return person
 
 
 @cli.command("person edit", help="change a person's details or consent")
@@ -94,18 +111,10 @@ def person_add(ns: argparse.Namespace, caseload: Caseload) -> int:
 @args(*_details(adding=False))
 @with_caseload
 def person_edit(ns: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.fields import parse_model
-    from mhf_tui.services.related_people import (
-        RelatedPersonUpdate,
-        edit_related_person,
-        find_related_person,
-    )
+    from mhf_tui.services.related_people import RelatedPersonUpdate, edit_related_person
 
-    update = parse_model(RelatedPersonUpdate, _given(ns))
-    with caseload.session() as session:
-        pid = patient_id(session, ns.nhs)
-        person = find_related_person(session, patient_id=pid, ref=ns.person)
-        edit_related_person(session, actor=caseload.actor, person_id=person.id, update=update)
+    update = _given(ns, RelatedPersonUpdate)
+    person = _on_person(ns, caseload, edit_related_person, update=update)
     print(f"Person {str(person.id)[:8]} updated")
     return 0
 
@@ -115,12 +124,9 @@ def person_edit(ns: argparse.Namespace, caseload: Caseload) -> int:
 @PERSON
 @with_caseload
 def person_remove(ns: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.related_people import find_related_person, remove_related_person
+    from mhf_tui.services.related_people import remove_related_person
 
-    with caseload.session() as session:
-        pid = patient_id(session, ns.nhs)
-        person = find_related_person(session, patient_id=pid, ref=ns.person)
-        remove_related_person(session, actor=caseload.actor, person_id=person.id)
+    person = _on_person(ns, caseload, remove_related_person)
     print(f"Person {str(person.id)[:8]} removed")
     return 0
 
@@ -131,10 +137,7 @@ def person_remove(ns: argparse.Namespace, caseload: Caseload) -> int:
 def person_list(ns: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.related_people import list_related_people
 
-    with caseload.session() as session:
-        pid = patient_id(session, ns.nhs)
-        people = list_related_people(session, patient_id=pid)
-        audit_view(session, caseload.actor, "related_person", patient=pid, rows=len(people))
+    people = patient_records(ns, caseload, "related_person", list_related_people)
     numbered = {p.id: n for n, p in enumerate(people, start=1)}
 
     def lines(p: RelatedPersonPublic) -> list[str]:

@@ -6,12 +6,13 @@ import argparse
 from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import ods_code
-from mhf_tui.cli.common import with_caseload
-from mhf_tui.cli.output import emit
+from mhf_tui.cli.common import as_facilitator, in_session, with_caseload
+from mhf_tui.cli.output import Column, emit
 from mhf_tui.cli.registry import Commands, arg
 
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
+    from mhf_tui.services.practices import PracticeRead
 
 cli = Commands()
 cli.group("practice", "practices: add, list")
@@ -26,14 +27,18 @@ register = cli.register
 def practice_add(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.practices import PracticeCreate, add_practice
 
-    with caseload.session() as session:
-        practice = add_practice(
-            session,
-            actor=caseload.actor,
-            data=PracticeCreate(ods_code=args.ods, name=args.name, recipient=args.recipient),
-        )
+    data = PracticeCreate(ods_code=args.ods, name=args.name, recipient=args.recipient)
+    practice = as_facilitator(caseload, add_practice, data=data)
     print(f"Added practice {practice.ods_code} {practice.name}")
     return 0
+
+
+PRACTICE_COLUMNS: list[Column[PracticeRead]] = [
+    ("ODS", lambda p: p.ods_code),
+    ("Name", lambda p: p.name),
+    ("Patients", lambda p: p.patient_count),
+    ("Sync key", lambda p: "yes" if p.recipient else "no"),
+]
 
 
 @cli.command("practice list", help="list practices", json=True)
@@ -41,16 +46,9 @@ def practice_add(args: argparse.Namespace, caseload: Caseload) -> int:
 def practice_list(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.practices import list_practices
 
-    with caseload.session() as session:
-        practices = list_practices(session)
     return emit(
         args,
-        practices,
-        columns=[
-            ("ODS", lambda p: p.ods_code),
-            ("Name", lambda p: p.name),
-            ("Patients", lambda p: p.patient_count),
-            ("Sync key", lambda p: "yes" if p.recipient else "no"),
-        ],
+        in_session(caseload, list_practices),
+        columns=PRACTICE_COLUMNS,
         empty="No practices yet: mhf practice add --ods CODE --name NAME",
     )

@@ -8,8 +8,10 @@
     @with_caseload
     def note_list(args, caseload): ...
 
-A module's `register = cli.register` then adds its parsers when (and only when) `mhf`
-builds the parser for one of its commands (see `COMMANDS` in `cli/main.py`)."""
+`one_of(arg(...), arg(...))` declares options that exclude each other; a command named
+under another command (`"backup prune"` under `"backup"`) is that command's optional
+sub-command. A module's `register = cli.register` then adds its parsers when (and only
+when) `mhf` builds the parser for one of its commands (see `COMMANDS` in `cli/main.py`)."""
 
 from __future__ import annotations
 
@@ -24,24 +26,52 @@ Handler = Callable[[argparse.Namespace], int]
 F = TypeVar("F", bound=Callable[..., int])
 
 #: options declared by @arg on a handler, waiting for its @command
-_PENDING: dict[Callable[..., int], list[Arg]] = {}
+_PENDING: dict[Callable[..., int], list[Option]] = {}
 
 
-@dataclass(frozen=True)
-class Arg:
-    """One `add_argument` call, kept until the parser is built."""
-
-    flags: tuple[str, ...]
-    kwargs: dict[str, Any]
+class Option:
+    """Something a handler's parser is given, kept until the parser is built."""
 
     def __call__(self, func: F) -> F:
         _PENDING.setdefault(func, []).insert(0, self)  # decorators apply bottom-up
         return func
 
+    def add_to(self, parser: Any) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Arg(Option):
+    """One `add_argument` call."""
+
+    flags: tuple[str, ...]
+    kwargs: dict[str, Any]
+
+    def add_to(self, parser: Any) -> None:
+        parser.add_argument(*self.flags, **self.kwargs)
+
+
+@dataclass(frozen=True)
+class OneOf(Option):
+    """Options of which only one may be given (and one must be, if `required`)."""
+
+    items: tuple[Arg, ...]
+    required: bool
+
+    def add_to(self, parser: Any) -> None:
+        group = parser.add_mutually_exclusive_group(required=self.required)
+        for item in self.items:
+            item.add_to(group)
+
 
 def arg(*flags: str, **kwargs: Any) -> Arg:
     """An option or positional of the command below it (argparse's own keywords)."""
     return Arg(flags, kwargs)
+
+
+def one_of(*items: Arg, required: bool = False) -> OneOf:
+    """Mutually exclusive options, such as `--practice ODS` or `--all`."""
+    return OneOf(items, required)
 
 
 def args(*items: Arg) -> Callable[[F], F]:
@@ -61,7 +91,7 @@ class Command:
     func: Handler
     help: str
     description: str | None
-    options: list[Arg]
+    options: list[Option]
     secret: bool
     json: bool
 
@@ -100,19 +130,40 @@ class Commands:
     def register(
         self, sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser
     ) -> None:
+        built: dict[tuple[str, ...], argparse.ArgumentParser] = {}
+        below: dict[tuple[str, ...], Any] = {}  # sub-commands of a command, once it has any
         for command in self.commands:
             parents = [common, secret] if command.secret else [common]
             *group, name = command.words
-            where = sub
-            for depth, word in enumerate(group):  # "careplan goal add": two groups deep
-                where = command_group(
-                    where, word, self.groups[" ".join(group[: depth + 1])], common
-                )
+            where = self._place(sub, tuple(group), common, built, below)
             parser = where.add_parser(
                 name, parents=parents, help=command.help, description=command.description
             )
             for option in command.options:
-                parser.add_argument(*option.flags, **option.kwargs)
+                option.add_to(parser)
             if command.json:
                 add_json_option(parser)
             parser.set_defaults(func=command.func)
+            built[command.words] = parser
+
+    def _place(
+        self,
+        sub: Any,
+        group: tuple[str, ...],
+        common: argparse.ArgumentParser,
+        built: dict[tuple[str, ...], argparse.ArgumentParser],
+        below: dict[tuple[str, ...], Any],
+    ) -> Any:
+        """The sub-command action a command is added to: its group's (`careplan goal add`
+        is two groups deep), or that of a command it acts under (`backup prune`)."""
+        if group in built:
+            if group not in below:
+                names = [c.words[-1] for c in self.commands if c.words[:-1] == group]
+                below[group] = built[group].add_subparsers(
+                    dest=f"{group[-1]}_command", metavar=f"[{'|'.join(names)}]"
+                )
+            return below[group]
+        where = sub
+        for depth, word in enumerate(group):
+            where = command_group(where, word, self.groups[" ".join(group[: depth + 1])], common)
+        return where

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mhf_tui.cli.argtypes import contract_year, iso_date, nhs_number, ods_code
 from mhf_tui.cli.common import audit_view, data_dir, patient_id, with_caseload
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
     from mhf_tui.services.contract_year import ContractYear
     from mhf_tui.services.templates import TemplateSet
+
+R = TypeVar("R")
 
 cli = Commands()
 cli.group("reviews", "review checklists, recall and the QOF-style report")
@@ -161,6 +164,17 @@ def _answer(
     return 0
 
 
+def _on_review(
+    args: argparse.Namespace, caseload: Caseload, change: Callable[..., R], **fields: Any
+) -> R:
+    """A change to the review REVIEW names, by the facilitator."""
+    from mhf_tui.services.reviews import find_review
+
+    with caseload.session() as session:
+        review = find_review(session, ref=args.review)
+        return change(session, review_id=review.id, actor=caseload.actor, **fields)
+
+
 @cli.command("reviews complete", help="complete a review")
 @REVIEW
 def complete(args: argparse.Namespace) -> int:
@@ -169,13 +183,9 @@ def complete(args: argparse.Namespace) -> int:
 
 @with_caseload
 def _complete(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet) -> int:
-    from mhf_tui.services.reviews import complete_review, find_review
+    from mhf_tui.services.reviews import complete_review
 
-    with caseload.session() as session:
-        review = find_review(session, ref=args.review)
-        review = complete_review(
-            session, review_id=review.id, templates=loaded, actor=caseload.actor
-        )
+    review = _on_review(args, caseload, complete_review, templates=loaded)
     print(f"Completed; next due {review.next_due_on}")
     return 0
 
@@ -184,11 +194,9 @@ def _complete(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet)
 @REVIEW
 @with_caseload
 def abandon(args: argparse.Namespace, caseload: Caseload) -> int:
-    from mhf_tui.services.reviews import abandon_review, find_review
+    from mhf_tui.services.reviews import abandon_review
 
-    with caseload.session() as session:
-        review = find_review(session, ref=args.review)
-        abandon_review(session, review_id=review.id, actor=caseload.actor)
+    _on_review(args, caseload, abandon_review)
     print("Review abandoned (its answers are kept)")
     return 0
 

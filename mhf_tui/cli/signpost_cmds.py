@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from mhf_tui.cli.argtypes import iso_date, nhs_number
-from mhf_tui.cli.common import audit_view, patient_id, with_caseload
+from mhf_tui.cli.common import patient_id, patient_records, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 
@@ -61,10 +61,7 @@ def signpost_add(args: argparse.Namespace, caseload: Caseload) -> int:
 def signpost_list(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.signposting import list_signposting
 
-    with caseload.session() as session:
-        patient = patient_id(session, args.nhs)
-        items = list_signposting(session, patient_id=patient)
-        audit_view(session, caseload.actor, "signposting", patient=patient, rows=len(items))
+    items = patient_records(args, caseload, "signposting", list_signposting)
     return emit(args, items, lines=_lines)
 
 

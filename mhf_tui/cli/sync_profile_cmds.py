@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from mhf_tui.cli.common import with_caseload
+from mhf_tui.cli.common import as_facilitator, with_caseload
 from mhf_tui.cli.output import emit
 from mhf_tui.cli.registry import Commands, arg
 from mhf_tui.cli.sync_cmds import SYNC_HELP
@@ -36,12 +36,11 @@ def _lines(p: Profile) -> list[str]:
 def sync_profile(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.sync.profile import set_profile
 
-    with caseload.session() as session:
-        profile = set_profile(
-            session,
-            actor=caseload.actor,
-            registration=args.registration,
-            service=args.service,
-            service_ods=args.service_ods,
-        )
+    profile = as_facilitator(
+        caseload,
+        set_profile,
+        registration=args.registration,
+        service=args.service,
+        service_ods=args.service_ods,
+    )
     return emit(args, profile, lines=_lines)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mhf_tui.cli.common import data_dir, open_caseload, secrets_from
+from mhf_tui.cli.common import data_dir, locked_vault, secrets_from, with_caseload
+from mhf_tui.cli.registry import Commands, arg
+
+if TYPE_CHECKING:
+    from mhf_tui.db.store import Caseload
+    from mhf_tui.paths import DataDir
+
+cli = Commands()
+register = cli.register
 
 LOST_DATA_WARNING = (
     "Write the recovery key down and keep it apart from this laptop. It is shown only now.\n"
@@ -16,6 +25,8 @@ LOST_DATA_WARNING = (
 )
 
 
+@cli.command("init", help="create a new encrypted caseload")
+@arg("--name", help="your name as shown on notes (default: your login name)")
 def cmd_init(args: argparse.Namespace) -> int:
     from mhf_tui.services.setup import initialise_caseload
     from mhf_tui.vault.lock import InstanceLock
@@ -33,47 +44,60 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+@cli.command("passwd", help="change the passphrase")
 def cmd_passwd(args: argparse.Namespace) -> int:
-    from mhf_tui.vault.lock import InstanceLock
-    from mhf_tui.vault.vault import change_passphrase, load_vault
+    from mhf_tui.vault.vault import change_passphrase
 
-    data = data_dir(args)
-    load_vault(data).check_kdf()  # before asking for anything
-    secrets = secrets_from(args)
-    with InstanceLock(data.lock):
-        old = secrets.read("Current passphrase: ")
-        new = secrets.new_passphrase()
-        change_passphrase(data, old, new)
-    print("Passphrase changed. The recovery key is unchanged.")
-    print(_old_backups_notice("the old passphrase"))
-    return 0
+    return _set_new_passphrase(
+        args,
+        "Current passphrase: ",
+        change_passphrase,
+        done="Passphrase changed. The recovery key is unchanged.",
+        check_kdf=True,
+    )
 
 
+@cli.command(
+    "recover",
+    help="set a new passphrase with the recovery key (asked without echo, or the first "
+    "stdin line with --passphrase-stdin; never an argument, which shell history keeps)",
+)
 def cmd_recover(args: argparse.Namespace) -> int:
-    from mhf_tui.vault.lock import InstanceLock
-    from mhf_tui.vault.vault import load_vault, recover
+    from mhf_tui.vault.vault import recover
 
-    data = data_dir(args)
-    load_vault(data)
+    return _set_new_passphrase(
+        args,
+        "Recovery key: ",
+        recover,
+        done="New passphrase set. The old passphrase no longer opens the caseload.",
+        check_kdf=False,
+    )
+
+
+def _set_new_passphrase(
+    args: argparse.Namespace,
+    opener: str,
+    change: Callable[[DataDir, str, str], object],
+    *,
+    done: str,
+    check_kdf: bool,
+) -> int:
+    """Ask for what opens the caseload now (the `opener` prompt) and a new passphrase, then
+    `change` to it; backups made before keep opening with the old one, so say so."""
     secrets = secrets_from(args)
-    recovery_key = secrets.read("Recovery key: ")
-    with InstanceLock(data.lock):
-        new = secrets.new_passphrase()
-        recover(data, recovery_key, new)
-    print("New passphrase set. The old passphrase no longer opens the caseload.")
+    with locked_vault(args, check_kdf=check_kdf) as data:
+        change(data, secrets.read(opener), secrets.new_passphrase())
+    print(done)
     print(_old_backups_notice("the old passphrase"))
     return 0
 
 
+@cli.command("rekey", help="rotate the database key")
 def cmd_rekey(args: argparse.Namespace) -> int:
-    from mhf_tui.vault.lock import InstanceLock
-    from mhf_tui.vault.vault import load_vault, rekey
+    from mhf_tui.vault.vault import rekey
 
-    data = data_dir(args)
-    load_vault(data).check_kdf()
-    with InstanceLock(data.lock):
-        passphrase = secrets_from(args).read("Passphrase: ")
-        recovery = rekey(data, passphrase)
+    with locked_vault(args, check_kdf=True) as data:
+        recovery = rekey(data, secrets_from(args).read("Passphrase: "))
     print("Data key rotated (a backup was taken first). Your passphrase is unchanged.")
     print(f"New recovery key: {recovery}")
     print("The old recovery key no longer works. " + LOST_DATA_WARNING)
@@ -92,51 +116,65 @@ def _old_backups_notice(secret: str) -> str:
     )
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
+@cli.command("backup", help="write an encrypted backup")
+@arg("--out", help="file or directory (default: backups/ in the data dir)")
+@with_caseload
+def cmd_backup(args: argparse.Namespace, caseload: Caseload) -> int:
     from mhf_tui.services.audit import record_event
 
-    if getattr(args, "backup_command", None) == "prune":
-        return cmd_backup_prune(args)
-    with open_caseload(args) as caseload:
-        # recorded first, so the backup holds its own event and restoring the latest
-        # backup loses nothing (an older one needs --force)
+    # recorded first, so the backup holds its own event and restoring the latest
+    # backup loses nothing (an older one needs --force)
+    with caseload.session() as session:
+        record_event(session, actor=caseload.actor, action="backup", entity="caseload")
+    try:
+        path = caseload.backup(Path(args.out) if args.out else None)
+    except BaseException:
         with caseload.session() as session:
-            record_event(session, actor=caseload.actor, action="backup", entity="caseload")
-        try:
-            path = caseload.backup(Path(args.out) if args.out else None)
-        except BaseException:
-            with caseload.session() as session:
-                record_event(
-                    session, actor=caseload.actor, action="backup_failed", entity="caseload"
-                )
-            raise
+            record_event(session, actor=caseload.actor, action="backup_failed", entity="caseload")
+        raise
     print(path)
     return 0
 
 
+@cli.command(
+    "backup prune", help="delete backups in backups/ made before a date (they keep old secrets)"
+)
+@arg("--before", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC); default: 90 days ago")
 def cmd_backup_prune(args: argparse.Namespace) -> int:
-    from mhf_tui.services.audit import record_event
-    from mhf_tui.vault.backups import backups_before, parse_before
+    from mhf_tui.vault.backups import parse_before
 
-    before = parse_before(args.before)
-    with open_caseload(args) as caseload:
-        doomed = backups_before(caseload.data, before)
-        for path in doomed:
-            path.unlink()
-        with caseload.session() as session:
-            record_event(
-                session,
-                actor=caseload.actor,
-                action="prune",
-                entity="backup",
-                detail=f"deleted={len(doomed)},before={before.isoformat()}",
-            )
+    return _prune(args, parse_before(args.before))
+
+
+@with_caseload
+def _prune(args: argparse.Namespace, caseload: Caseload, before: Any) -> int:
+    from mhf_tui.services.audit import record_event
+    from mhf_tui.vault.backups import backups_before
+
+    doomed = backups_before(caseload.data, before)
+    for path in doomed:
+        path.unlink()
+    with caseload.session() as session:
+        record_event(
+            session,
+            actor=caseload.actor,
+            action="prune",
+            entity="backup",
+            detail=f"deleted={len(doomed)},before={before.isoformat()}",
+        )
     for path in doomed:
         print(f"deleted {path.name}")
     print(f"{len(doomed)} backup(s) made before {before.isoformat()} deleted from backups/")
     return 0
 
 
+@cli.command("restore", help="restore an encrypted backup")
+@arg("file")
+@arg(
+    "--force",
+    action="store_true",
+    help="restore even a backup of another caseload or one older than the audit head",
+)
 def cmd_restore(args: argparse.Namespace) -> int:
     from mhf_tui.db.audit_head import HeadUnreadable, read_head
     from mhf_tui.db.store import Caseload
@@ -183,31 +221,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+@cli.command("check", help="verify encryption, database and audit chain")
 def cmd_check(args: argparse.Namespace) -> int:
     from mhf_tui.db.audit_head import HeadUnreadable, read_head
+
+    try:  # read before unlocking, which writes the head
+        recorded = read_head(data_dir(args).audit_head)
+    except HeadUnreadable:
+        return _check(args, None, unreadable=True)
+    return _check(args, recorded, unreadable=False)
+
+
+@with_caseload
+def _check(args: argparse.Namespace, caseload: Caseload, recorded: Any, *, unreadable: bool) -> int:
     from mhf_tui.services.audit import verify_chain
     from mhf_tui.services.evidence import head_problems, note_problems, search_index_problems
     from mhf_tui.vault.files import kdf_summary
     from mhf_tui.vault.vault import load_vault
 
-    data = data_dir(args)
-    problems: list[str] = []
-    unreadable = False
-    try:  # read before unlocking, which writes the head
-        recorded = read_head(data.audit_head)
-    except HeadUnreadable:
-        recorded, unreadable = None, True
-    with open_caseload(args) as caseload:
-        vault = load_vault(caseload.data)
-        problems.extend(caseload.integrity_problems())
-        with caseload.session() as session:
-            chain = verify_chain(session)
-            tip, head = head_problems(session, recorded, caseload.vault_id)
-            if unreadable:
-                head = ["audit-head.json is damaged or was not written by mhf"]
-            problems.extend(head)
-            problems.extend(note_problems(session))
-            problems.extend(search_index_problems(session))
+    vault = load_vault(caseload.data)
+    problems = caseload.integrity_problems()
+    with caseload.session() as session:
+        chain = verify_chain(session)
+        tip, head = head_problems(session, recorded, caseload.vault_id)
+        if unreadable:
+            head = ["audit-head.json is damaged or was not written by mhf"]
+        problems.extend(head)
+        problems.extend(note_problems(session))
+        problems.extend(search_index_problems(session))
     if not chain.ok:
         problems.insert(0, f"audit chain: {chain.problem}")
     for problem in problems:
@@ -221,51 +262,3 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"audit head: {tip.count} events, last hash {tip.hash[:16]}")
     print(f"key derivation: {kdf_summary(vault.kdf)}")
     return 1 if problems else 0
-
-
-def register(sub: Any, common: argparse.ArgumentParser, secret: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("init", parents=[common, secret], help="create a new encrypted caseload")
-    p.add_argument("--name", help="your name as shown on notes (default: your login name)")
-    p.set_defaults(func=cmd_init)
-
-    p = sub.add_parser("passwd", parents=[common, secret], help="change the passphrase")
-    p.set_defaults(func=cmd_passwd)
-
-    p = sub.add_parser(
-        "recover",
-        parents=[common, secret],
-        help="set a new passphrase with the recovery key (asked without echo, or the first "
-        "stdin line with --passphrase-stdin; never an argument, which shell history keeps)",
-    )
-    p.set_defaults(func=cmd_recover)
-
-    p = sub.add_parser("rekey", parents=[common, secret], help="rotate the database key")
-    p.set_defaults(func=cmd_rekey)
-
-    p = sub.add_parser("backup", parents=[common, secret], help="write an encrypted backup")
-    p.add_argument("--out", help="file or directory (default: backups/ in the data dir)")
-    p.set_defaults(func=cmd_backup)
-    actions = p.add_subparsers(dest="backup_command", metavar="[prune]")
-    prune = actions.add_parser(
-        "prune",
-        parents=[common, secret],
-        help="delete backups in backups/ made before a date (they keep old secrets)",
-    )
-    prune.add_argument(
-        "--before",
-        help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC); default: 90 days ago",
-    )
-
-    p = sub.add_parser("restore", parents=[common, secret], help="restore an encrypted backup")
-    p.add_argument("file")
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="restore even a backup of another caseload or one older than the audit head",
-    )
-    p.set_defaults(func=cmd_restore)
-
-    p = sub.add_parser(
-        "check", parents=[common, secret], help="verify encryption, database and audit chain"
-    )
-    p.set_defaults(func=cmd_check)
