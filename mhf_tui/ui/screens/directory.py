@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.screens.signposting import _services, service_matches
 from mhf_tui.ui.widgets.safe import literal
-from mhf_tui.ui.widgets.tables import add_columns, cursor_item, refill, row_table
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table
 
 if TYPE_CHECKING:
     from mhf_tui.services.directory import ServiceRead
@@ -35,15 +35,14 @@ class DirectoryScreen(MhfScreen):
     def compose(self) -> ComposeResult:
         yield Static("Service directory", classes="screen-title")
         yield Input(id="directory-filter", placeholder="Filter: name, category, area")
-        yield row_table("directory-table")
+        yield row_table(
+            "directory-table",
+            (("Service", 30), ("Category", 14), ("Phone", 14), ("Area", 10)),
+        )
         yield Static("", id="directory-detail", classes="preview")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        add_columns(
-            self.query_one(DataTable),
-            (("Service", 30), ("Category", 14), ("Phone", 14), ("Area", 10)),
-        )
         self.query_one(Input).focus()
         self.db_call("load the directory", _services, self.loaded)
 

@@ -30,11 +30,11 @@ from mhf_tui.ui.widgets.item9 import show_item9
 from mhf_tui.ui.widgets.notes_tab import NotesTab
 from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
 from mhf_tui.ui.widgets.people_tab import PeopleTab
-from mhf_tui.ui.widgets.record_tab import LoadingTab, RecordWrites
+from mhf_tui.ui.widgets.record_tab import LoadingTab, RecordTab, RecordWrites
 from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
 from mhf_tui.ui.widgets.safe import literal
 from mhf_tui.ui.widgets.summary_tab import SummaryTab
-from mhf_tui.ui.widgets.tables import add_columns, cursor_item, day, refill, row_table
+from mhf_tui.ui.widgets.tables import cursor_item, day, refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -180,30 +180,25 @@ class PatientScreen(RecordWrites, MhfScreen):
         yield Static("", id="patient-header")
         yield Static("", id="patient-alerts", classes="-none")
         with TabbedContent(initial=self.initial_tab, id="patient-tabs"):
-            with TabPane("Summary", id="summary"):
-                yield SummaryTab()
-            with TabPane("Contacts", id="contacts"):
-                yield ContactsTab(self.patient_id)
-            with TabPane("Notes", id="notes"):
-                yield NotesTab(self.patient_id)
-            with TabPane("Care plan", id="careplan"):
-                yield CarePlanTab(self.patient_id)
+            yield TabPane("Summary", SummaryTab(), id="summary")
+            yield self._pane(ContactsTab)
+            yield self._pane(NotesTab)
+            yield self._pane(CarePlanTab)
             with TabPane("Signposting", id="signposting"):
-                yield row_table("signposting-table")
+                yield row_table(
+                    "signposting-table",
+                    (("Service", 30), ("Status", 14), ("Since", 11), ("Follow-up", 11)),
+                )
                 yield Static("s signpost to a service · u update status", classes="hint")
-            with TabPane("Reviews", id="reviews"):
-                yield ReviewsTab(self.patient_id)
-            with TabPane("Outcomes", id="outcomes"):
-                yield OutcomesTab(self.patient_id)
-            with TabPane("People", id="people"):
-                yield PeopleTab(self.patient_id)
+            yield self._pane(ReviewsTab)
+            yield self._pane(OutcomesTab)
+            yield self._pane(PeopleTab)
         yield Footer(compact=True)
 
+    def _pane(self, tab: type[RecordTab]) -> TabPane:
+        return TabPane(self.TAB_TITLES[tab.PANE], tab(self.patient_id), id=tab.PANE)
+
     def on_mount(self) -> None:
-        add_columns(
-            self.query_one("#signposting-table", DataTable),
-            (("Service", 30), ("Status", 14), ("Since", 11), ("Follow-up", 11)),
-        )
         self.load(audit=True)
         self.call_after_refresh(self.action_tab, self.initial_tab)
 
@@ -307,9 +302,9 @@ class PatientScreen(RecordWrites, MhfScreen):
     def action_signpost(self) -> None:
         from mhf_tui.ui.screens.signposting import ServicePicker, SignpostChoice
 
-        actor, pid, today = self.actor, self.patient_id, self.app.today()
+        pid, today = self.patient_id, self.app.today()
 
-        def write(session: Session, choice: SignpostChoice) -> None:
+        def write(session: Session, actor: str, choice: SignpostChoice) -> None:
             from mhf_tui.services import signposting
 
             signposting.signpost(
@@ -339,9 +334,8 @@ class PatientScreen(RecordWrites, MhfScreen):
         if not entry.next_statuses:
             self.notify("This signposting is closed.", severity="warning")
             return
-        actor = self.actor
 
-        def write(session: Session, update: StatusUpdate) -> None:
+        def write(session: Session, actor: str, update: StatusUpdate) -> None:
             from mhf_tui.services import signposting
 
             signposting.advance_signposting(

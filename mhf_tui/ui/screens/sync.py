@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.widgets.dialogs import TextPrompt
 from mhf_tui.ui.widgets.safe import literal
-from mhf_tui.ui.widgets.tables import add_columns, cursor_item, refill, row_table
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -86,7 +86,17 @@ class SyncScreen(MhfScreen):
     def compose(self) -> ComposeResult:
         yield Static("Sync with practices", classes="screen-title")
         yield Static("", id="sync-fingerprint")
-        yield row_table("sync-table")
+        yield row_table(
+            "sync-table",
+            (
+                ("ODS", 6),
+                ("Practice", 16),
+                ("Key", 3),
+                ("Wait", 5),
+                ("Last export", 16),
+                ("Last ack", 16),
+            ),
+        )
         yield ProgressBar(id="sync-progress", total=100, show_eta=False)
         yield Static("", id="sync-status")
         yield Static(
@@ -96,13 +106,7 @@ class SyncScreen(MhfScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        add_columns(
-            table,
-            (("ODS", 6), ("Practice", 16), ("Key", 3), ("Wait", 5), ("Last export", 16),
-             ("Last ack", 16)),
-        )  # fmt: skip
-        table.focus()
+        self.query_one(DataTable).focus()
         self.query_one(ProgressBar).display = False
         self.action_reload()
 

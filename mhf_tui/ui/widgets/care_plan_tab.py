@@ -6,7 +6,6 @@ form is `CarePlanForm`). Goal-based outcome scores are added on the Outcomes tab
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -98,11 +97,7 @@ def care_plan_text(plan: CarePlanPublic | None) -> Text:
 
 
 class CarePlanTab(LoadingTab["CarePlanPublic | None"]):
-    DEFAULT_CSS = """
-    CarePlanTab { height: 1fr; }
-    CarePlanTab #careplan-scroll { height: 1fr; padding: 0 1; }
-    CarePlanTab .hint { height: 1; color: $text-muted; }
-    """
+    DEFAULT_CSS = "CarePlanTab #careplan-scroll { height: 1fr; padding: 0 1; }"
     BINDINGS = [
         Binding("e", "edit", "Edit plan", id="careplan_edit", tooltip="edit the care plan"),
         Binding("c", "edit('crisis')", "Crisis plan", id="careplan_crisis",
@@ -115,10 +110,6 @@ class CarePlanTab(LoadingTab["CarePlanPublic | None"]):
     )
     PANE = "careplan"
     LOADING = "load the care plan"
-
-    def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(patient_id, id="careplan-tab")
-        self.plan: CarePlanPublic | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="careplan-scroll"):
@@ -135,8 +126,12 @@ class CarePlanTab(LoadingTab["CarePlanPublic | None"]):
 
         return load
 
+    @property
+    def plan(self) -> CarePlanPublic | None:
+        """The current plan: None if there is none (or it is not loaded yet)."""
+        return self.data
+
     def show(self, plan: CarePlanPublic | None) -> None:
-        self.plan = plan
         self.query_one("#careplan-text", Static).update(care_plan_text(plan))
 
     def action_edit(self, focus: str = "") -> None:

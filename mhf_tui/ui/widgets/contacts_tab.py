@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from mhf_tui.ui.widgets.record_tab import RecordTab
 from mhf_tui.ui.widgets.safe import literal
-from mhf_tui.ui.widgets.tables import add_columns, cursor_item, refill, row_table, spare_width
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table, spare_width
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -35,37 +35,35 @@ def follow_up_label(on: date | None, done: bool) -> Text:
 
 class ContactsTab(RecordTab):
     CATEGORY = "Contact"
-    DEFAULT_CSS = """
-    ContactsTab { height: 1fr; }
-    ContactsTab .hint { height: 1; padding: 0 1; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("c", "record", "Contact", id="contact_record",
                 tooltip="record a contact (mode, when, minutes, outcome, note)"),
         Binding("d", "follow_up_done", "Done", id="contact_follow_up_done",
                 tooltip="mark the highlighted contact's follow-up done"),
     ]  # fmt: skip
+    PANE = "contacts"
 
     def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(patient_id, id="contacts-tab")
+        super().__init__(patient_id)
         self.contacts: list[ContactRead] = []
         self.patient_title = ""
 
     def compose(self) -> ComposeResult:
-        yield row_table("contacts-table")
+        yield row_table(
+            "contacts-table",
+            (
+                ("When", 15),
+                ("Mode", 16),
+                ("Reason / outcome", 19 + spare_width(self.app.size)),
+                ("Follow-up", FOLLOW_UP_WIDTH),
+            ),
+        )
         yield Static("c record a contact · d follow-up done", classes="hint")
-
-    def on_mount(self) -> None:
-        add_columns(
-            self.query_one("#contacts-table", DataTable),
-            (("When", 15), ("Mode", 16), ("Reason / outcome", 19 + spare_width(self.app.size)),
-             ("Follow-up", FOLLOW_UP_WIDTH)),
-        )  # fmt: skip
 
     def show(self, contacts: list[ContactRead], patient_title: str) -> None:
         self.contacts = contacts
         self.patient_title = patient_title
-        table = self.query_one("#contacts-table", DataTable)
+        table = self.table
         refill(table, map(_contact_cells, contacts), cursor=table.cursor_row)
 
     def action_record(self) -> None:
@@ -74,7 +72,7 @@ class ContactsTab(RecordTab):
         self.app.push_screen(ContactFormScreen(self.patient_id, self.patient_title))
 
     def action_follow_up_done(self) -> None:
-        contact = cursor_item(self.query_one("#contacts-table", DataTable), self.contacts)
+        contact = cursor_item(self.table, self.contacts)
         if contact is None:
             return
         if contact.follow_up_on is None or contact.follow_up_done:

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from mhf_tui.ui.widgets.record_tab import RecordTab
 from mhf_tui.ui.widgets.safe import clean, literal
-from mhf_tui.ui.widgets.tables import add_columns, cursor_item, refill, row_table, spare_width
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table, spare_width
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -58,9 +58,6 @@ class NoteSearch(Input):
 
 class NotesTab(RecordTab):
     CATEGORY = "Note"
-    DEFAULT_CSS = """
-    NotesTab { height: 1fr; }
-    """
     BINDINGS = [
         Binding("a", "amend", "Amend", id="note_amend", tooltip="amend the highlighted note"),
         Binding("e", "entered_in_error", "In error", id="note_in_error",
@@ -70,23 +67,21 @@ class NotesTab(RecordTab):
         Binding("f", "search", "Search", show=False, id="note_search",
                 tooltip="search this patient's notes"),
     ]  # fmt: skip
+    PANE = "notes"
 
     def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(patient_id, id="notes-tab")
+        super().__init__(patient_id)
         self.all_notes: list[NoteRead] = []
         #: the notes listed: all of them, or a search's hits
         self.shown: list[NoteRead] = []
 
     def compose(self) -> ComposeResult:
         yield NoteSearch(id="note-search-input", placeholder="Search notes (f, enter); empty: all")
-        yield row_table("notes-table")
-        yield Static("", id="note-preview", classes="preview")
-
-    def on_mount(self) -> None:
-        add_columns(
-            self.query_one("#notes-table", DataTable),
+        yield row_table(
+            "notes-table",
             (("Written", 15), ("Kind", 9), ("Note", 35 + spare_width(self.app.size)), ("", 5)),
         )
+        yield Static("", id="note-preview", classes="preview")
 
     def show(self, notes: list[NoteRead]) -> None:
         """All the current notes (from the record); a search narrows what is listed."""
@@ -95,12 +90,12 @@ class NotesTab(RecordTab):
 
     def show_notes(self, notes: list[NoteRead]) -> None:
         self.shown = notes
-        table = self.query_one("#notes-table", DataTable)
+        table = self.table
         refill(table, map(_note_cells, notes), cursor=table.cursor_row)
         self.show_preview()
 
     def selected_note(self) -> NoteRead | None:
-        return cursor_item(self.query_one("#notes-table", DataTable), self.shown)
+        return cursor_item(self.table, self.shown)
 
     @on(DataTable.RowHighlighted, "#notes-table")
     def show_preview(self) -> None:
@@ -136,7 +131,7 @@ class NotesTab(RecordTab):
             return
         if not query:
             self.show_notes(self.all_notes)
-            self.query_one("#notes-table").focus()
+            self.table.focus()
             return
         actor, pid = caseload.actor, self.patient_id
 
@@ -151,7 +146,7 @@ class NotesTab(RecordTab):
         def found(notes: list[NoteRead]) -> None:
             self.show_notes(notes)
             self.notify(f"{len(notes)} note(s) match.")
-            self.query_one("#notes-table").focus()
+            self.table.focus()
 
         self.db_call("search notes", search, found)
 
@@ -169,9 +164,8 @@ class NotesTab(RecordTab):
                 severity="warning",
             )
             return
-        actor = self.actor
 
-        def write(session: Session, result: Amendment) -> None:
+        def write(session: Session, actor: str, result: Amendment) -> None:
             from mhf_tui.services import notes
 
             notes.amend_note(
@@ -188,9 +182,8 @@ class NotesTab(RecordTab):
         note = self.selected_note()
         if note is None:
             return
-        actor = self.actor
 
-        def write(session: Session, reason: str) -> None:
+        def write(session: Session, actor: str, reason: str) -> None:
             from mhf_tui.services import notes
 
             notes.mark_entered_in_error(session, actor=actor, note_id=note.id, reason=reason)

@@ -21,13 +21,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Sparkline, Static
+from textual.widgets import Footer, Input, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from mhf_tui.errors import MhfError
 from mhf_tui.ui.widgets.record_tab import LoadingTab
 from mhf_tui.ui.widgets.safe import clean, literal
-from mhf_tui.ui.widgets.tables import add_columns, refill, row_table
+from mhf_tui.ui.widgets.tables import refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -84,7 +84,7 @@ def load_outcomes(session: Session, *, patient_id: uuid.UUID, actor: str | None)
 
 class OutcomesTab(LoadingTab[OutcomesData]):
     DEFAULT_CSS = """
-    OutcomesTab { height: 1fr; padding: 0 1; }
+    OutcomesTab { padding: 0 1; }
     OutcomesTab #outcomes-risk { height: auto; color: $text-error; text-style: bold; }
     OutcomesTab #outcomes-risk.-none { display: none; }
     OutcomesTab #outcomes-trends { height: auto; max-height: 5; overflow-y: auto; }
@@ -92,7 +92,6 @@ class OutcomesTab(LoadingTab[OutcomesData]):
     OutcomesTab .trend-label { width: 1fr; height: 1; }
     OutcomesTab .trend-row Sparkline { width: 20; height: 1; }
     OutcomesTab #outcomes-table { height: 1fr; }
-    OutcomesTab .hint { height: 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("q", "add('phq9')", "PHQ-9", id="outcome_phq9", tooltip="add a PHQ-9"),
@@ -100,24 +99,21 @@ class OutcomesTab(LoadingTab[OutcomesData]):
         Binding("o", "goal", "Goal score", id="outcome_goal",
                 tooltip="score a care-plan goal 0-10"),
     ]  # fmt: skip
+    PANE = "outcomes"
     LOADING = "load the outcomes"
 
     def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(patient_id, id="outcomes-tab")
-        self.data: OutcomesData | None = None
+        super().__init__(patient_id)
         self._audited = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="outcomes-risk", classes="-none")
         yield Vertical(id="outcomes-trends")
-        yield row_table("outcomes-table")
-        yield Static("q add PHQ-9 · g add GAD-7 · o goal score", classes="hint")
-
-    def on_mount(self) -> None:
-        add_columns(
-            self.query_one("#outcomes-table", DataTable),
+        yield row_table(
+            "outcomes-table",
             (("Date", 11), ("Measure", 8), ("Total", 5), ("Band / goal", 18), ("Items", 22)),
         )
+        yield Static("q add PHQ-9 · g add GAD-7 · o goal score", classes="hint")
 
     def loader(self) -> Callable[[Session], OutcomesData] | None:
         """The first load audits the viewing; reloads after the user's own changes do not."""
@@ -130,7 +126,6 @@ class OutcomesTab(LoadingTab[OutcomesData]):
         return lambda s: load_outcomes(s, patient_id=pid, actor=actor)
 
     def show(self, data: OutcomesData) -> None:
-        self.data = data
         risk = self.query_one("#outcomes-risk", Static)
         risk.set_class(not data.latest_phq9_risk, "-none")
         risk.update(Text("⚠ " + data.latest_phq9_risk) if data.latest_phq9_risk else "")
@@ -150,7 +145,7 @@ class OutcomesTab(LoadingTab[OutcomesData]):
         if not rows:
             rows.append(Static(Text("No outcome measures yet.", style="italic")))
         self.run_worker(self._replace_trends(rows), group="outcome-trends", exclusive=True)
-        refill(self.query_one("#outcomes-table", DataTable), map(_outcome_cells, data.rows))
+        refill(self.table, map(_outcome_cells, data.rows))
 
     async def _replace_trends(self, rows: list[Widget]) -> None:
         """Old rows out before new ones in (two quick reloads must not interleave)."""

@@ -4,19 +4,18 @@ them (after a yes/no)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from mhf_tui.ui.widgets.person_form import PersonEntry, PersonForm
 from mhf_tui.ui.widgets.record_tab import LoadingTab
 from mhf_tui.ui.widgets.safe import literal
-from mhf_tui.ui.widgets.tables import add_columns, cursor_item, refill, row_table
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -25,11 +24,7 @@ if TYPE_CHECKING:
 
 
 class PeopleTab(LoadingTab[list["RelatedPersonPublic"]]):
-    DEFAULT_CSS = """
-    PeopleTab { height: 1fr; }
-    PeopleTab #people-table { height: 1fr; }
-    PeopleTab .hint { height: 1; color: $text-muted; }
-    """
+    DEFAULT_CSS = "PeopleTab #people-table { height: 1fr; }"
     BINDINGS = [
         Binding("a", "add", "Add", id="person_add",
                 tooltip="add a carer, next of kin, advocate or other"),
@@ -41,20 +36,19 @@ class PeopleTab(LoadingTab[list["RelatedPersonPublic"]]):
     PANE = "people"
     LOADING = "load the people"
 
-    def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(patient_id, id="people-tab")
-        self.people: list[RelatedPersonPublic] = []
-
     def compose(self) -> ComposeResult:
-        yield row_table("people-table")
+        yield row_table(
+            "people-table",
+            (
+                ("Name", 18),
+                ("Role", 11),
+                ("Relationship", 13),
+                ("Phone", 13),
+                ("Contact", 7),
+                ("Share", 5),
+            ),
+        )
         yield Static("a add · e edit · x remove", classes="hint")
-
-    def on_mount(self) -> None:
-        add_columns(
-            self.query_one("#people-table", DataTable),
-            (("Name", 18), ("Role", 11), ("Relationship", 13), ("Phone", 13), ("Contact", 7),
-             ("Share", 5)),
-        )  # fmt: skip
 
     def loader(self) -> Callable[[Session], list[RelatedPersonPublic]]:
         pid = self.patient_id
@@ -67,8 +61,7 @@ class PeopleTab(LoadingTab[list["RelatedPersonPublic"]]):
         return load
 
     def show(self, people: list[RelatedPersonPublic]) -> None:
-        self.people = people
-        table = self.query_one("#people-table", DataTable)
+        table = self.table
         rows = [
             (
                 literal(p.name),
@@ -83,15 +76,15 @@ class PeopleTab(LoadingTab[list["RelatedPersonPublic"]]):
         refill(table, rows, cursor=table.cursor_row)
 
     def selected(self) -> RelatedPersonPublic | None:
-        person = cursor_item(self.query_one("#people-table", DataTable), self.people)
+        person = cursor_item(self.table, self.data or [])
         if person is None:
             self.app.notify("No one to choose: press a to add a person.", severity="warning")
         return person
 
     def action_add(self) -> None:
-        actor, pid = self.actor, self.patient_id
+        pid = self.patient_id
 
-        def write(session: Session, entry: PersonEntry) -> None:
+        def write(session: Session, actor: str, entry: PersonEntry) -> None:
             from mhf_tui.services.related_people import add_related_person
 
             add_related_person(session, actor=actor, patient_id=pid, data=entry.person)
@@ -106,9 +99,8 @@ class PeopleTab(LoadingTab[list["RelatedPersonPublic"]]):
         current = self.selected()
         if current is None:
             return
-        actor = self.actor
 
-        def write(session: Session, entry: PersonEntry) -> None:
+        def write(session: Session, actor: str, entry: PersonEntry) -> None:
             from mhf_tui.services.fields import parse_model
             from mhf_tui.services.related_people import RelatedPersonUpdate, edit_related_person
 
@@ -128,9 +120,8 @@ class PeopleTab(LoadingTab[list["RelatedPersonPublic"]]):
         current = self.selected()
         if current is None:
             return
-        actor = self.actor
 
-        def write(session: Session, _remove: bool) -> None:
+        def write(session: Session, actor: str, _remove: bool) -> None:
             from mhf_tui.services.related_people import remove_related_person
 
             remove_related_person(session, actor=actor, person_id=current.id)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
+from rich.console import RenderableType
 from textual.widget import Widget
+from textual.widgets import DataTable
 
 from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import ServiceCalls
@@ -41,15 +43,16 @@ class RecordWrites(ServiceCalls):
         return lambda _: self.changed(message)
 
     def write_answer(
-        self, action: str, message: str, write: Callable[[Session, A], object]
+        self, action: str, message: str, write: Callable[[Session, str, A], object]
     ) -> Callable[[A | None], None]:
         """A dialog's callback: unless it was cancelled (None) or answered no (False), run
-        `write(session, answer)` in a worker, then `saved(message)`."""
+        `write(session, actor, answer)` in a worker, then `saved(message)`."""
 
         def answered(answer: A | None) -> None:
             if answer is None or answer is False:
                 return
-            self.db_call(action, lambda session: write(session, answer), self.saved(message))
+            actor = self.actor
+            self.db_call(action, lambda s: write(s, actor, answer), self.saved(message))
 
         return answered
 
@@ -72,19 +75,33 @@ class RecordWrites(ServiceCalls):
 class RecordTab(RecordWrites, Widget):
     """A tab of the Patient screen."""
 
+    DEFAULT_CSS = "RecordTab { height: 1fr; }"
+    #: the id of the tab's pane on the Patient screen; it names the tab too ("people-tab"),
+    #: and its list if it has one ("people-table")
+    PANE: ClassVar[str]
     app: MhfApp
 
-    def __init__(self, patient_id: uuid.UUID, *, id: str) -> None:
-        super().__init__(id=id)
+    def __init__(self, patient_id: uuid.UUID) -> None:
+        super().__init__(id=f"{self.PANE}-tab")
         self.patient_id = patient_id
+
+    @property
+    def table(self) -> DataTable[RenderableType]:
+        return self.query_one(f"#{self.PANE}-table", DataTable)
 
 
 class LoadingTab(RecordTab, Generic[T]):
-    """A tab that loads its own part of the record (`loader`, in a worker) and shows it
-    (`show`); the Patient screen calls `reload` after anything changed."""
+    """A tab that loads its own part of the record (`loader`, in a worker), keeps it
+    (`data`) and shows it (`show`); the Patient screen calls `reload` after anything
+    changed."""
 
     #: what the load does, for the worker and its error message ("load the people")
     LOADING = ""
+
+    def __init__(self, patient_id: uuid.UUID) -> None:
+        super().__init__(patient_id)
+        #: the part last loaded; None until the first load is done
+        self.data: T | None = None
 
     def on_mount(self) -> None:
         self.reload()
@@ -92,7 +109,11 @@ class LoadingTab(RecordTab, Generic[T]):
     def reload(self) -> None:
         loader = self.loader()
         if loader is not None:
-            self.db_call(self.LOADING, loader, self.show)
+            self.db_call(self.LOADING, loader, self._loaded)
+
+    def _loaded(self, data: T) -> None:
+        self.data = data
+        self.show(data)
 
     def loader(self) -> Callable[[Session], T] | None:
         """The unit of work to run, built on the event loop (None: nothing to load)."""

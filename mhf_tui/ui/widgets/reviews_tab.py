@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from mhf_tui.ui.widgets.record_tab import LoadingTab
 from mhf_tui.ui.widgets.safe import literal
-from mhf_tui.ui.widgets.tables import add_columns, cursor_item, refill, row_table
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -188,11 +188,10 @@ STATUS_LABELS = {"in_progress": "in progress", "completed": "completed", "abando
 
 class ReviewsTab(LoadingTab[ReviewsData]):
     DEFAULT_CSS = """
-    ReviewsTab { height: 1fr; padding: 0 1; }
+    ReviewsTab { padding: 0 1; }
     ReviewsTab #reviews-checks { height: auto; }
     ReviewsTab #reviews-due { height: auto; margin-bottom: 1; }
     ReviewsTab #reviews-table { height: 1fr; }
-    ReviewsTab .hint { height: 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("p", "physical_check", "Health check", id="review_physical",
@@ -200,23 +199,17 @@ class ReviewsTab(LoadingTab[ReviewsData]):
         Binding("r", "new_review", "New review", id="review_new",
                 tooltip="start a review from a template"),
     ]  # fmt: skip
+    PANE = "reviews"
     LOADING = "load the reviews"
-
-    def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(patient_id, id="reviews-tab")
-        self.data: ReviewsData | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="reviews-checks")
         yield Static("Loading…", id="reviews-due")
-        yield row_table("reviews-table")
-        yield Static("p physical health check · r new review · enter open", classes="hint")
-
-    def on_mount(self) -> None:
-        add_columns(
-            self.query_one("#reviews-table", DataTable),
+        yield row_table(
+            "reviews-table",
             (("Date", 11), ("Review", 34), ("Status", 11), ("Next due", 11)),
         )
+        yield Static("p physical health check · r new review · enter open", classes="hint")
 
     def loader(self) -> Callable[[Session], ReviewsData]:
         from mhf_tui.ui.screens.review_form import ui_templates
@@ -229,11 +222,10 @@ class ReviewsTab(LoadingTab[ReviewsData]):
         return load
 
     def show(self, data: ReviewsData) -> None:
-        self.data = data
         today = self.app.today()
         self.query_one("#reviews-checks", Static).update(checks_text(data.checks, today))
         self.query_one("#reviews-due", Static).update(due_text(data.due, today))
-        table = self.query_one("#reviews-table", DataTable)
+        table = self.table
         rows = [
             (
                 Text(f"{r.performed_on:%d %b %Y}"),
@@ -250,7 +242,7 @@ class ReviewsTab(LoadingTab[ReviewsData]):
     def selected(self) -> ReviewRow | None:
         if self.data is None:
             return None
-        return cursor_item(self.query_one("#reviews-table", DataTable), self.data.reviews)
+        return cursor_item(self.table, self.data.reviews)
 
     @on(DataTable.RowSelected, "#reviews-table")
     def open_selected(self, event: DataTable.RowSelected) -> None:

@@ -62,7 +62,6 @@ class SummaryTab(Widget):
     CATEGORY = "Patient"
     DEFAULT_CSS = """
     SummaryTab { height: 1fr; }
-    SummaryTab .hint { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("e", "edit_details", "Edit", id="patient_edit_details",

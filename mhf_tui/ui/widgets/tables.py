@@ -14,15 +14,12 @@ from textual.widgets import DataTable
 T = TypeVar("T")
 
 
-def row_table(table_id: str) -> DataTable[RenderableType]:
-    """A striped table whose cursor picks whole rows."""
-    return DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
-
-
-def add_columns(table: DataTable[RenderableType], columns: Iterable[tuple[str, int]]) -> None:
-    """(label, width) columns, in order."""
+def row_table(table_id: str, columns: Iterable[tuple[str, int]]) -> DataTable[RenderableType]:
+    """A striped table whose cursor picks whole rows, with its (label, width) columns."""
+    table: DataTable[RenderableType] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
     for label, width in columns:
         table.add_column(label, width=width)
+    return table
 
 
 def refill(
