@@ -246,6 +246,11 @@ class PatientScreen(RecordWrites, MhfScreen):
         ]
         refill(sign, rows, cursor=sign.cursor_row)
 
+    @property
+    def signpost_ids(self) -> list[uuid.UUID]:
+        """The signpostings listed, in order."""
+        return [s.id for s in self.record.signposting] if self.record else []
+
     # --- tabs -----------------------------------------------------------------------
 
     @property
