@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -12,8 +12,10 @@ from textual.widgets import DataTable, Footer, Input, Static
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.screens.signposting import _services, service_matches
 from mhf_tui.ui.widgets.safe import literal
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table
 
 if TYPE_CHECKING:
+    from mhf_tui.services.directory import ServiceRead
     from mhf_tui.ui.app import MhfApp
 
 
@@ -27,26 +29,24 @@ class DirectoryScreen(MhfScreen):
 
     def __init__(self) -> None:
         super().__init__(id="directory")
-        self.services: list[Any] = []
-        self.shown: list[Any] = []
+        self.services: list[ServiceRead] = []
+        self.shown: list[ServiceRead] = []
 
     def compose(self) -> ComposeResult:
         yield Static("Service directory", classes="screen-title")
         yield Input(id="directory-filter", placeholder="Filter: name, category, area")
-        yield DataTable(id="directory-table", cursor_type="row", zebra_stripes=True)
+        yield row_table(
+            "directory-table",
+            (("Service", 30), ("Category", 14), ("Phone", 14), ("Area", 10)),
+        )
         yield Static("", id="directory-detail", classes="preview")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Service", width=30)
-        table.add_column("Category", width=14)
-        table.add_column("Phone", width=14)
-        table.add_column("Area", width=10)
         self.query_one(Input).focus()
         self.db_call("load the directory", _services, self.loaded)
 
-    def loaded(self, services: list[Any]) -> None:
+    def loaded(self, services: list[ServiceRead]) -> None:
         self.services = services
         self.refresh_table(self.query_one(Input).value)
 
@@ -57,25 +57,25 @@ class DirectoryScreen(MhfScreen):
     def refresh_table(self, query: str) -> None:
         words = query.lower().split()
         self.shown = [s for s in self.services if service_matches(s, words)]
-        table = self.query_one(DataTable)
-        table.clear()
-        for s in self.shown:
-            table.add_row(
+        rows = [
+            (
                 literal(s.name),
                 Text(s.category.replace("_", " ")),
                 literal(s.phone or s.text_number),
                 literal(s.area or ("national" if s.national else "")),
             )
+            for s in self.shown
+        ]
+        refill(self.query_one(DataTable), rows)
         self.show_detail()
 
     @on(DataTable.RowHighlighted)
     def show_detail(self) -> None:
-        table = self.query_one(DataTable)
         detail = self.query_one("#directory-detail", Static)
-        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
+        s = cursor_item(self.query_one(DataTable), self.shown)
+        if s is None:
             detail.update("")
             return
-        s = self.shown[table.cursor_row]
         text = literal(s.name, style="bold")
         for label, value in (
             ("Phone", s.phone),

@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from mhf_tui.ui.messages import DataChanged
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.widgets.care_plan_tab import CarePlanTab
 from mhf_tui.ui.widgets.contacts_tab import ContactsTab
@@ -30,13 +30,19 @@ from mhf_tui.ui.widgets.item9 import show_item9
 from mhf_tui.ui.widgets.notes_tab import NotesTab
 from mhf_tui.ui.widgets.outcomes_tab import OutcomesTab
 from mhf_tui.ui.widgets.people_tab import PeopleTab
+from mhf_tui.ui.widgets.record_tab import LoadingTab, RecordTab, RecordWrites
 from mhf_tui.ui.widgets.reviews_tab import ReviewsTab
 from mhf_tui.ui.widgets.safe import literal
 from mhf_tui.ui.widgets.summary_tab import SummaryTab
+from mhf_tui.ui.widgets.tables import cursor_item, day, refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from mhf_tui.services.contacts import ContactRead
+    from mhf_tui.services.notes import NoteRead
+    from mhf_tui.services.patients import PatientRead
+    from mhf_tui.services.signposting import SignpostingRead
     from mhf_tui.ui.app import MhfApp
 
 #: below 80 columns the tab bar uses these, so all eight tabs stay on screen at 60
@@ -62,10 +68,10 @@ TABS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class PatientRecord:
-    patient: Any
-    notes: list[Any]
-    contacts: list[Any]
-    signposting: list[Any]
+    patient: PatientRead
+    notes: list[NoteRead]
+    contacts: list[ContactRead]
+    signposting: list[SignpostingRead]
 
 
 def load_record(
@@ -83,14 +89,10 @@ def load_record(
     )
 
 
-def _d(value: date | None) -> str:
-    return f"{value:%d %b %Y}" if value else ""
-
-
-def header_text(p: Any, today: date) -> Text:
+def header_text(p: PatientRead, today: date) -> Text:
     text = Text()
     text.append_text(literal(p.display_name, style="bold"))
-    text.append(f"  NHS {p.nhs_number_formatted}  ·  {p.age(today)} y ({_d(p.date_of_birth)})")
+    text.append(f"  NHS {p.nhs_number_formatted}  ·  {p.age(today)} y ({day(p.date_of_birth)})")
     text.append("\n")
     text.append_text(literal(f"{p.practice_ods} {p.practice_name}"))
     if p.care_cluster is not None:
@@ -104,7 +106,7 @@ def header_text(p: Any, today: date) -> Text:
     return text
 
 
-def alerts_text(p: Any) -> Text | None:
+def alerts_text(p: PatientRead) -> Text | None:
     if not p.alerts and not p.alert_note:
         return None
     text = Text("⚠ " + " · ".join(a.upper() for a in p.alerts))
@@ -115,15 +117,11 @@ def alerts_text(p: Any) -> Text | None:
     return text
 
 
-def _table(table_id: str) -> DataTable[Any]:
-    return DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
-
-
-class PatientScreen(MhfScreen):
+class PatientScreen(RecordWrites, MhfScreen):
     CATEGORY = "Patient"
     HELP_TITLE = "Patient record"
     #: widgets whose keys Help lists under this screen when it is not on screen
-    HELP_PARTS: ClassVar[tuple[type[Any], ...]] = (
+    HELP_PARTS: ClassVar[tuple[type[Widget], ...]] = (
         SummaryTab,
         ContactsTab,
         NotesTab,
@@ -177,37 +175,30 @@ class PatientScreen(MhfScreen):
         self.patient_id = patient_id
         self.initial_tab = tab or "notes"
         self.record: PatientRecord | None = None
-        self.signpost_ids: list[uuid.UUID] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="patient-header")
         yield Static("", id="patient-alerts", classes="-none")
         with TabbedContent(initial=self.initial_tab, id="patient-tabs"):
-            with TabPane("Summary", id="summary"):
-                yield SummaryTab()
-            with TabPane("Contacts", id="contacts"):
-                yield ContactsTab(self.patient_id)
-            with TabPane("Notes", id="notes"):
-                yield NotesTab(self.patient_id)
-            with TabPane("Care plan", id="careplan"):
-                yield CarePlanTab(self.patient_id)
+            yield TabPane("Summary", SummaryTab(), id="summary")
+            yield self._pane(ContactsTab)
+            yield self._pane(NotesTab)
+            yield self._pane(CarePlanTab)
             with TabPane("Signposting", id="signposting"):
-                yield _table("signposting-table")
+                yield row_table(
+                    "signposting-table",
+                    (("Service", 30), ("Status", 14), ("Since", 11), ("Follow-up", 11)),
+                )
                 yield Static("s signpost to a service · u update status", classes="hint")
-            with TabPane("Reviews", id="reviews"):
-                yield ReviewsTab(self.patient_id, self.app.caseload)
-            with TabPane("Outcomes", id="outcomes"):
-                yield OutcomesTab(self.patient_id, self.app.caseload)
-            with TabPane("People", id="people"):
-                yield PeopleTab(self.patient_id)
+            yield self._pane(ReviewsTab)
+            yield self._pane(OutcomesTab)
+            yield self._pane(PeopleTab)
         yield Footer(compact=True)
 
+    def _pane(self, tab: type[RecordTab]) -> TabPane:
+        return TabPane(self.TAB_TITLES[tab.PANE], tab(self.patient_id), id=tab.PANE)
+
     def on_mount(self) -> None:
-        sign = self.query_one("#signposting-table", DataTable)
-        sign.add_column("Service", width=30)
-        sign.add_column("Status", width=14)
-        sign.add_column("Since", width=11)
-        sign.add_column("Follow-up", width=11)
         self.load(audit=True)
         self.call_after_refresh(self.action_tab, self.initial_tab)
 
@@ -225,7 +216,7 @@ class PatientScreen(MhfScreen):
     def data_changed(self, patient_id: uuid.UUID | None) -> None:
         if patient_id in (None, self.patient_id):
             self.load()
-            for tab in (*self.query(ReviewsTab), *self.query(OutcomesTab), *self.record_tabs()):
+            for tab in self.query(LoadingTab):
                 tab.reload()
 
     def show(self, record: PatientRecord) -> None:
@@ -244,18 +235,21 @@ class PatientScreen(MhfScreen):
             record.contacts, f"{p.display_name} · {p.nhs_number_formatted}"
         )
         sign = self.query_one("#signposting-table", DataTable)
-        cursor = sign.cursor_row
-        sign.clear()
-        self.signpost_ids = [s.id for s in record.signposting]
-        for s in record.signposting:
-            sign.add_row(
+        rows = [
+            (
                 literal(s.service_name),
                 Text(s.status.replace("_", " "), style="" if s.is_open else "italic"),
-                Text(_d(s.signposted_on)),
-                Text(_d(s.follow_up_on)),
+                Text(day(s.signposted_on)),
+                Text(day(s.follow_up_on)),
             )
-        if 0 <= cursor < sign.row_count:
-            sign.move_cursor(row=cursor)
+            for s in record.signposting
+        ]
+        refill(sign, rows, cursor=sign.cursor_row)
+
+    @property
+    def signpost_ids(self) -> list[uuid.UUID]:
+        """The signpostings listed, in order."""
+        return [s.id for s in self.record.signposting] if self.record else []
 
     # --- tabs -----------------------------------------------------------------------
 
@@ -308,41 +302,29 @@ class PatientScreen(MhfScreen):
             return self.is_mounted and self.active_tab == "signposting"
         return True
 
-    def _written(self, message: str) -> Any:
-        def done(_: object) -> None:
-            self.notify(message)
-            self.app.post_message(DataChanged(self.patient_id))
-
-        return done
-
     # --- signposting ----------------------------------------------------------------
 
     def action_signpost(self) -> None:
         from mhf_tui.ui.screens.signposting import ServicePicker, SignpostChoice
 
-        actor = self.app.caseload.actor if self.app.caseload else ""
-        today = self.app.today()
+        pid, today = self.patient_id, self.app.today()
 
-        def picked(choice: SignpostChoice | None) -> None:
-            if choice is None:
-                return
+        def write(session: Session, actor: str, choice: SignpostChoice) -> None:
+            from mhf_tui.services import signposting
 
-            def write(session: Session) -> None:
-                from mhf_tui.services import signposting
+            signposting.signpost(
+                session,
+                actor=actor,
+                patient_id=pid,
+                service_id=choice.service_id,
+                status=choice.status,
+                signposted_on=today,
+                follow_up_on=choice.follow_up or None,
+            )
 
-                signposting.signpost(
-                    session,
-                    actor=actor,
-                    patient_id=self.patient_id,
-                    service_id=choice.service_id,
-                    status=choice.status,
-                    signposted_on=today,
-                    follow_up_on=choice.follow_up or None,
-                )
-
-            self.db_call("add the signposting", write, self._written("Signposting added."))
-
-        self.app.push_screen(ServicePicker(), picked)
+        self.app.push_screen(
+            ServicePicker(), self.write_answer("add the signposting", "Signposting added.", write)
+        )
 
     def action_advance(self) -> None:
         from mhf_tui.ui.screens.signposting import StatusPicker, StatusUpdate
@@ -350,35 +332,29 @@ class PatientScreen(MhfScreen):
         if self.record is None:
             return
         table = self.query_one("#signposting-table", DataTable)
-        if not self.signpost_ids or not 0 <= table.cursor_row < len(self.signpost_ids):
+        entry = cursor_item(table, self.record.signposting)
+        if entry is None:
             self.notify("Nothing to update: press s to signpost first.", severity="warning")
             return
-        entry = next(
-            s for s in self.record.signposting if s.id == self.signpost_ids[table.cursor_row]
-        )
         if not entry.next_statuses:
             self.notify("This signposting is closed.", severity="warning")
             return
-        actor = self.app.caseload.actor if self.app.caseload else ""
 
-        def chosen(update: StatusUpdate | None) -> None:
-            if update is None:
-                return
+        def write(session: Session, actor: str, update: StatusUpdate) -> None:
+            from mhf_tui.services import signposting
 
-            def write(session: Session) -> None:
-                from mhf_tui.services import signposting
+            signposting.advance_signposting(
+                session,
+                actor=actor,
+                signposting_id=entry.id,
+                status=update.status,
+                outcome_note=update.note or None,
+            )
 
-                signposting.advance_signposting(
-                    session,
-                    actor=actor,
-                    signposting_id=entry.id,
-                    status=update.status,
-                    outcome_note=update.note or None,
-                )
-
-            self.db_call("update the signposting", write, self._written("Signposting updated."))
-
-        self.app.push_screen(StatusPicker(entry.service_name, entry.next_statuses), chosen)
+        self.app.push_screen(
+            StatusPicker(entry.service_name, entry.next_statuses),
+            self.write_answer("update the signposting", "Signposting updated.", write),
+        )
 
     # --- summary (subject access) ------------------------------------------------------
 

@@ -7,8 +7,9 @@ from its thread through `call_from_thread`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 from mhf_tui.ui.screens.base import MhfScreen
 from mhf_tui.ui.widgets.dialogs import TextPrompt
 from mhf_tui.ui.widgets.safe import literal
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from mhf_tui.sync.export import ExportResult
     from mhf_tui.sync.status import PracticeSyncStatus
     from mhf_tui.ui.app import MhfApp
+    from mhf_tui.ui.messages import ServiceFailed
 
 
 def _status(session: Session) -> tuple[str, list[PracticeSyncStatus]]:
@@ -35,14 +38,29 @@ def _status(session: Session) -> tuple[str, list[PracticeSyncStatus]]:
     return load_device(session).fingerprint, sync_status(session)
 
 
-def _when(value: Any) -> str:
+def _when(value: datetime | None) -> str:
     if not value:
         return "never"
     if value.tzinfo is None:  # read back from SQLite: UTC
-        from datetime import UTC
-
         value = value.replace(tzinfo=UTC)
     return f"{value.astimezone():%d %b %H:%M}"
+
+
+def _status_cells(r: PracticeSyncStatus) -> tuple[Text, ...]:
+    export = _when(r.last_export_at)
+    if r.last_export_number:
+        export = f"#{r.last_export_number} {export}"
+    ack = _when(r.last_ack_at)
+    if r.last_acked_number:
+        ack = f"#{r.last_acked_number} {ack}"
+    return (
+        Text(r.ods_code),
+        literal(r.name),
+        Text("yes" if r.has_recipient else "NO", style="" if r.has_recipient else "bold"),
+        Text(str(r.waiting)),
+        Text(export),
+        Text(ack),
+    )
 
 
 class SyncScreen(MhfScreen):
@@ -68,7 +86,17 @@ class SyncScreen(MhfScreen):
     def compose(self) -> ComposeResult:
         yield Static("Sync with practices", classes="screen-title")
         yield Static("", id="sync-fingerprint")
-        yield DataTable(id="sync-table", cursor_type="row", zebra_stripes=True)
+        yield row_table(
+            "sync-table",
+            (
+                ("ODS", 6),
+                ("Practice", 16),
+                ("Key", 3),
+                ("Wait", 5),
+                ("Last export", 16),
+                ("Last ack", 16),
+            ),
+        )
         yield ProgressBar(id="sync-progress", total=100, show_eta=False)
         yield Static("", id="sync-status")
         yield Static(
@@ -78,23 +106,15 @@ class SyncScreen(MhfScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("ODS", width=6)
-        table.add_column("Practice", width=16)
-        table.add_column("Key", width=3)
-        table.add_column("Wait", width=5)
-        table.add_column("Last export", width=16)
-        table.add_column("Last ack", width=16)
-        table.focus()
+        self.query_one(DataTable).focus()
         self.query_one(ProgressBar).display = False
         self.action_reload()
 
     def action_set_key(self) -> None:
         from mhf_tui.ui.screens.practice_key import PracticeKeyScreen
 
-        row = self.query_one(DataTable).cursor_row
-        if 0 <= row < len(self.rows):
-            practice = self.rows[row]
+        practice = self._selected()
+        if practice is not None:
             self.app.push_screen(
                 PracticeKeyScreen(practice.ods_code, practice.name),
                 lambda saved: self.action_reload() if saved else None,
@@ -110,37 +130,16 @@ class SyncScreen(MhfScreen):
         )
         self.rows = rows
         table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for r in rows:
-            export = _when(r.last_export_at)
-            if r.last_export_number:
-                export = f"#{r.last_export_number} {export}"
-            ack = _when(r.last_ack_at)
-            if r.last_acked_number:
-                ack = f"#{r.last_acked_number} {ack}"
-            table.add_row(
-                Text(r.ods_code),
-                literal(r.name),
-                Text("yes" if r.has_recipient else "NO", style="" if r.has_recipient else "bold"),
-                Text(str(r.waiting)),
-                Text(export),
-                Text(ack),
-                key=r.ods_code,
-            )
-        if rows:
-            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
-        elif not str(self.query_one("#sync-status", Static).content).strip():
+        # stay on the practice row, or the last one if the list got shorter
+        refill(table, map(_status_cells, rows), cursor=min(table.cursor_row, len(rows) - 1))
+        if not rows and not str(self.query_one("#sync-status", Static).content).strip():
             self._say("No practices yet: add one with `mhf practice add`.")
 
     def _say(self, message: str) -> None:
         self.query_one("#sync-status", Static).update(Text(message))
 
     def _selected(self) -> PracticeSyncStatus | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
+        return cursor_item(self.query_one(DataTable), self.rows)
 
     def action_export(self) -> None:
         practice = self._selected()
@@ -185,7 +184,7 @@ class SyncScreen(MhfScreen):
             self._say(f"Wrote {result.path} ({counts}; withheld: {result.withheld_objection})")
         self.action_reload()
 
-    def on_service_failed(self, message: Any) -> None:
+    def on_service_failed(self, message: ServiceFailed) -> None:
         """A failed export frees the screen; the app shows the message."""
         self.busy = False
         self.query_one(ProgressBar).display = False

@@ -6,19 +6,15 @@ form is `CarePlanForm`). Goal-based outcome scores are added on the Outcomes tab
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widget import Widget
 from textual.widgets import Static
 
-from mhf_tui.ui.messages import DataChanged
-from mhf_tui.ui.screens.base import ServiceCalls
 from mhf_tui.ui.widgets.care_plan_form import (
     DRAFT_KIND,
     STATUS_LABELS,
@@ -26,17 +22,18 @@ from mhf_tui.ui.widgets.care_plan_form import (
     CarePlanForm,
     CrisisService,
 )
+from mhf_tui.ui.widgets.record_tab import LoadingTab
 from mhf_tui.ui.widgets.safe import clean
+from mhf_tui.ui.widgets.tables import day
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from mhf_tui.services.care_plans import CarePlanPublic
-    from mhf_tui.ui.app import MhfApp
+    from mhf_tui.services.drafts import DraftRead
 
-
-def _d(value: date | None) -> str:
-    return f"{value:%d %b %Y}" if value else ""
+    #: what the care plan form opens with: the plan, the crisis services, a kept draft
+    Editing = tuple[CarePlanPublic | None, list[CrisisService], DraftRead | None]
 
 
 def _crisis_text(plan: CarePlanPublic, text: Text) -> None:
@@ -72,7 +69,7 @@ def care_plan_text(plan: CarePlanPublic | None) -> Text:
     text.append(f"Version {plan.version} · by ", style="italic")
     text.append(clean(plan.author), style="italic")
     if plan.review_on:
-        text.append(f" · review {_d(plan.review_on)}", style="bold")
+        text.append(f" · review {day(plan.review_on)}", style="bold")
     _crisis_text(plan, text)
     text.append("\nGoals\n", style="bold")
     for g in plan.goals:
@@ -81,7 +78,7 @@ def care_plan_text(plan: CarePlanPublic | None) -> Text:
         text.append(clean(g.goal))
         about = [STATUS_LABELS.get(g.status, g.status)]
         if g.target_on:
-            about.append(f"target {_d(g.target_on)}")
+            about.append(f"target {day(g.target_on)}")
         text.append(f"  {' · '.join(about)}\n", style="italic")
     if plan.needs:
         text.append("\nNeeds\n", style="bold")
@@ -91,7 +88,7 @@ def care_plan_text(plan: CarePlanPublic | None) -> Text:
     for a in plan.actions:
         text.append(f"  ({'x' if a.done else ' '}) ")
         text.append(clean(a.action))
-        extra = " · ".join(x for x in (clean(a.owner), _d(a.due)) if x)
+        extra = " · ".join(x for x in (clean(a.owner), day(a.due)) if x)
         text.append(f"  {extra}\n" if extra else "\n", style="italic")
     if plan.contingency_plan:
         text.append("\nContingency plan\n", style="bold")
@@ -99,12 +96,8 @@ def care_plan_text(plan: CarePlanPublic | None) -> Text:
     return text
 
 
-class CarePlanTab(ServiceCalls, Widget):
-    DEFAULT_CSS = """
-    CarePlanTab { height: 1fr; }
-    CarePlanTab #careplan-scroll { height: 1fr; padding: 0 1; }
-    CarePlanTab .hint { height: 1; color: $text-muted; }
-    """
+class CarePlanTab(LoadingTab["CarePlanPublic | None"]):
+    DEFAULT_CSS = "CarePlanTab #careplan-scroll { height: 1fr; padding: 0 1; }"
     BINDINGS = [
         Binding("e", "edit", "Edit plan", id="careplan_edit", tooltip="edit the care plan"),
         Binding("c", "edit('crisis')", "Crisis plan", id="careplan_crisis",
@@ -116,23 +109,14 @@ class CarePlanTab(ServiceCalls, Widget):
         ("Care plan: edit the crisis plan", "edit('crisis')"),
     )
     PANE = "careplan"
-    app: MhfApp
-
-    def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(id="careplan-tab")
-        self.patient_id = patient_id
-        self.plan: CarePlanPublic | None = None
+    LOADING = "load the care plan"
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="careplan-scroll"):
             yield Static("", id="careplan-text")
         yield Static("e edit the plan · c edit the crisis plan", classes="hint")
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        """Called by the Patient screen after something changed."""
+    def loader(self) -> Callable[[Session], CarePlanPublic | None]:
         pid = self.patient_id
 
         def load(session: Session) -> CarePlanPublic | None:
@@ -140,10 +124,14 @@ class CarePlanTab(ServiceCalls, Widget):
 
             return current_care_plan(session, patient_id=pid)
 
-        self.db_call("load the care plan", load, self.show)
+        return load
+
+    @property
+    def plan(self) -> CarePlanPublic | None:
+        """The current plan: None if there is none (or it is not loaded yet)."""
+        return self.data
 
     def show(self, plan: CarePlanPublic | None) -> None:
-        self.plan = plan
         self.query_one("#careplan-text", Static).update(care_plan_text(plan))
 
     def action_edit(self, focus: str = "") -> None:
@@ -152,7 +140,7 @@ class CarePlanTab(ServiceCalls, Widget):
             return
         actor, pid = caseload.actor, self.patient_id
 
-        def load(session: Session) -> tuple[CarePlanPublic | None, list[CrisisService], Any]:
+        def load(session: Session) -> Editing:
             from mhf_tui.services.care_plans import current_care_plan
             from mhf_tui.services.directory import list_services
             from mhf_tui.services.drafts import find_draft
@@ -183,12 +171,11 @@ class CarePlanTab(ServiceCalls, Widget):
                 return plan
 
             def saved(plan: CarePlanPublic) -> None:
-                self.app.notify(f"Care plan version {plan.version} saved.")
-                self.app.post_message(DataChanged(pid))
+                self.changed(f"Care plan version {plan.version} saved.")
 
             self.db_call("save the care plan", write, saved)
 
-        def ask(loaded: tuple[CarePlanPublic | None, list[CrisisService], Any]) -> None:
+        def ask(loaded: Editing) -> None:
             plan, services, draft = loaded
             form = CarePlanForm(plan, services, patient_id=pid, focus=focus, draft=draft)
             self.app.push_screen(form, edited)

@@ -8,23 +8,22 @@ switch tab is never typed into it."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from mhf_tui.ui.messages import DataChanged
-from mhf_tui.ui.screens.base import ServiceCalls
+from mhf_tui.ui.widgets.record_tab import RecordTab
 from mhf_tui.ui.widgets.safe import clean, literal
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table, spare_width
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.ui.app import MhfApp
+    from mhf_tui.services.notes import NoteRead
 
 NOTE_KIND_LABELS = {
     "contact": "contact",
@@ -57,11 +56,8 @@ class NoteSearch(Input):
         self.screen.query_one("#notes-table").focus()
 
 
-class NotesTab(ServiceCalls, Widget):
+class NotesTab(RecordTab):
     CATEGORY = "Note"
-    DEFAULT_CSS = """
-    NotesTab { height: 1fr; }
-    """
     BINDINGS = [
         Binding("a", "amend", "Amend", id="note_amend", tooltip="amend the highlighted note"),
         Binding("e", "entered_in_error", "In error", id="note_in_error",
@@ -71,58 +67,35 @@ class NotesTab(ServiceCalls, Widget):
         Binding("f", "search", "Search", show=False, id="note_search",
                 tooltip="search this patient's notes"),
     ]  # fmt: skip
-    app: MhfApp
+    PANE = "notes"
 
     def __init__(self, patient_id: uuid.UUID) -> None:
-        super().__init__(id="notes-tab")
-        self.patient_id = patient_id
-        self.all_notes: list[Any] = []
-        self.note_ids: list[uuid.UUID] = []
-        self._by_id: dict[uuid.UUID, Any] = {}
+        super().__init__(patient_id)
+        self.all_notes: list[NoteRead] = []
+        #: the notes listed: all of them, or a search's hits
+        self.shown: list[NoteRead] = []
 
     def compose(self) -> ComposeResult:
         yield NoteSearch(id="note-search-input", placeholder="Search notes (f, enter); empty: all")
-        yield DataTable(id="notes-table", cursor_type="row", zebra_stripes=True)
+        yield row_table(
+            "notes-table",
+            (("Written", 15), ("Kind", 9), ("Note", 35 + spare_width(self.app.size)), ("", 5)),
+        )
         yield Static("", id="note-preview", classes="preview")
 
-    def on_mount(self) -> None:
-        extra = max(0, self.app.size.width - 80)
-        table = self.query_one("#notes-table", DataTable)
-        table.add_column("Written", width=15)
-        table.add_column("Kind", width=9)
-        table.add_column("Note", width=35 + extra)
-        table.add_column("", width=5)
-
-    def show(self, notes: list[Any]) -> None:
+    def show(self, notes: list[NoteRead]) -> None:
         """All the current notes (from the record); a search narrows what is listed."""
         self.all_notes = notes
         self.show_notes(notes)
 
-    def show_notes(self, notes: list[Any]) -> None:
-        table = self.query_one("#notes-table", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        self.note_ids = [n.id for n in notes]
-        self._by_id = {n.id: n for n in notes}
-        for n in notes:
-            flags = "ERROR" if n.entered_in_error else (f"v{n.version}" if n.version > 1 else "")
-            first = n.text.strip().splitlines()[0] if n.text.strip() else ""
-            style = "strike" if n.entered_in_error else ""
-            table.add_row(
-                Text(f"{n.first_written_at.astimezone():%d %b %y %H:%M}"),
-                Text(NOTE_KIND_LABELS.get(n.kind, n.kind)),
-                literal(first, style=style),
-                Text(flags, style="bold" if n.entered_in_error else ""),
-            )
-        if 0 <= cursor < table.row_count:
-            table.move_cursor(row=cursor)
+    def show_notes(self, notes: list[NoteRead]) -> None:
+        self.shown = notes
+        table = self.table
+        refill(table, map(_note_cells, notes), cursor=table.cursor_row)
         self.show_preview()
 
-    def selected_note(self) -> Any | None:
-        table = self.query_one("#notes-table", DataTable)
-        if not self.note_ids or not 0 <= table.cursor_row < len(self.note_ids):
-            return None
-        return self._by_id.get(self.note_ids[table.cursor_row])
+    def selected_note(self) -> NoteRead | None:
+        return cursor_item(self.table, self.shown)
 
     @on(DataTable.RowHighlighted, "#notes-table")
     def show_preview(self) -> None:
@@ -158,11 +131,11 @@ class NotesTab(ServiceCalls, Widget):
             return
         if not query:
             self.show_notes(self.all_notes)
-            self.query_one("#notes-table").focus()
+            self.table.focus()
             return
         actor, pid = caseload.actor, self.patient_id
 
-        def search(session: Session) -> list[Any]:
+        def search(session: Session) -> list[NoteRead]:
             from mhf_tui.services import notes
 
             hits = notes.search_notes(
@@ -170,21 +143,14 @@ class NotesTab(ServiceCalls, Widget):
             )
             return [h.note for h in hits]
 
-        def found(notes: list[Any]) -> None:
+        def found(notes: list[NoteRead]) -> None:
             self.show_notes(notes)
             self.notify(f"{len(notes)} note(s) match.")
-            self.query_one("#notes-table").focus()
+            self.table.focus()
 
         self.db_call("search notes", search, found)
 
     # --- changes ----------------------------------------------------------------------
-
-    def _written(self, message: str) -> Any:
-        def done(_: object) -> None:
-            self.notify(message)
-            self.app.post_message(DataChanged(self.patient_id))
-
-        return done
 
     def action_amend(self) -> None:
         from mhf_tui.ui.widgets.dialogs import Amendment, AmendNoteScreen
@@ -198,22 +164,17 @@ class NotesTab(ServiceCalls, Widget):
                 severity="warning",
             )
             return
-        actor = self.app.caseload.actor if self.app.caseload else ""
 
-        def amended(result: Amendment | None) -> None:
-            if result is None:
-                return
+        def write(session: Session, actor: str, result: Amendment) -> None:
+            from mhf_tui.services import notes
 
-            def write(session: Session) -> None:
-                from mhf_tui.services import notes
+            notes.amend_note(
+                session, actor=actor, note_id=note.id, text=result.text, reason=result.reason
+            )
 
-                notes.amend_note(
-                    session, actor=actor, note_id=note.id, text=result.text, reason=result.reason
-                )
-
-            self.db_call("amend the note", write, self._written("Note amended."))
-
-        self.app.push_screen(AmendNoteScreen(note.text), amended)
+        self.app.push_screen(
+            AmendNoteScreen(note.text), self.write_answer("amend the note", "Note amended.", write)
+        )
 
     def action_entered_in_error(self) -> None:
         from mhf_tui.ui.widgets.dialogs import TextPrompt
@@ -221,22 +182,15 @@ class NotesTab(ServiceCalls, Widget):
         note = self.selected_note()
         if note is None:
             return
-        actor = self.app.caseload.actor if self.app.caseload else ""
 
-        def reason_given(reason: str | None) -> None:
-            if reason is None:
-                return
+        def write(session: Session, actor: str, reason: str) -> None:
+            from mhf_tui.services import notes
 
-            def write(session: Session) -> None:
-                from mhf_tui.services import notes
-
-                notes.mark_entered_in_error(session, actor=actor, note_id=note.id, reason=reason)
-
-            self.db_call("mark the note", write, self._written("Marked entered in error."))
+            notes.mark_entered_in_error(session, actor=actor, note_id=note.id, reason=reason)
 
         self.app.push_screen(
             TextPrompt("Entered in error", "Why is this note wrong? (it stays in the history)"),
-            reason_given,
+            self.write_answer("mark the note", "Marked entered in error.", write),
         )
 
     def action_versions(self) -> None:
@@ -246,12 +200,23 @@ class NotesTab(ServiceCalls, Widget):
         if note is None:
             return
 
-        def history(session: Session) -> list[Any]:
+        def history(session: Session) -> list[NoteRead]:
             from mhf_tui.services import notes
 
             return notes.note_history(session, note_id=note.id)
 
-        def show(versions: list[Any]) -> None:
+        def show(versions: list[NoteRead]) -> None:
             self.app.push_screen(VersionsScreen(versions))
 
         self.db_call("load the versions", history, show)
+
+
+def _note_cells(n: NoteRead) -> tuple[Text, ...]:
+    first = n.text.strip().splitlines()[0] if n.text.strip() else ""
+    flags = "ERROR" if n.entered_in_error else (f"v{n.version}" if n.version > 1 else "")
+    return (
+        Text(f"{n.first_written_at.astimezone():%d %b %y %H:%M}"),
+        Text(NOTE_KIND_LABELS.get(n.kind, n.kind)),
+        literal(first, style="strike" if n.entered_in_error else ""),
+        Text(flags, style="bold" if n.entered_in_error else ""),
+    )

@@ -9,9 +9,10 @@ flagged at the top of the tab.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -20,20 +21,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Sparkline, Static
+from textual.widgets import Footer, Input, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from mhf_tui.errors import MhfError
-from mhf_tui.ui.messages import DataChanged
-from mhf_tui.ui.screens.base import ServiceCalls
+from mhf_tui.ui.widgets.record_tab import LoadingTab
 from mhf_tui.ui.widgets.safe import clean, literal
+from mhf_tui.ui.widgets.tables import refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.db.store import Caseload
-    from mhf_tui.services.outcomes import Trend
-    from mhf_tui.ui.app import MhfApp
+    from mhf_tui.services.outcomes import Score, Trend
 
 
 SEVERE_BANDS = ("moderately severe", "severe")
@@ -83,9 +82,9 @@ def load_outcomes(session: Session, *, patient_id: uuid.UUID, actor: str | None)
     )
 
 
-class OutcomesTab(ServiceCalls, Widget):
+class OutcomesTab(LoadingTab[OutcomesData]):
     DEFAULT_CSS = """
-    OutcomesTab { height: 1fr; padding: 0 1; }
+    OutcomesTab { padding: 0 1; }
     OutcomesTab #outcomes-risk { height: auto; color: $text-error; text-style: bold; }
     OutcomesTab #outcomes-risk.-none { display: none; }
     OutcomesTab #outcomes-trends { height: auto; max-height: 5; overflow-y: auto; }
@@ -93,7 +92,6 @@ class OutcomesTab(ServiceCalls, Widget):
     OutcomesTab .trend-label { width: 1fr; height: 1; }
     OutcomesTab .trend-row Sparkline { width: 20; height: 1; }
     OutcomesTab #outcomes-table { height: 1fr; }
-    OutcomesTab .hint { height: 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("q", "add('phq9')", "PHQ-9", id="outcome_phq9", tooltip="add a PHQ-9"),
@@ -101,46 +99,33 @@ class OutcomesTab(ServiceCalls, Widget):
         Binding("o", "goal", "Goal score", id="outcome_goal",
                 tooltip="score a care-plan goal 0-10"),
     ]  # fmt: skip
-    app: MhfApp
+    PANE = "outcomes"
+    LOADING = "load the outcomes"
 
-    def __init__(self, patient_id: uuid.UUID, caseload: Caseload | None) -> None:
-        super().__init__(id="outcomes-tab")
-        self.patient_id = patient_id
-        self.caseload = caseload
-        self.data: OutcomesData | None = None
+    def __init__(self, patient_id: uuid.UUID) -> None:
+        super().__init__(patient_id)
         self._audited = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="outcomes-risk", classes="-none")
         yield Vertical(id="outcomes-trends")
-        yield DataTable(id="outcomes-table", cursor_type="row", zebra_stripes=True)
+        yield row_table(
+            "outcomes-table",
+            (("Date", 11), ("Measure", 8), ("Total", 5), ("Band / goal", 18), ("Items", 22)),
+        )
         yield Static("q add PHQ-9 · g add GAD-7 · o goal score", classes="hint")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#outcomes-table", DataTable)
-        table.add_column("Date", width=11)
-        table.add_column("Measure", width=8)
-        table.add_column("Total", width=5)
-        table.add_column("Band / goal", width=18)
-        table.add_column("Items", width=22)
-        self.reload()
-
-    def reload(self) -> None:
-        """Called by the Patient screen after something changed."""
+    def loader(self) -> Callable[[Session], OutcomesData] | None:
+        """The first load audits the viewing; reloads after the user's own changes do not."""
         caseload = self.app.caseload
         if caseload is None:
-            return
+            return None
         actor = None if self._audited else caseload.actor
         self._audited = True
         pid = self.patient_id
-        self.db_call(
-            "load the outcomes", lambda s: load_outcomes(s, patient_id=pid, actor=actor), self.show
-        )
+        return lambda s: load_outcomes(s, patient_id=pid, actor=actor)
 
     def show(self, data: OutcomesData) -> None:
-        from mhf_tui.services.outcomes import MEASURE_TITLES
-
-        self.data = data
         risk = self.query_one("#outcomes-risk", Static)
         risk.set_class(not data.latest_phq9_risk, "-none")
         risk.update(Text("⚠ " + data.latest_phq9_risk) if data.latest_phq9_risk else "")
@@ -160,22 +145,7 @@ class OutcomesTab(ServiceCalls, Widget):
         if not rows:
             rows.append(Static(Text("No outcome measures yet.", style="italic")))
         self.run_worker(self._replace_trends(rows), group="outcome-trends", exclusive=True)
-        table = self.query_one("#outcomes-table", DataTable)
-        table.clear()
-        for r in data.rows:
-            title = MEASURE_TITLES.get(r.measure, r.measure)
-            band = literal(r.goal_text) if r.goal_text else Text(r.band)
-            items = ",".join(str(i) for i in r.items) if r.measure != "gbo" else ""
-            table.add_row(
-                Text(f"{r.taken_on:%d %b %Y}"),
-                Text("Goal" if r.measure == "gbo" else title),
-                Text(str(r.total), style="bold" if r.band in SEVERE_BANDS else ""),
-                band,
-                Text(
-                    items + ("  ⚠9" if r.risk_prompt else ""),
-                    style="bold" if r.risk_prompt else "",
-                ),
-            )
+        refill(self.table, map(_outcome_cells, data.rows))
 
     async def _replace_trends(self, rows: list[Widget]) -> None:
         """Old rows out before new ones in (two quick reloads must not interleave)."""
@@ -184,17 +154,14 @@ class OutcomesTab(ServiceCalls, Widget):
         await trends.mount_all(rows)
 
     def action_add(self, measure: str) -> None:
-        caseload = self.app.caseload
-        if caseload is None:
-            return
-        actor, pid, today = caseload.actor, self.patient_id, self.app.today()
+        actor, pid, today = self.actor, self.patient_id, self.app.today()
 
         def entered(answered: tuple[list[int], date] | None) -> None:
             if answered is None:
                 return
             items, taken_on = answered
 
-            def write(session: Session) -> Any:
+            def write(session: Session) -> Score:
                 from mhf_tui.services.outcomes import add_outcome
 
                 _row, result = add_outcome(
@@ -207,53 +174,37 @@ class OutcomesTab(ServiceCalls, Widget):
                 )
                 return result
 
-            def saved(result: Any) -> None:
-                self.app.notify(result.summary)
-                self.app.post_message(DataChanged(pid))
+            def saved(result: Score) -> None:
+                self.changed(result.summary)
                 if result.risk_prompt:
                     self.app.push_screen(RiskPrompt(result.risk_prompt))
 
             self.db_call("save the outcome", write, saved)
 
-        def editable(session: Session) -> None:
-            from mhf_tui.services.retention import ensure_patient_editable
-
-            ensure_patient_editable(session, patient_id=pid)
-
-        def ask(_: object) -> None:
-            self.app.push_screen(OutcomeEntry(measure, today), entered)
-
-        # refuse a closed record before the items are typed, not after
-        self.db_call("add an outcome", editable, ask)
+        self.when_editable(
+            "add an outcome", lambda: self.app.push_screen(OutcomeEntry(measure, today), entered)
+        )
 
     def action_goal(self) -> None:
-        caseload = self.app.caseload
-        if caseload is None:
-            return
-        actor, pid, today = caseload.actor, self.patient_id, self.app.today()
+        actor, pid, today = self.actor, self.patient_id, self.app.today()
+
+        def scored(result: tuple[str, int] | None) -> None:
+            if result is None:
+                return
+            goal_id, value = result
+
+            def write(session: Session) -> None:
+                from mhf_tui.services.outcomes import add_goal_score
+
+                add_goal_score(session, patient_id=pid, goal_id=goal_id, score_value=value,
+                               actor=actor, taken_on=today)  # fmt: skip
+
+            self.db_call("save the goal score", write, self.saved(f"Goal score {value}/10 saved."))
 
         def goals_loaded(goals: list[dict[str, object]]) -> None:
             if not goals:
                 self.app.notify("No care-plan goals to score yet.", severity="warning")
                 return
-
-            def scored(result: tuple[str, int] | None) -> None:
-                if result is None:
-                    return
-                goal_id, value = result
-
-                def write(session: Session) -> None:
-                    from mhf_tui.services.outcomes import add_goal_score
-
-                    add_goal_score(session, patient_id=pid, goal_id=goal_id, score_value=value,
-                                   actor=actor, taken_on=today)  # fmt: skip
-
-                def saved(_: object) -> None:
-                    self.app.notify(f"Goal score {value}/10 saved.")
-                    self.app.post_message(DataChanged(pid))
-
-                self.db_call("save the goal score", write, saved)
-
             self.app.push_screen(GoalScoreEntry(goals), scored)
 
         def load(session: Session) -> list[dict[str, object]]:
@@ -264,6 +215,20 @@ class OutcomesTab(ServiceCalls, Widget):
             return current_goals(session, patient_id=pid)
 
         self.db_call("score a goal", load, goals_loaded)
+
+
+def _outcome_cells(r: OutcomeRow) -> tuple[Text, ...]:
+    from mhf_tui.services.outcomes import MEASURE_TITLES
+
+    title = MEASURE_TITLES.get(r.measure, r.measure)
+    items = ",".join(str(i) for i in r.items) if r.measure != "gbo" else ""
+    return (
+        Text(f"{r.taken_on:%d %b %Y}"),
+        Text("Goal" if r.measure == "gbo" else title),
+        Text(str(r.total), style="bold" if r.band in SEVERE_BANDS else ""),
+        literal(r.goal_text) if r.goal_text else Text(r.band),
+        Text(items + ("  ⚠9" if r.risk_prompt else ""), style="bold" if r.risk_prompt else ""),
+    )
 
 
 class OutcomeEntry(ModalScreen[tuple[list[int], date] | None]):
@@ -319,7 +284,7 @@ class OutcomeEntry(ModalScreen[tuple[list[int], date] | None]):
     def on_mount(self) -> None:
         self.query_one("#outcome-items", Input).focus()
 
-    def _score(self, value: str) -> Any:
+    def _score(self, value: str) -> tuple[list[int], Score]:
         from mhf_tui.services.outcomes import parse_items, score
 
         items = parse_items(value)

@@ -8,6 +8,7 @@ amend). The dashboard's "reviews due" section is defined here too (`reviews_due_
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -16,19 +17,17 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from mhf_tui.ui.screens.base import ServiceCalls
+from mhf_tui.ui.widgets.record_tab import LoadingTab
 from mhf_tui.ui.widgets.safe import literal
+from mhf_tui.ui.widgets.tables import cursor_item, refill, row_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from mhf_tui.db.store import Caseload
     from mhf_tui.services.qof_report import CheckStatus
     from mhf_tui.services.templates import TemplateSet
-    from mhf_tui.ui.app import MhfApp
     from mhf_tui.ui.screens.dashboard import DashSection
 
 PHYSICAL_HEALTH_CHECK = "smi_physical_health_check"
@@ -187,13 +186,12 @@ def due_text(due: list[TemplateDue], today: date) -> Text:
 STATUS_LABELS = {"in_progress": "in progress", "completed": "completed", "abandoned": "abandoned"}
 
 
-class ReviewsTab(ServiceCalls, Widget):
+class ReviewsTab(LoadingTab[ReviewsData]):
     DEFAULT_CSS = """
-    ReviewsTab { height: 1fr; padding: 0 1; }
+    ReviewsTab { padding: 0 1; }
     ReviewsTab #reviews-checks { height: auto; }
     ReviewsTab #reviews-due { height: auto; margin-bottom: 1; }
     ReviewsTab #reviews-table { height: 1fr; }
-    ReviewsTab .hint { height: 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("p", "physical_check", "Health check", id="review_physical",
@@ -201,30 +199,19 @@ class ReviewsTab(ServiceCalls, Widget):
         Binding("r", "new_review", "New review", id="review_new",
                 tooltip="start a review from a template"),
     ]  # fmt: skip
-    app: MhfApp
-
-    def __init__(self, patient_id: uuid.UUID, caseload: Caseload | None) -> None:
-        super().__init__(id="reviews-tab")
-        self.patient_id = patient_id
-        self.caseload = caseload
-        self.data: ReviewsData | None = None
+    PANE = "reviews"
+    LOADING = "load the reviews"
 
     def compose(self) -> ComposeResult:
         yield Static("", id="reviews-checks")
         yield Static("Loading…", id="reviews-due")
-        yield DataTable(id="reviews-table", cursor_type="row", zebra_stripes=True)
+        yield row_table(
+            "reviews-table",
+            (("Date", 11), ("Review", 34), ("Status", 11), ("Next due", 11)),
+        )
         yield Static("p physical health check · r new review · enter open", classes="hint")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#reviews-table", DataTable)
-        table.add_column("Date", width=11)
-        table.add_column("Review", width=34)
-        table.add_column("Status", width=11)
-        table.add_column("Next due", width=11)
-        self.reload()
-
-    def reload(self) -> None:
-        """Called by the Patient screen after something changed."""
+    def loader(self) -> Callable[[Session], ReviewsData]:
         from mhf_tui.ui.screens.review_form import ui_templates
 
         app, pid, today = self.app, self.patient_id, self.app.today()
@@ -232,33 +219,30 @@ class ReviewsTab(ServiceCalls, Widget):
         def load(session: Session) -> ReviewsData:
             return load_reviews(session, templates=ui_templates(app), patient_id=pid, today=today)
 
-        self.db_call("load the reviews", load, self.show)
+        return load
 
     def show(self, data: ReviewsData) -> None:
-        self.data = data
         today = self.app.today()
         self.query_one("#reviews-checks", Static).update(checks_text(data.checks, today))
         self.query_one("#reviews-due", Static).update(due_text(data.due, today))
-        table = self.query_one("#reviews-table", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for r in data.reviews:
-            table.add_row(
+        table = self.table
+        rows = [
+            (
                 Text(f"{r.performed_on:%d %b %Y}"),
                 literal(r.title),
                 Text(STATUS_LABELS.get(r.status, r.status),
                      style="bold" if r.status == "in_progress" else
                      ("italic" if r.status == "abandoned" else "")),
                 Text(f"{r.next_due_on:%d %b %Y}" if r.next_due_on else ""),
-            )  # fmt: skip
-        if 0 <= cursor < table.row_count:
-            table.move_cursor(row=cursor)
+            )
+            for r in data.reviews
+        ]  # fmt: skip
+        refill(table, rows, cursor=table.cursor_row)
 
     def selected(self) -> ReviewRow | None:
-        table = self.query_one("#reviews-table", DataTable)
-        if self.data is None or not 0 <= table.cursor_row < len(self.data.reviews):
+        if self.data is None:
             return None
-        return self.data.reviews[table.cursor_row]
+        return cursor_item(self.table, self.data.reviews)
 
     @on(DataTable.RowSelected, "#reviews-table")
     def open_selected(self, event: DataTable.RowSelected) -> None:

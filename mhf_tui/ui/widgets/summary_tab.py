@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,18 +14,20 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from mhf_tui.ui.widgets.safe import clean
+from mhf_tui.ui.widgets.tables import day
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from mhf_tui.services.patients import PatientRead
     from mhf_tui.ui.app import MhfApp
 
-
-def _d(value: date | None) -> str:
-    return f"{value:%d %b %Y}" if value else ""
+R = TypeVar("R")
 
 
-def summary_text(p: Any) -> Text:
+def summary_text(p: PatientRead) -> Text:
     rows = [
-        ("Born", _d(p.date_of_birth)),
+        ("Born", day(p.date_of_birth)),
         ("Sex / gender", " / ".join(x for x in (p.sex, p.gender_identity) if x)),
         ("Pronouns", p.pronouns),
         ("Phone", " / ".join(x for x in (p.phone, p.phone_alt) if x)),
@@ -60,7 +62,6 @@ class SummaryTab(Widget):
     CATEGORY = "Patient"
     DEFAULT_CSS = """
     SummaryTab { height: 1fr; }
-    SummaryTab .hint { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("e", "edit_details", "Edit", id="patient_edit_details",
@@ -76,37 +77,38 @@ class SummaryTab(Widget):
 
     def __init__(self) -> None:
         super().__init__(id="summary-tab")
-        self.patient: Any = None
+        self.patient: PatientRead | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="pane-scroll"):
             yield Static("", id="summary-text")
         yield Static("e edit details · a alerts · k consent · s status", classes="hint")
 
-    def show(self, patient: Any) -> None:
+    def show(self, patient: PatientRead) -> None:
         self.patient = patient
         self.query_one("#summary-text", Static).update(summary_text(patient))
+
+    def _edit(self, form: Callable[[PatientRead], Screen[R]]) -> None:
+        """Open the form for `form` on the patient shown (none yet: nothing to edit)."""
+        if self.patient is not None:
+            self.app.push_screen(form(self.patient))
 
     def action_edit_details(self) -> None:
         from mhf_tui.ui.screens.patient_form import EditDetailsScreen
 
-        if self.patient is not None:
-            self.app.push_screen(EditDetailsScreen(self.patient))
+        self._edit(EditDetailsScreen)
 
     def action_alerts(self) -> None:
         from mhf_tui.ui.screens.patient_edit import AlertsScreen
 
-        if self.patient is not None:
-            self.app.push_screen(AlertsScreen(self.patient))
+        self._edit(AlertsScreen)
 
     def action_consent(self) -> None:
         from mhf_tui.ui.screens.patient_edit import ConsentScreen
 
-        if self.patient is not None:
-            self.app.push_screen(ConsentScreen(self.patient))
+        self._edit(ConsentScreen)
 
     def action_status(self) -> None:
         from mhf_tui.ui.screens.patient_edit import StatusScreen
 
-        if self.patient is not None:
-            self.app.push_screen(StatusScreen(self.patient))
+        self._edit(StatusScreen)
