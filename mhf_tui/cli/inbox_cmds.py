@@ -14,16 +14,20 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mhf_tui.cli.common import add_json_option, command_group, print_json, secrets_from
 from mhf_tui.errors import MhfError
+
+if TYPE_CHECKING:
+    from mhf_tui.sync.importer import ImportSummary
+    from mhf_tui.sync.practice_store import PracticeStore
 
 STORE_PROMPT = "Practice inbox passphrase: "
 
 
 @contextmanager
-def opened_store(args: argparse.Namespace, *, lock: bool = True) -> Iterator[Any]:
+def opened_store(args: argparse.Namespace, *, lock: bool = True) -> Iterator[PracticeStore]:
     """The inbox at `args.store`, unlocked (and locked against a second writer)."""
     from mhf_tui.sync.practice_store import PracticeStore, StoreDir
     from mhf_tui.vault.lock import InstanceLock
@@ -127,7 +131,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from mhf_tui.sync.importer import import_file
 
     ack_dir = Path(args.ack_out) if args.ack_out else None
-    done: list[Any] = []
+    done: list[ImportSummary] = []
     try:
         with opened_store(args) as store:
             for name in args.files:
@@ -142,7 +146,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(summary: Any) -> None:
+def _print_summary(summary: ImportSummary) -> None:
     from mhf_tui.safe_text import neutralise
 
     print(

@@ -16,7 +16,9 @@ from mhf_tui.errors import ValidationError
 if TYPE_CHECKING:
     from mhf_tui.db.store import Caseload
     from mhf_tui.services.contract_year import ContractYear
-    from mhf_tui.services.templates import TemplateSet
+    from mhf_tui.services.qof_report import QofReport
+    from mhf_tui.services.recall import RecallEntry
+    from mhf_tui.services.templates import ReviewTemplate, TemplateSet
 
 R = TypeVar("R")
 
@@ -103,7 +105,7 @@ def start(args: argparse.Namespace) -> int:
 
 
 @with_caseload
-def _start(args: argparse.Namespace, caseload: Caseload, template: Any) -> int:
+def _start(args: argparse.Namespace, caseload: Caseload, template: ReviewTemplate) -> int:
     from mhf_tui.services.reviews import ReviewStarted, current_answers, start_review
     from mhf_tui.services.templates import describe_expected
 
@@ -266,7 +268,9 @@ def due(args: argparse.Namespace) -> int:
 
 
 @with_caseload
-def _due(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet, year: Any) -> int:
+def _due(
+    args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet, year: ContractYear | None
+) -> int:
     from mhf_tui.services.audit import record_event
     from mhf_tui.services.recall import recall_list
     from mhf_tui.services.validation import format_nhs_number
@@ -289,7 +293,7 @@ def _due(args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet, year
         )
     until = f"before {year.end} (end of {year})" if year else f"in the next {args.days or 30} days"
 
-    def lines(e: Any) -> list[str]:
+    def lines(e: RecallEntry) -> list[str]:
         due_on = e.due_on.isoformat() if e.due_on else "never done"
         started = "  (started)" if e.in_progress_review_id else ""
         return [
@@ -314,7 +318,11 @@ def report(args: argparse.Namespace) -> int:
 
 @with_caseload
 def _report(
-    args: argparse.Namespace, caseload: Caseload, loaded: TemplateSet, year: Any, as_of: Any
+    args: argparse.Namespace,
+    caseload: Caseload,
+    loaded: TemplateSet,
+    year: ContractYear | None,
+    as_of: date | None,
 ) -> int:
     from mhf_tui.services.audit import record_event
     from mhf_tui.services.qof_report import qof_report
@@ -333,7 +341,7 @@ def _report(
     return emit(args, result, lines=_report_lines)
 
 
-def _report_lines(report: Any) -> list[str]:
+def _report_lines(report: QofReport) -> list[str]:
     denominator = report.smi_register
 
     def pct(n: int) -> str:

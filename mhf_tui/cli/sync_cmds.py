@@ -82,7 +82,7 @@ def sync_ack(args: argparse.Namespace) -> int:
 
 
 @with_caseload
-def _apply_acks(args: argparse.Namespace, caseload: Caseload, acks: list[Any]) -> int:
+def _apply_acks(args: argparse.Namespace, caseload: Caseload, acks: list[dict[str, Any]]) -> int:
     from mhf_tui.sync.ack import apply_ack
 
     results = [as_facilitator(caseload, apply_ack, ack=ack) for ack in acks]

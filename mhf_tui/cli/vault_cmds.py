@@ -6,12 +6,15 @@ import argparse
 import getpass
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mhf_tui.cli.common import data_dir, locked_vault, secrets_from, with_caseload
 from mhf_tui.cli.registry import Commands, arg
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from mhf_tui.db.audit_head import RecordedHead
     from mhf_tui.db.store import Caseload
     from mhf_tui.paths import DataDir
 
@@ -147,7 +150,7 @@ def cmd_backup_prune(args: argparse.Namespace) -> int:
 
 
 @with_caseload
-def _prune(args: argparse.Namespace, caseload: Caseload, before: Any) -> int:
+def _prune(args: argparse.Namespace, caseload: Caseload, before: datetime) -> int:
     from mhf_tui.services.audit import record_event
     from mhf_tui.vault.backups import backups_before
 
@@ -176,6 +179,7 @@ def _prune(args: argparse.Namespace, caseload: Caseload, before: Any) -> int:
     help="restore even a backup of another caseload or one older than the audit head",
 )
 def cmd_restore(args: argparse.Namespace) -> int:
+
     from mhf_tui.db.audit_head import HeadUnreadable, read_head
     from mhf_tui.db.store import Caseload
     from mhf_tui.services.audit import record_event
@@ -233,7 +237,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 @with_caseload
-def _check(args: argparse.Namespace, caseload: Caseload, recorded: Any, *, unreadable: bool) -> int:
+def _check(
+    args: argparse.Namespace,
+    caseload: Caseload,
+    recorded: RecordedHead | None,
+    *,
+    unreadable: bool,
+) -> int:
     from mhf_tui.services.audit import verify_chain
     from mhf_tui.services.evidence import head_problems, note_problems, search_index_problems
     from mhf_tui.vault.files import kdf_summary
