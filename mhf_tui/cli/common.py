@@ -140,15 +140,6 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json_text(value) + "\n")
 
 
-def add_secret_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--passphrase-stdin",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="read passphrase(s) from stdin, one per line, instead of prompting",
-    )
-
-
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 

@@ -14,7 +14,6 @@ from mhf_tui.db.tables import Contact, utcnow
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import CheckedModel, OdsCode, Text, date_named, rule
-from mhf_tui.services.ids import get_row
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
 from mhf_tui.services.public import PublicModel
@@ -200,9 +199,3 @@ def list_contacts(session: Session, *, patient_id: uuid.UUID) -> list[ContactRea
         .order_by(col(Contact.occurred_at).desc())
     )
     return [ContactRead.from_row(r) for r in session.exec(stmt)]
-
-
-def get_contact(session: Session, *, contact_id: uuid.UUID) -> ContactRead:
-    return ContactRead.from_row(
-        get_row(session, Contact, contact_id, "no such contact on this caseload")
-    )

@@ -22,7 +22,6 @@ from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audit import record_event
 from mhf_tui.services.audited import apply_changes, audited_add
 from mhf_tui.services.csv_input import CsvImportError, by_line, read_csv, write_csv
-from mhf_tui.services.ids import get_row
 from mhf_tui.services.validation import (
     normalise_service_phone,
     optional_date,
@@ -110,16 +109,6 @@ def add_service(
         raise ValidationError("a service with this name and area is already in the directory")
     row = Service(**clean, national=national)  # type: ignore[arg-type]
     audited_add(session, row, actor=actor, action="create", entity="service")
-    return ServiceRead.from_row(row)
-
-
-def set_service_active(
-    session: Session, *, actor: str, service_id: uuid.UUID, active: bool
-) -> ServiceRead:
-    """Retire (or restore) an entry; signposting history keeps pointing at it."""
-    row = get_row(session, Service, service_id, "no such service in the directory")
-    row.active = active
-    audited_add(session, row, actor=actor, action="update", entity="service", detail="active")
     return ServiceRead.from_row(row)
 
 

@@ -15,7 +15,6 @@ from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
 from mhf_tui.errors import MhfError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.public import PublicModel
-from mhf_tui.services.retention import ensure_editable
 from mhf_tui.services.signposting import OPEN_STATUSES
 from mhf_tui.services.validation import optional_date
 
@@ -155,21 +154,6 @@ def _names_of_undischarged(
         for pid, family_name, given_name, nhs_number in rows:
             found[pid] = (f"{family_name.upper()}, {given_name}", nhs_number)
     return found
-
-
-def set_contact_follow_up(
-    session: Session, *, actor: str, contact_id: uuid.UUID, on: date | str | None
-) -> None:
-    """Set, move or clear (None) the follow-up date of a contact."""
-    row = _contact(session, contact_id)
-    patient = session.get(Patient, row.patient_id)
-    if patient is not None and on is not None:
-        ensure_editable(patient)
-    row.follow_up_on = optional_date(on, "follow-up date")
-    row.follow_up_done = False
-    audited_add(
-        session, row, actor=actor, action="update", entity="contact", detail="fields=follow_up_on"
-    )
 
 
 def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid.UUID) -> None:

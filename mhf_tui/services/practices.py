@@ -13,7 +13,6 @@ from mhf_tui.db.tables import Patient, Practice
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import CheckedModel, OdsCode, rule
-from mhf_tui.services.ids import get_row
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.validation import normalise_ods_code, optional_text, required_text
 
@@ -74,44 +73,12 @@ def add_practice(session: Session, *, actor: str, data: PracticeCreate) -> Pract
     return PracticeRead.from_row(row)
 
 
-def update_practice(
-    session: Session,
-    *,
-    actor: str,
-    practice_id: uuid.UUID,
-    name: str | None = None,
-    recipient: str | None = None,
-) -> PracticeRead:
-    """Rename, or set the sync recipient (pass "" to clear it)."""
-    row = get_row(session, Practice, practice_id, "no such practice")
-    changed: list[str] = []
-    if name is not None:
-        row.name = required_text(name, "practice name")
-        changed.append("name")
-    if recipient is not None:
-        row.recipient = _recipient(recipient)
-        changed.append("recipient")
-    audited_add(
-        session,
-        row,
-        actor=actor,
-        action="update",
-        entity="practice",
-        detail="fields=" + ",".join(changed),
-    )
-    return PracticeRead.from_row(row)
-
-
 def get_practice_row_by_ods(session: Session, ods_code: str) -> Practice:
     ods = normalise_ods_code(ods_code)
     row = session.exec(select(Practice).where(Practice.ods_code == ods)).first()
     if row is None:
         raise PracticeNotFound(ods)
     return row
-
-
-def get_practice_by_ods(session: Session, *, ods_code: str) -> PracticeRead:
-    return PracticeRead.from_row(get_practice_row_by_ods(session, ods_code))
 
 
 def list_practices(session: Session) -> list[PracticeRead]:

@@ -298,10 +298,6 @@ def reopen(session: Session, *, patient_id: uuid.UUID, actor: str) -> Patient:
     return patient
 
 
-def _patient_table() -> Table:
-    return SQLModel.metadata.tables["patient"]
-
-
 def ownership_clause(table: Table, patient_ids: list[uuid.UUID]) -> ColumnElement[bool] | None:
     """A WHERE clause selecting the rows of `table` that belong to these patients,
     following foreign keys (directly to `patient`, or through a table that does), or

@@ -207,11 +207,3 @@ def mark_filed(session: Session, patient_id: str) -> int:
         session.add(row)
         record_store_event(session, "letter filed", f"letter {row.id}")
     return len(rows)
-
-
-def unfiled_patients(session: Session) -> set[str]:
-    """Patients with a written letter not yet marked filed."""
-    ensure_tables(session)
-    return set(
-        session.exec(select(LetterRecord.patient_id).where(col(LetterRecord.filed_at).is_(None)))
-    )
