@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mhf_tui.errors import MhfError
 
@@ -15,11 +15,12 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from mhf_tui.services.templates import ReviewTemplate, TemplateItem, TemplateSet
+    from mhf_tui.ui.app import MhfApp
 
 _TEMPLATES: dict[str, TemplateSet] = {}
 
 
-def ui_templates(app: Any) -> TemplateSet:
+def ui_templates(app: MhfApp) -> TemplateSet:
     """The templates for this data dir (shipped plus the user's), loaded once per run.
     Raises `TemplateError` (an MhfError) naming a malformed file."""
     from mhf_tui.services.templates import load_templates

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from mhf_tui.services.qof_report import CheckStatus
     from mhf_tui.services.templates import TemplateSet
+    from mhf_tui.ui.app import MhfApp
     from mhf_tui.ui.screens.dashboard import DashSection
 
 PHYSICAL_HEALTH_CHECK = "smi_physical_health_check"
@@ -296,7 +297,7 @@ def reviews_due_section(session: Session, today: date) -> DashSection:
 
     title = f"Reviews overdue, due in {DASHBOARD_DAYS} days, or never done"
     try:
-        templates = ui_templates(get_current_worker().node.app)
+        templates = ui_templates(cast("MhfApp", get_current_worker().node.app))
     except NoActiveWorker:
         templates = load_templates()
     except MhfError as exc:  # a malformed user template: say so, keep the dashboard
