@@ -119,10 +119,12 @@ def multiline_text(value: str | None) -> str:
     return neutralise((value or "").replace("\r\n", "\n").replace("\r", "\n").strip())
 
 
-def parse_date(value: date | str | None, field: str) -> date:
+def parse_date(value: object, field: str) -> date:
+    """A date as given, or its text as YYYY-MM-DD. Any other value (a number from a TOML or
+    JSON document, say) is read as its text, so it gets this message, not a crash."""
     if isinstance(value, date):
         return value
-    text = (value or "").strip()
+    text = "" if value is None else str(value).strip()
     if not text:
         raise ValidationError(f"{field} is required (YYYY-MM-DD)")
     try:
@@ -131,7 +133,7 @@ def parse_date(value: date | str | None, field: str) -> date:
         raise ValidationError(f"{field} must be a date as YYYY-MM-DD") from None
 
 
-def optional_date(value: date | str | None, field: str) -> date | None:
+def optional_date(value: object, field: str) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return parse_date(value, field)

@@ -262,3 +262,17 @@ def test_stored_escapes_never_reach_the_terminal(
             r = mhf(*command, *home, "--nhs", NHS, *extra, stdin=P)
             assert r.code == 0, r.err
             assert "evil" in r.out and not UNSAFE.search(r.out), (command, extra)
+
+
+def test_a_date_written_as_a_number_is_read_as_its_text_or_refused_in_one_line(
+    mhf: Mhf, home: tuple[str, ...]
+) -> None:
+    r = mhf("careplan", "edit", *home, "--nhs", NHS, stdin=P + "review_on = 20300301\n")
+    assert r.code == 0, r.err
+    assert _show_json(mhf, home)["review_on"] == "2030-03-01"
+    r = mhf("careplan", "edit", *home, "--nhs", NHS, stdin=P + "review_on = 5\n")
+    assert r.code == 1
+    assert r.err.strip() == "mhf: review_on: date must be a date as YYYY-MM-DD"
+    goal = '[[goals]]\ngoal = "Walk"\ntarget_on = 7\n'
+    r = mhf("careplan", "edit", *home, "--nhs", NHS, stdin=P + goal)
+    assert r.code == 1 and "target_on" in r.err and r.err.count("\n") == 1
