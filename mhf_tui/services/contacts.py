@@ -141,7 +141,9 @@ def contact_from_form(values: Mapping[str, str], *, now: datetime) -> ContactCre
             "mode": lambda: normalise_mode(get("mode")),
             "when": lambda: parse_when(get("when"), "when", now=now),
             "minutes": lambda: _minutes(get("minutes")),
-            "location": lambda: optional_text(get("location"), "location", max_length=200),
+            "location": lambda: optional_text(
+                get("location"), "location", max_length=200, one_line=True
+            ),
             "reason": lambda: optional_text(get("reason"), "reason"),
             "outcome": lambda: optional_text(get("outcome"), "outcome"),
             "follow_up": lambda: parse_day(get("follow_up"), "follow-up", today=today),

@@ -271,3 +271,27 @@ async def test_sync_screen_sets_a_practice_key(seeded, make_app):
         assert practice.recipient == recipient
         await wait_for(pilot, lambda: next(r for r in sync.rows if r.ods_code == "Z99990")
                        .has_recipient)  # fmt: skip
+
+
+async def test_a_pasted_tab_in_the_location_is_refused_on_the_form_not_a_crash(seeded, make_app):
+    from textual import events
+
+    from mhf_tui.ui.screens.contact_form import ContactFormScreen
+
+    app = make_app(seeded.home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, seeded.bob)
+        await pilot.press("2", "c")  # Contacts tab, record a contact
+        await wait_for(pilot, lambda: isinstance(app.screen, ContactFormScreen))
+        form = app.screen
+        await pilot.press("enter", "down", "down", "down", "down", "enter")  # Home visit
+        location = form.query_one("#cf-location", Input)
+        location.focus()
+        location.post_message(events.Paste("12 High Street\tFlat 2"))  # as a terminal sends it
+        await wait_for(pilot, lambda: "\t" in location.value)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "control characters" in str(
+            form.query_one("#contact-status", Static).render()))  # fmt: skip
+        assert app.is_running and app.screen is form
+        assert contacts_of(app, seeded.bob) == []

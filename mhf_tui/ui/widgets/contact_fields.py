@@ -98,6 +98,7 @@ class ContactFields(Widget):
     def checked(self, refused: Callable[[str], None]) -> ContactCreate | None:
         """The contact as typed, checked by the service; None once the refused fields are
         marked and `refused` has been told why."""
+        from mhf_tui.errors import ValidationError
         from mhf_tui.services.contacts import contact_from_form
         from mhf_tui.services.validation import FieldErrors
 
@@ -106,6 +107,10 @@ class ContactFields(Widget):
         except FieldErrors as exc:
             self.mark(exc.errors)
             refused("; ".join(exc.errors.values()))
+            return None
+        except ValidationError as exc:  # a rule of the contact itself: refused, not a crash
+            self.mark({})
+            refused(str(exc))
             return None
         self.mark({})
         return data
