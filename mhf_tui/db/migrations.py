@@ -6,6 +6,9 @@ its own transaction. A migration never drops or rewrites user data.
 Version 1 is the schema as first released: the tables in `mhf_tui.db.tables` plus the
 append-only triggers. Once a version has shipped its DDL must not change: later schema
 changes are new numbered migrations with explicit `ALTER TABLE`/`CREATE` statements.
+`tests/unit/test_schema.py` pins every table's columns (name, type, NOT NULL, key). Their
+order follows the model classes and may differ between vaults made by different releases;
+nothing reads a column by position.
 """
 
 from __future__ import annotations
