@@ -26,12 +26,13 @@ from mhf_tui.services.fields import (
     AnyPhone,
     Flag,
     Line,
-    LongText,
     OptionalDate,
     RequiredLine,
     StrictModel,
+    UpdateModel,
     long_text_check,
     parse_model,
+    update_model,
 )
 from mhf_tui.services.outcomes import GBO, add_goal_score
 from mhf_tui.services.retention import editable_patient
@@ -147,23 +148,11 @@ class CarePlanCreate(StrictModel, CarePlanBase):
         return self
 
 
-class CarePlanUpdate(SQLModel):
-    """Changes to the current plan: the fields given replace the current ones, the rest are
-    kept. `version` is the version the edit started from (an edit over a newer version
-    is refused). What `careplan show --json` prints is a valid update."""
-
-    model_config = STRICT
-    version: int | None = None
-    goals: list[GoalCreate] | None = None
-    needs: list[RequiredLine] | None = None
-    actions: list[ActionCreate] | None = None
-    review_on: OptionalDate = None
-    early_warning_signs: LongText | None = None
-    what_helps: LongText | None = None
-    crisis_contacts: list[CrisisContact] | None = None
-    crisis_services: list[Annotated[str, BeforeValidator(_service_ref)]] | None = None
-    crisis_plan: LongText | None = None
-    contingency_plan: LongText | None = None
+#: Changes to the current plan: any subset of CarePlanCreate's fields, each checked by the
+#: same rule; the fields given replace the current ones, the rest are kept. `version` is the
+#: version the edit started from (an edit over a newer version is refused). What `careplan
+#: show --json` prints is a valid update.
+CarePlanUpdate = update_model("CarePlanUpdate", CarePlanCreate, version=(int | None, None))
 
 
 #: fields `show --json` prints that an edit does not set (read back, ignored on input)
@@ -195,7 +184,7 @@ class CarePlanPublic(CarePlanBase):
         )
 
 
-def update_from_document(data: Any) -> CarePlanUpdate:
+def update_from_document(data: Any) -> UpdateModel:
     """A `CarePlanUpdate` from a parsed JSON/TOML document; read-only keys that `show
     --json` prints are dropped, goal scores too (scores are added with `goal score`)."""
     if not isinstance(data, dict):
@@ -327,17 +316,18 @@ def _as_create(plan: CarePlanPublic | None, changes: dict[str, Any]) -> CarePlan
 
 
 def edit_care_plan(
-    session: Session, *, actor: str, patient_id: uuid.UUID, update: CarePlanUpdate
+    session: Session, *, actor: str, patient_id: uuid.UUID, update: UpdateModel
 ) -> CarePlanPublic:
     """The next version: the current plan with the update's fields replaced."""
     current = current_care_plan(session, patient_id=patient_id)
-    changes = update.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    changes = update.model_dump(mode="json", exclude_unset=True)
+    version = changes.pop("version", None)
     return save_care_plan(
         session,
         actor=actor,
         patient_id=patient_id,
         data=_as_create(current, changes),
-        expected_version=update.version,
+        expected_version=version,
     )
 
 

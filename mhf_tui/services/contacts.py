@@ -11,9 +11,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import Contact, utcnow
+from mhf_tui.db.tables.core import ContactBase
 from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
-from mhf_tui.services.fields import CheckedModel, OdsCode, Text, date_named, rule
+from mhf_tui.services.fields import CheckedModel, OdsCode, date_named, rule
 from mhf_tui.services.notes import NoteRead, add_note
 from mhf_tui.services.practices import get_practice_row_by_ods
 from mhf_tui.services.public import PublicModel
@@ -93,8 +94,9 @@ def _duration(value: int | None) -> int | None:
     return value
 
 
-class ContactCreate(CheckedModel):
-    """A contact to record, checked as it is built."""
+class ContactCreate(CheckedModel, ContactBase):
+    """A contact to record, checked as it is built: the fields below by their rule types,
+    the rest of `ContactBase`'s by their type (the reason and outcome as `Text`)."""
 
     entity: ClassVar[str] = "contact"
 
@@ -109,8 +111,6 @@ class ContactCreate(CheckedModel):
     location: Annotated[
         str, AfterValidator(rule(optional_text, labelled=True, max_length=200, one_line=True))
     ] = ""
-    reason: Text = ""
-    outcome: Text = ""
     follow_up_on: Annotated[date | None, date_named("follow-up date")] = None
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import date
-from typing import Annotated, Any, ClassVar, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar, get_type_hints
 
 import pydantic
 from pydantic import (
@@ -30,6 +30,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ValidationInfo,
+    create_model,
     field_validator,
 )
 from pydantic import ValidationError as PydanticError
@@ -244,6 +245,30 @@ class StrictModel(SQLModel, RulesByType):
 
     model_config = STRICT
     rules_by_type = {str: rule(_line(200)), bool: _flag_check, date | None: _date_check}
+
+
+class UpdateModel(SQLModel):
+    """Changes to a record: only the fields given are changed."""
+
+    model_config = STRICT
+
+
+def update_model(name: str, create: type[RulesByType], **extra: Any) -> type[UpdateModel]:
+    """An Update built from its Create: `extra` fields, then each of `create`'s, optional
+    (None or not given: unchanged) and checked by the same rule, whether named by its
+    type or given by `create.rules_by_type`."""
+    hints = get_type_hints(create, include_extras=True)
+    fields: dict[str, Any] = {}
+    for field_name, field in create.model_fields.items():
+        hint = hints[field_name]
+        check = None if field.metadata else create.rules_by_type.get(field.annotation)
+        if check is not None:
+            hint = Annotated[hint, BeforeValidator(check)]
+        fields[field_name] = (hint | None, None)
+    model: type[UpdateModel] = create_model(
+        name, __base__=UpdateModel, __module__=create.__module__, **extra, **fields
+    )
+    return model
 
 
 class CheckedModel(RulesByType):

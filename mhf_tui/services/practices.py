@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BeforeValidator, Field
 from sqlmodel import Session, col, func, select
+from sqlmodel.main import SQLModelConfig
 
 from mhf_tui.db.tables import Patient, Practice
+from mhf_tui.db.tables.core import PracticeBase, PracticeRecord
 from mhf_tui.errors import MhfError, ValidationError
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.fields import CheckedModel, OdsCode, rule
@@ -31,8 +32,9 @@ PracticeName = Annotated[str, AfterValidator(rule(required_text, field="practice
 Recipient = Annotated[str | None, BeforeValidator(rule(_recipient))]
 
 
-class PracticeCreate(CheckedModel):
-    """A new practice, checked as it is built (the ODS code normalised)."""
+class PracticeCreate(CheckedModel, PracticeBase):
+    """A new practice, checked as it is built (the ODS code normalised): each of
+    `PracticeBase`'s fields has a rule type of its own."""
 
     entity: ClassVar[str] = "practice"
 
@@ -41,15 +43,12 @@ class PracticeCreate(CheckedModel):
     recipient: Recipient = None
 
 
-class PracticeRead(PublicModel):
+class PracticeRead(PublicModel, PracticeRecord):
+    """A practice as the services hand it out: the table's fields (`PracticeRecord`), its
+    id and how many patients it has on this caseload."""
+
+    model_config = SQLModelConfig(frozen=True)
     id: uuid.UUID
-    ods_code: str
-    name: str
-    recipient: str | None
-    last_ack_seq: int
-    last_export_number: int
-    last_export_at: datetime | None
-    last_ack_at: datetime | None
     patient_count: int = Field(default=0, serialization_alias="patients")
 
     @classmethod

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import RelatedPerson
 from mhf_tui.db.tables.care import RelatedPersonBase
@@ -21,15 +21,15 @@ from mhf_tui.services.audited import (
     audited_update,
 )
 from mhf_tui.services.fields import (
-    STRICT,
-    Flag,
     Line,
     LongText,
     OptionalDate,
     Phone,
     RequiredLine,
     StrictModel,
+    UpdateModel,
     rule_failed,
+    update_model,
 )
 from mhf_tui.services.ids import get_row
 from mhf_tui.services.retention import editable_patient
@@ -73,20 +73,8 @@ class RelatedPersonCreate(StrictModel, RelatedPersonBase):
     consent_on: OptionalDate = None
 
 
-class RelatedPersonUpdate(SQLModel):
-    """Only the fields given are changed."""
-
-    model_config = STRICT
-    name: RequiredLine | None = None
-    role: RoleField | None = None
-    relationship: Line | None = None
-    organisation: Line | None = None
-    phone: Phone | None = None
-    email: Email | None = None
-    consent_to_contact: Flag | None = None
-    consent_to_share: Flag | None = None
-    notes: LongText | None = None
-    consent_on: OptionalDate = None
+#: Any subset of RelatedPersonCreate's fields, each checked by the same rule (for edits).
+RelatedPersonUpdate = update_model("RelatedPersonUpdate", RelatedPersonCreate)
 
 
 class RelatedPersonPublic(RelatedPersonBase):
@@ -125,15 +113,18 @@ def _row(session: Session, person_id: uuid.UUID) -> RelatedPerson:
 
 
 def edit_related_person(
-    session: Session, *, actor: str, person_id: uuid.UUID, update: RelatedPersonUpdate
+    session: Session, *, actor: str, person_id: uuid.UUID, update: UpdateModel
 ) -> RelatedPersonPublic:
-    """Change the fields given; a change to either consent is dated and attributed."""
+    """Change the fields given (a `RelatedPersonUpdate`); a change to either consent is
+    dated and attributed."""
     row = _row(session, person_id)
     editable_patient(session, row.patient_id)
-    clean = update.model_dump(exclude_unset=True, exclude={"consent_on"})
+    clean = update.model_dump(exclude_unset=True)
+    consent_given = "consent_on" in clean
+    consent_on = clean.pop("consent_on", None)
     changed = apply_changes(row, clean)
-    if _CONSENTS & set(changed) or "consent_on" in update.model_fields_set:
-        row.consent_on = update.consent_on or date.today()
+    if _CONSENTS & set(changed) or consent_given:
+        row.consent_on = consent_on or date.today()
         row.consent_recorded_by = actor
         changed = sorted({*changed, "consent_on", "consent_recorded_by"})
     audited_update(

@@ -33,18 +33,29 @@ class Setting(SQLModel, table=True):
     value: str
 
 
-class Practice(Row, table=True):
-    __tablename__ = "practice"
+class PracticeBase(SQLModel):
+    """A practice as the user gives it, declared once: the services' Create model checks
+    these fields, the table and the read model keep and show them."""
+
     ods_code: str = Field(unique=True, index=True)
     name: str
     #: age X25519 recipient (public key) the sync file is encrypted to
     recipient: str | None = None
+
+
+class PracticeRecord(PracticeBase):
+    """What the sync keeps beside it: how far the practice has got."""
+
     #: highest change_seq the practice has acknowledged importing
     last_ack_seq: int = 0
     #: number of the last sync file written for this practice
     last_export_number: int = 0
     last_export_at: datetime | None = None
     last_ack_at: datetime | None = None
+
+
+class Practice(PracticeRecord, Row, table=True):
+    __tablename__ = "practice"
 
 
 class PatientBase(SQLModel):
@@ -103,19 +114,25 @@ class Patient(PatientRecord, Row, table=True):
     __tablename__ = "patient"
 
 
-class Contact(Row, table=True):
-    """An encounter: face to face, phone, video, home visit, DNA or cancelled."""
+class ContactBase(SQLModel):
+    """An encounter as the user records it, declared once: the services' Create model
+    checks these fields, the table keeps them."""
 
-    __tablename__ = "contact"
-    patient_id: uuid.UUID = Field(foreign_key="patient.id", index=True)
-    occurred_at: datetime = Field(default_factory=utcnow, index=True)
     mode: str  # face_to_face, phone, video, home_visit, dna, cancelled
+    occurred_at: datetime = Field(default_factory=utcnow, index=True)
     duration_minutes: int | None = None
-    practice_id: uuid.UUID | None = Field(default=None, foreign_key="practice.id")
     location: str = ""
     reason: str = ""
     outcome: str = ""
     follow_up_on: date | None = Field(default=None, index=True)
+
+
+class Contact(ContactBase, Row, table=True):
+    """An encounter: face to face, phone, video, home visit, DNA or cancelled."""
+
+    __tablename__ = "contact"
+    patient_id: uuid.UUID = Field(foreign_key="patient.id", index=True)
+    practice_id: uuid.UUID | None = Field(default=None, foreign_key="practice.id")
     follow_up_done: bool = False
     author: str = ""
 
