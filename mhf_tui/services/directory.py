@@ -54,14 +54,14 @@ class ServiceCreate(ServiceBase):
     """An entry as given (a CSV row: every cell text); `_clean` checks it, one rule after
     another, and gives the values to store."""
 
-    model_config = SQLModelConfig(frozen=True)
+    model_config = SQLModelConfig(frozen=True, hide_input_in_errors=True)
     how_to_refer: str = "self"
     #: as typed (YYYY-MM-DD) until `_clean` makes it a date
     checked_on: date | str | None = None  # type: ignore[assignment]
 
 
 class ServiceRead(ServiceBase):
-    model_config = SQLModelConfig(frozen=True)
+    model_config = SQLModelConfig(frozen=True, hide_input_in_errors=True)
     id: uuid.UUID
     national: bool
     active: bool
