@@ -17,8 +17,9 @@ from typing import Any
 from sqlmodel import Session
 
 from mhf_tui.db.tables import Patient
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.public import PublicModel
 
 MAX_REASON = 2000
@@ -59,10 +60,7 @@ class ConsentState(PublicModel):
 
 
 def _patient(session: Session, patient_id: uuid.UUID) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient")
-    return patient
+    return get_row(session, Patient, patient_id, "no such patient")
 
 
 def _check_date(patient: Patient, on: date, today: date | None) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import and_, func, or_, text
 from sqlmodel import Session, col, select
 
 from mhf_tui.db.tables import CarePlan, Contact, Patient, Service, Signposting
-from mhf_tui.errors import MhfError
 from mhf_tui.services.audited import audited_add
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.public import PublicModel
 from mhf_tui.services.signposting import OPEN_STATUSES
 from mhf_tui.services.validation import optional_date
@@ -157,15 +157,8 @@ def _names_of_undischarged(
 
 
 def complete_contact_follow_up(session: Session, *, actor: str, contact_id: uuid.UUID) -> None:
-    row = _contact(session, contact_id)
+    row = get_row(session, Contact, contact_id, "no such contact on this caseload")
     row.follow_up_done = True
     audited_add(
         session, row, actor=actor, action="update", entity="contact", detail="fields=follow_up_done"
     )
-
-
-def _contact(session: Session, contact_id: uuid.UUID) -> Contact:
-    row = session.get(Contact, contact_id)
-    if row is None:
-        raise MhfError("no such contact on this caseload")
-    return row

@@ -27,7 +27,7 @@ from mhf_tui.services.audit import record_event, text_digest
 from mhf_tui.services.audited import audited_add
 from mhf_tui.services.ids import resolve_id
 from mhf_tui.services.public import PublicModel
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.retention import editable_patient
 from mhf_tui.services.validation import choice, multiline_text
 
 NOTE_KINDS = ("contact", "phone_call", "care_plan", "safeguarding", "general")
@@ -106,10 +106,7 @@ def add_note(
     of work so a saved note never also lingers as a draft."""
     body = _clean_text(text)
     kind = choice(kind, "note kind", NOTE_KINDS)
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    ensure_editable(patient)
+    editable_patient(session, patient_id)
     if contact_id is not None:
         contact = session.get(Contact, contact_id)
         if contact is None or contact.patient_id != patient_id:

@@ -13,12 +13,12 @@ from datetime import date
 from pydantic import Field
 from sqlmodel import Session, col, select
 
-from mhf_tui.db.tables import Patient, Service, Signposting
-from mhf_tui.errors import MhfError, ValidationError
+from mhf_tui.db.tables import Service, Signposting
+from mhf_tui.errors import ValidationError
 from mhf_tui.services.audited import audited_add
-from mhf_tui.services.ids import resolve_id
+from mhf_tui.services.ids import get_row, resolve_id
 from mhf_tui.services.public import PublicModel
-from mhf_tui.services.retention import ensure_editable
+from mhf_tui.services.retention import editable_patient
 from mhf_tui.services.validation import choice, optional_date, optional_text
 
 STATUSES = ("suggested", "referred", "accepted", "declined", "attended", "did_not_engage", "closed")
@@ -79,13 +79,8 @@ def signpost(
     follow_up_on: date | str | None = None,
     outcome_note: str = "",
 ) -> SignpostingRead:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient on this caseload")
-    ensure_editable(patient)
-    service = session.get(Service, service_id)
-    if service is None:
-        raise MhfError("no such service in the directory")
+    editable_patient(session, patient_id)
+    service = get_row(session, Service, service_id, "no such service in the directory")
     row = Signposting(
         patient_id=patient_id,
         service_id=service_id,
@@ -116,9 +111,7 @@ def advance_signposting(
     outcome_note: str | None = None,
     follow_up_on: date | str | None = None,
 ) -> SignpostingRead:
-    row = session.get(Signposting, signposting_id)
-    if row is None:
-        raise MhfError("no such signposting on this caseload")
+    row = get_row(session, Signposting, signposting_id, "no such signposting on this caseload")
     new = choice(status, "status", STATUSES)
     if new != row.status and new not in NEXT[row.status]:
         allowed = ", ".join(NEXT[row.status]) or "nothing (it is closed)"

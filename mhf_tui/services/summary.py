@@ -29,9 +29,9 @@ from mhf_tui.db.tables import (
     utcnow,
 )
 from mhf_tui.db.tables.sync import SyncPatient
-from mhf_tui.errors import MhfError
 from mhf_tui.services.audit import patient_access_history
 from mhf_tui.services.consent import ConsentState
+from mhf_tui.services.ids import get_row
 from mhf_tui.services.retention import owned_tables, ownership_clause, patient_retention
 from mhf_tui.services.summary_model import Item, Section, SummaryDocument, label, show
 from mhf_tui.services.summary_sections import (
@@ -307,9 +307,7 @@ def _access_history(session: Session, patient_id: uuid.UUID) -> tuple[Section, i
 def build_summary(session: Session, *, patient_id: uuid.UUID, actor: str) -> SummaryDocument:
     """Everything held about one patient as a document model (rendered by
     `render_html`/`render_text`). Reads only this patient's rows."""
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise MhfError("no such patient")
+    patient = get_row(session, Patient, patient_id, "no such patient")
     notes, note_count = _notes(session, patient_id)
     plans, plan_count = care_plans_section(session, patient_id)
     history, event_count = _access_history(session, patient_id)
