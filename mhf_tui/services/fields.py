@@ -231,11 +231,16 @@ class RulesByType(BaseModel):
 
     rules_by_type: ClassVar[Mapping[Any, Check]] = {}
 
+    @classmethod
+    def type_rule(cls, field_name: str) -> Check | None:
+        """The rule `rules_by_type` gives the field, if its type names none of its own."""
+        field = cls.model_fields[field_name]
+        return None if field.metadata else cls.rules_by_type.get(field.annotation)
+
     @field_validator("*", mode="before")
     @classmethod
     def _rule_by_type(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields[info.field_name or ""]
-        check = None if field.metadata else cls.rules_by_type.get(field.annotation)
+        check = cls.type_rule(info.field_name or "")
         return value if check is None else check(value, info)
 
 
@@ -259,9 +264,9 @@ def update_model(name: str, create: type[RulesByType], **extra: Any) -> type[Upd
     type or given by `create.rules_by_type`."""
     hints = get_type_hints(create, include_extras=True)
     fields: dict[str, Any] = {}
-    for field_name, field in create.model_fields.items():
+    for field_name in create.model_fields:
         hint = hints[field_name]
-        check = None if field.metadata else create.rules_by_type.get(field.annotation)
+        check = create.type_rule(field_name)
         if check is not None:
             hint = Annotated[hint, BeforeValidator(check)]
         fields[field_name] = (hint | None, None)
